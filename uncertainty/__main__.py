@@ -1,0 +1,5 @@
+"""``python -m uncertainty``."""
+
+from uncertainty.cli import main
+
+main()

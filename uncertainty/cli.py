@@ -1,0 +1,115 @@
+"""Command line: parse arguments, call the pipeline, print, map errors to exit codes.
+
+Exit codes: 0 success; 2 bad input (config, arguments, a results folder that must not be
+replaced), with one line ``Error: <file>: <place>: <what is wrong>`` on stderr and nothing
+written.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from uncertainty.config import load_config
+from uncertainty.errors import UncertaintyError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InputError(click.ClickException):
+    """A user error shown as one line, exit status 2."""
+
+    exit_code = 2
+
+
+def _one_line_errors(func: F) -> F:
+    """Translate this package's errors into one-line messages with exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UncertaintyError as exc:
+            raise InputError(" ".join(str(exc).split())) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="uncertainty", prog_name="uncertainty")
+def main() -> None:
+    """Monte Carlo uncertainty for conflicting statistical claims.
+
+    Turn each source's estimates into distributions, propagate them into derived metrics
+    under every source's view, and report credible intervals.
+    """
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--draws", type=int, help="Draws per view (overrides [run] draws).")
+@click.option("--seed", type=int, help="Run seed (overrides [run] seed).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Results folder [default: results/<config stem>].")
+@click.option("--force", is_flag=True, help="Replace results made from a different config.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
+              default="table", show_default=True, help="What to print on stdout.")
+@_one_line_errors
+def run(config: Path, draws: int | None, seed: int | None, out: Path | None, force: bool,
+        fmt: str) -> None:
+    """Simulate CONFIG and write its results folder.
+
+    Writes summary.json (every number unrounded, with provenance), summary.md and
+    config.toml (the exact input) to results/<config stem>/, replacing earlier results of
+    the same config atomically.
+    """
+    from uncertainty.pipeline import simulate
+    from uncertainty.report import console_report, markdown_report, summary_document, to_json
+    from uncertainty.results import check_replaceable, write_results
+    from uncertainty.schema import with_overrides
+
+    loaded = load_config(config)
+    model = with_overrides(loaded.model, draws=draws, seed=seed)
+    folder = out if out is not None else Path("results") / config.stem
+    check_replaceable(folder, loaded.sha256, force=force)  # fail before the work, not after
+    result = simulate(model, config_sha256=loaded.sha256)
+    document = to_json(summary_document(result))
+    markdown = markdown_report(result)
+    write_results(
+        folder,
+        {"summary.json": document.encode(), "summary.md": markdown.encode(),
+         "config.toml": loaded.text},
+        config_sha256=loaded.sha256, force=force,
+    )
+    if fmt == "json":
+        click.echo(document, nl=False)
+    elif fmt == "markdown":
+        click.echo(markdown, nl=False)
+    else:
+        click.echo(console_report(result, destination=str(folder)), nl=False)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@_one_line_errors
+def validate(config: Path) -> None:
+    """Check CONFIG without running it, and list what it defines."""
+    loaded = load_config(config)
+    model = loaded.model
+    n_estimates = sum(len(s.estimates) for s in model.sources)
+    click.echo(
+        f"{config}: valid. {len(model.sources)} sources, {n_estimates} estimates of "
+        f"{len(model.quantities)} quantities, {len(model.metrics)} metrics, "
+        f"{len(model.scenarios)} scenarios."
+    )
+    for source in model.sources:
+        for e in source.estimates:
+            click.echo(f"  {source.id}.{e.quantity}: {e.distribution.describe()} ({e.spread})")
+    for metric in model.metrics:
+        click.echo(f"  metric {metric.name} = {metric.expression.text}")

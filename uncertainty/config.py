@@ -1,0 +1,89 @@
+"""Reading a config file: the only module that reads user files."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from uncertainty.errors import ConfigError
+from uncertainty.model import Model
+from uncertainty.schema import build_model
+
+__all__ = ["LoadedConfig", "load_config", "parse_config"]
+
+_TOML_PLACE = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated model with the exact bytes it came from.
+
+    Parameters
+    ----------
+    model : Model
+        The validated model.
+    text : bytes
+        The file's bytes, kept so results can store the exact input.
+    sha256 : str
+        Hex digest of `text`.
+    file : str
+        The path as the user gave it.
+    """
+
+    model: Model
+    text: bytes
+    sha256: str
+    file: str
+
+
+def parse_config(text: bytes, *, file: str = "<config>", default_title: str = "") -> LoadedConfig:
+    """Parse and validate config bytes; errors are attributed to `file`.
+
+    Raises
+    ------
+    ConfigError
+        For text that is not UTF-8, not TOML (with line and column), or not a valid config.
+    """
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"byte {exc.start}", "not valid UTF-8 text", file) from None
+    try:
+        data = tomllib.loads(decoded)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_PLACE.match(str(exc))
+        if match:
+            place = f"line {match['line']}, column {match['col']}"
+            raise ConfigError(place, f"TOML syntax: {match['msg']}", file) from None
+        raise ConfigError("", f"TOML syntax: {exc}", file) from None
+    except RecursionError:
+        raise ConfigError("", "TOML nested too deeply", file) from None
+    try:
+        model = build_model(data, default_title=default_title)
+    except ConfigError as exc:
+        raise exc.with_file(file) from None
+    return LoadedConfig(model, text, hashlib.sha256(text).hexdigest(), file)
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read, parse and validate the config file at `path`.
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read or is not a valid config.
+    """
+    file = str(path)
+    p = Path(path)
+    try:
+        text = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("", "file not found", file) from None
+    except IsADirectoryError:
+        raise ConfigError("", "is a folder, not a config file", file) from None
+    except OSError as exc:
+        raise ConfigError("", f"cannot read: {exc.strerror}", file) from None
+    return parse_config(text, file=file, default_title=p.stem)

@@ -1,0 +1,125 @@
+"""The validated model: immutable, built once from a config, shared by every later stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from uncertainty.distributions import Distribution
+from uncertainty.expr import Expression
+
+__all__ = [
+    "DEFAULT_CI90_FACTOR",
+    "DEFAULT_DRAWS",
+    "DEFAULT_LEVELS",
+    "POOLED",
+    "Estimate",
+    "Metric",
+    "Model",
+    "RunSettings",
+    "Scenario",
+    "Source",
+]
+
+#: The view id of the linear pool, and the word a scenario uses to ask for the pool.
+POOLED = "pooled"
+DEFAULT_DRAWS = 200_000
+DEFAULT_LEVELS = (0.5, 0.9, 0.95)
+DEFAULT_CI90_FACTOR = 1.5
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One source's estimate of one quantity, with the distribution built for it.
+
+    Parameters
+    ----------
+    source, quantity : str
+        Who said it and of what (``"us_intel"``, ``"ua.kia"``).
+    written : str
+        What the config says, as inline TOML.
+    distribution : Distribution
+        The checked distribution built from it.
+    spread : str
+        Where the distribution's spread came from, in words.
+    """
+
+    source: str
+    quantity: str
+    written: str
+    distribution: Distribution
+    spread: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source of estimates and how far it is trusted in the pool."""
+
+    id: str
+    label: str
+    weight: float
+    estimates: tuple[Estimate, ...]
+
+    def estimate(self, quantity: str) -> Estimate | None:
+        """This source's estimate of `quantity`, if any."""
+        return next((e for e in self.estimates if e.quantity == quantity), None)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A derived quantity: an expression over quantity names."""
+
+    name: str
+    label: str
+    expression: Expression
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named choice of source (or `POOLED`) for each quantity it lists."""
+
+    id: str
+    label: str
+    use: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How many draws, which seed, which credible levels.
+
+    `seed` is None when the config gives none; the pipeline then draws one and records it.
+    """
+
+    draws: int = DEFAULT_DRAWS
+    seed: int | None = None
+    levels: tuple[float, ...] = DEFAULT_LEVELS
+    ci90_factor: float = DEFAULT_CI90_FACTOR
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything a run needs, validated.
+
+    Invariants (established by `uncertainty.schema.build_model`): ids are unique across
+    sources, scenarios and `POOLED`; every quantity is estimated by at least one source;
+    metrics use only known quantities; scenarios only pick sources that estimate the
+    quantity.
+    """
+
+    title: str
+    run: RunSettings
+    sources: tuple[Source, ...]
+    metrics: tuple[Metric, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    quantities: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = sorted({e.quantity for s in self.sources for e in s.estimates})
+        object.__setattr__(self, "quantities", tuple(names))
+
+    def estimators(self, quantity: str) -> tuple[Source, ...]:
+        """The sources that estimate `quantity`, in file order."""
+        return tuple(s for s in self.sources if s.estimate(quantity) is not None)
+
+    def source(self, source_id: str) -> Source:
+        """The source with id `source_id`."""
+        return next(s for s in self.sources if s.id == source_id)

@@ -1,0 +1,122 @@
+"""The whole computation, with no files involved: model in, draws and summary out."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import secrets
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import scipy
+import xarray as xr
+
+from uncertainty.errors import ConfigError
+from uncertainty.model import Model
+from uncertainty.sampling import draw_dataset
+from uncertainty.stats import summarize
+from uncertainty.views import View, build_views
+
+__all__ = ["Run", "memory_needed", "simulate", "versions"]
+
+#: Share of physical memory a run may plan to use before it is refused.
+MEMORY_SHARE = 0.75
+
+
+def versions() -> dict[str, str]:
+    """Versions of this package and the libraries that determine its numbers."""
+    try:
+        own = metadata.version("uncertainty")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        own = "unknown"
+    return {"uncertainty": own, "numpy": np.__version__, "scipy": scipy.__version__,
+            "xarray": xr.__version__}
+
+
+@dataclass(frozen=True)
+class Run:
+    """The outcome of one simulation.
+
+    Parameters
+    ----------
+    model : Model
+        What was simulated.
+    views : tuple of View
+        The views, in report order.
+    draws : xarray.Dataset
+        Dims ``(view, draw)``, provenance in ``attrs``.
+    summary : xarray.Dataset
+        From `uncertainty.stats.summarize`.
+    provenance : dict
+        Seed, draws, config hash, creation time and versions.
+    """
+
+    model: Model
+    views: tuple[View, ...]
+    draws: xr.Dataset
+    summary: xr.Dataset
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+def memory_needed(model: Model, views: int, draws: int) -> int:
+    """Bytes a run needs at its peak, roughly: every (view, variable) row plus the inputs."""
+    rows = views * (len(model.quantities) + len(model.metrics))
+    streams = sum(len(s.estimates) for s in model.sources) + len(model.quantities)
+    return 8 * draws * (rows + 2 * streams)
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return None
+
+
+def simulate(model: Model, *, config_sha256: str = "") -> Run:
+    """Draw, evaluate and summarize `model` under every view.
+
+    Parameters
+    ----------
+    model : Model
+        Validated model; ``model.run`` gives draws, seed and levels. A missing seed is
+        drawn from the operating system and recorded in the provenance.
+    config_sha256 : str
+        Hash of the config text, recorded in the provenance.
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    ConfigError
+        When the requested draws would not fit in memory (checked before allocating).
+    """
+    settings = model.run
+    seed = settings.seed if settings.seed is not None else secrets.randbits(32)
+    views = build_views(model)
+    need, have = memory_needed(model, len(views), settings.draws), _physical_memory()
+    if have is not None and need > MEMORY_SHARE * have:
+        raise ConfigError(
+            "run.draws",
+            f"{settings.draws:,} draws need about {need / 2**30:.1f} GiB for "
+            f"{len(views)} views, more than {MEMORY_SHARE:.0%} of this machine's "
+            f"{have / 2**30:.1f} GiB; use fewer draws",
+        )
+    provenance: dict[str, Any] = {
+        "config_sha256": config_sha256,
+        "seed": seed,
+        "seed_from": "config" if settings.seed is not None else "random",
+        "draws": settings.draws,
+        "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "versions": versions(),
+    }
+    draws = draw_dataset(model, views, seed=seed, draws=settings.draws)
+    draws.attrs.update(
+        title=model.title, seed=seed, draws=settings.draws, config_sha256=config_sha256,
+        **{f"version_{k}": v for k, v in provenance["versions"].items()},
+    )
+    summary = summarize(draws, settings.levels)
+    return Run(model, views, draws, summary, provenance)

@@ -1,0 +1,101 @@
+"""`summary.json`: every number unrounded, with where it came from."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from uncertainty.numbers import level_key
+from uncertainty.pipeline import Run
+
+__all__ = ["SCHEMA_VERSION", "summary_document", "to_json"]
+
+SCHEMA_VERSION = 1
+
+
+def _num(x: Any) -> float | int | None:
+    """A JSON number; None (null) for NaN, which JSON cannot hold."""
+    x = float(x)
+    if math.isnan(x):
+        return None
+    return x
+
+
+def _intervals(table: Any, levels: list[float]) -> dict[str, list[float | int | None]]:
+    return {level_key(p): [_num(v) for v in table[i]] for i, p in enumerate(levels)}
+
+
+def summary_document(run: Run) -> dict[str, Any]:
+    """The content of ``summary.json`` for `run`.
+
+    Keys: ``schema_version``, ``title``, ``provenance``, ``levels``, ``sources`` (each
+    estimate as written, the distribution built and where its spread came from), ``views``
+    (which source gives each quantity), ``metrics`` and ``records`` (one per variable and
+    view, with ``mcse`` beside the numbers it qualifies).
+    """
+    s = run.summary
+    levels = [float(p) for p in s["level"].values]
+    records = []
+    for var in s["variable"].values:
+        for view in s["view"].values:
+            row = s.sel(variable=var, view=view)
+            eti, hdi, mcse_eti = row["eti"].values, row["hdi"].values, row["mcse_eti"].values
+            records.append({
+                "kind": str(row["kind"].values),
+                "name": str(var),
+                "view": str(view),
+                "median": _num(row["median"]),
+                "mean": _num(row["mean"]),
+                "sd": _num(row["sd"]),
+                "eti": _intervals(eti, levels),
+                "hdi": _intervals(hdi, levels),
+                "draws": int(row["valid"]),
+                "invalid": int(row["invalid"]),
+                "mcse": {
+                    "median": _num(row["mcse_median"]),
+                    "mean": _num(row["mcse_mean"]),
+                    "eti": _intervals(mcse_eti, levels),
+                },
+            })
+    model = run.model
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "title": model.title,
+        "provenance": run.provenance,
+        "levels": levels,
+        "sources": [
+            {
+                "id": src.id,
+                "label": src.label,
+                "weight": src.weight,
+                "estimates": [
+                    {
+                        "quantity": e.quantity,
+                        "written": e.written,
+                        "distribution": e.distribution.describe(),
+                        "spread": e.spread,
+                        "median": float(e.distribution.median),
+                        "ci90": [float(v) for v in e.distribution.ppf(np.array([0.05, 0.95]))],
+                    }
+                    for e in src.estimates
+                ],
+            }
+            for src in model.sources
+        ],
+        "views": [
+            {"id": v.id, "label": v.label, "kind": v.kind, "sources": dict(v.assignment)}
+            for v in run.views
+        ],
+        "metrics": [
+            {"name": m.name, "label": m.label, "expr": m.expression.text} for m in model.metrics
+        ],
+        "records": records,
+    }
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """Serialize strictly: NaN has already become null; anything else non-finite is a bug."""
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"

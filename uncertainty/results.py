@@ -1,0 +1,99 @@
+"""Writing a results folder: the only module that writes files.
+
+A folder is written whole or not at all: files go to a temporary sibling folder, which
+then takes the place of the old one by rename. Results made from a different config are
+never replaced without ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from uncertainty.errors import ResultsError
+
+__all__ = ["check_replaceable", "write_results"]
+
+
+def _recorded_config(folder: Path) -> str | None:
+    """The config hash a results folder was made from; None if it is not one of ours."""
+    try:
+        document = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        return str(document["provenance"]["config_sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def check_replaceable(folder: Path, config_sha256: str, *, force: bool) -> None:
+    """Refuse to replace `folder` unless it is absent, ours from the same config, or forced.
+
+    Raises
+    ------
+    ResultsError
+        When `folder` holds something else: another config's results, or files that are
+        not results of this tool.
+    """
+    if force or not os.path.lexists(folder):
+        return
+    if not folder.is_dir():
+        raise ResultsError(str(folder), "exists and is not a folder; use --out elsewhere")
+    recorded = _recorded_config(folder)
+    if recorded == config_sha256:
+        return
+    if recorded is None:
+        what = "holds files that are not results of this tool"
+    else:
+        what = f"holds results of a different config (sha256 {recorded[:12]})"
+    raise ResultsError(
+        str(folder), f"{what}; use --force to replace them, or --out to write elsewhere"
+    )
+
+
+def write_results(
+    folder: Path, files: Mapping[str, bytes], *, config_sha256: str, force: bool = False
+) -> None:
+    """Atomically replace `folder` with a folder holding exactly `files`.
+
+    Parameters
+    ----------
+    folder : Path
+        Destination; its parent is created when missing.
+    files : mapping of str to bytes
+        File name to content.
+    config_sha256 : str
+        Hash of the config the results come from (see `check_replaceable`).
+    force : bool
+        Replace results of a different config too.
+
+    Raises
+    ------
+    ResultsError
+        As `check_replaceable`, or when the folder cannot be written.
+    """
+    check_replaceable(folder, config_sha256, force=force)
+    parent = folder.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise ResultsError(str(folder), f"cannot write here: {exc.strerror}") from None
+    try:
+        for name, content in files.items():
+            with open(staging / name, "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+        if os.path.lexists(folder):
+            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=parent))
+            os.replace(folder, retired / folder.name)
+            os.replace(staging, folder)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, folder)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ResultsError(str(folder), f"cannot write results: {exc.strerror}") from None

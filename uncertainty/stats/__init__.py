@@ -1,0 +1,19 @@
+"""Summary statistics: numpy functions (`array`) and the Dataset-level stage (`summary`)."""
+
+from uncertainty.stats.array import (
+    eti_sorted,
+    hdi_sorted,
+    quantile_mcse_sorted,
+    quantile_sorted,
+    summarize_draws,
+)
+from uncertainty.stats.summary import summarize
+
+__all__ = [
+    "eti_sorted",
+    "hdi_sorted",
+    "quantile_mcse_sorted",
+    "quantile_sorted",
+    "summarize",
+    "summarize_draws",
+]

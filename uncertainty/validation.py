@@ -1,0 +1,154 @@
+"""Typed reads from parsed TOML that know where they are, so every error names its place.
+
+A `Node` wraps one value of the parsed document together with its dotted key path. Its
+methods return plain Python values or raise `ConfigError` with that path; nothing here
+reads files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from uncertainty.errors import ConfigError
+
+__all__ = ["Node", "show"]
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
+
+
+def show(value: Any) -> str:
+    """A short rendering of a user's value for an error message (``9000.0 -> "9000"``)."""
+    if isinstance(value, float) and math.isfinite(value):
+        text = f"{value:.15g}"
+    else:
+        text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class Node:
+    """A value from the config and the key path that leads to it."""
+
+    value: Any
+    path: str = ""
+
+    def error(self, message: str) -> ConfigError:
+        """A `ConfigError` at this node's path."""
+        return ConfigError(self.path, message)
+
+    def child_path(self, key: str) -> str:
+        """The dotted path of `key` below this node."""
+        return f"{self.path}.{key}" if self.path else key
+
+    # -- tables -----------------------------------------------------------------------------
+    def is_table(self) -> bool:
+        """Whether this node holds a table."""
+        return isinstance(self.value, Mapping)
+
+    def table(self) -> Node:
+        """This node, checked to be a table."""
+        if not self.is_table():
+            raise self.error(f"expected a table, got {_type_name(self.value)} {show(self.value)}")
+        return self
+
+    def keys(self) -> list[str]:
+        """The table's keys, in file order."""
+        return list(self.table().value)
+
+    def items(self) -> Iterator[tuple[str, Node]]:
+        """(key, child node) pairs, in file order."""
+        for key, value in self.table().value.items():
+            yield key, Node(value, self.child_path(key))
+
+    def has(self, key: str) -> bool:
+        """Whether the table has `key`."""
+        return key in self.table().value
+
+    def get(self, key: str) -> Node | None:
+        """The child at `key`, or None when absent."""
+        table = self.table().value
+        return Node(table[key], self.child_path(key)) if key in table else None
+
+    def require(self, key: str) -> Node:
+        """The child at `key`; an error naming the missing key otherwise."""
+        node = self.get(key)
+        if node is None:
+            raise ConfigError(self.child_path(key), "required key is missing")
+        return node
+
+    def only(self, allowed: set[str] | frozenset[str], what: str = "") -> None:
+        """Reject keys outside `allowed`, listing the accepted ones."""
+        for key in self.keys():
+            if key not in allowed:
+                listing = ", ".join(sorted(allowed))
+                where = f" in {what}" if what else ""
+                raise ConfigError(
+                    self.child_path(key), f"unknown key{where} (expected one of: {listing})"
+                )
+
+    # -- scalars ----------------------------------------------------------------------------
+    def string(self) -> str:
+        """A string."""
+        if not isinstance(self.value, str):
+            raise self.error(f"expected a string, got {_type_name(self.value)} {show(self.value)}")
+        return self.value
+
+    def number(self) -> float:
+        """A finite number (integer or float; booleans are not numbers)."""
+        v = self.value
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise self.error(f"expected a number, got {_type_name(v)} {show(v)}")
+        x = float(v)
+        if not math.isfinite(x):
+            raise self.error(f"must be a finite number, got {v}")
+        return x
+
+    def positive(self) -> float:
+        """A finite number > 0."""
+        x = self.number()
+        if x <= 0:
+            raise self.error(f"must be positive, got {show(self.value)}")
+        return x
+
+    def integer(self, minimum: int | None = None) -> int:
+        """An integer, at least `minimum` when given."""
+        v = self.value
+        if isinstance(v, float) and v.is_integer() and math.isfinite(v):
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.error(f"expected an integer, got {_type_name(self.value)} {show(v)}")
+        if minimum is not None and v < minimum:
+            raise self.error(f"must be at least {minimum}, got {v}")
+        return v
+
+    def array(self, length: int | None = None) -> list[Node]:
+        """An array of nodes (paths ``key[0]``, ``key[1]``...), of `length` when given."""
+        if not isinstance(self.value, list):
+            raise self.error(f"expected an array, got {_type_name(self.value)} {show(self.value)}")
+        if length is not None and len(self.value) != length:
+            raise self.error(f"expected an array of {length} numbers, got {len(self.value)}")
+        return [Node(v, f"{self.path}[{i}]") for i, v in enumerate(self.value)]
+
+    def pair(self) -> tuple[float, float]:
+        """Two finite numbers ``[lo, hi]`` with ``lo < hi``."""
+        lo, hi = (n.number() for n in self.array(2))
+        if not lo < hi:
+            raise self.error(f"lower bound {show(lo)} must be below upper bound {show(hi)}")
+        return lo, hi
