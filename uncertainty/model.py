@@ -60,7 +60,7 @@ class Source:
     estimates: tuple[Estimate, ...]
 
     def estimate(self, quantity: str) -> Estimate | None:
-        """This source's estimate of `quantity`, if any."""
+        """Return the estimate of `quantity` by this source, or None."""
         return next((e for e in self.estimates if e.quantity == quantity), None)
 
 

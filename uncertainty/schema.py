@@ -180,7 +180,7 @@ def _flatten(node: Node, prefix: list[str]) -> Iterator[tuple[str, Node]]:
                     f"quantity name part {part!r} must be a name: letters, digits and '_', "
                     "not starting with a digit, not a Python keyword"
                 )
-        if child.is_table() and not any(k in _ESTIMATE_KEYS for k in child.keys()):
+        if child.is_table() and not any(k in _ESTIMATE_KEYS for k in child.value):
             if not child.keys():
                 raise child.error("empty table: no estimates in it")
             yield from _flatten(child, prefix + parts)

@@ -63,7 +63,7 @@ class Node:
         return isinstance(self.value, Mapping)
 
     def table(self) -> Node:
-        """This node, checked to be a table."""
+        """Return the node itself, checked to be a table."""
         if not self.is_table():
             raise self.error(f"expected a table, got {_type_name(self.value)} {show(self.value)}")
         return self

@@ -261,7 +261,7 @@ FAMILIES: dict[str, Builder] = {
     "uniform": _family_uniform,
 }
 
-#: Estimate forms, keyed by the key whose presence identifies them.
+#: Estimate forms, keyed by the key whose presence identifies them, in order of precedence.
 FORMS: dict[str, Builder] = {
     "dist": _dist_form,
     "value": _value_form,
@@ -294,14 +294,13 @@ def build_estimate(node: Node, spread: Spread) -> Built:
         When the estimate is malformed or no distribution of the form honours it.
     """
     if node.is_table():
-        present = [key for key in FORMS if node.has(key)]
-        if len(present) != 1:
-            listing = ", ".join(sorted(FORMS))
-            raise node.error(
-                f"an estimate needs exactly one of: {listing}"
-                + (f" (got {', '.join(present)})" if present else "")
-            )
-        built = FORMS[present[0]](node, spread)
+        # The first form key present decides; `dist` comes first, so a family may take
+        # keys that name other forms (``{ dist = "point", value = 7 }``).
+        form = next((key for key in FORMS if node.has(key)), None)
+        if form is None:
+            listing = ", ".join(FORMS)
+            raise node.error(f"an estimate needs one of the keys: {listing}")
+        built = FORMS[form](node, spread)
     else:
         built = _bare(node, spread)
     for what, achieved, wanted in built.checks:

@@ -47,7 +47,8 @@ class Uniform(ScipyDistribution):
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
     def from_normal(self, z: FloatArray) -> FloatArray:  # noqa: D102
-        return self.low + (self.high - self.low) * special.ndtr(np.asarray(z, dtype=np.float64))
+        u = np.asarray(special.ndtr(np.asarray(z, dtype=np.float64)), dtype=np.float64)
+        return self.low + (self.high - self.low) * u
 
     def describe(self) -> str:  # noqa: D102
         return f"uniform on [{plain(self.low)}, {plain(self.high)}]"

@@ -16,15 +16,13 @@ __all__ = ["SCHEMA_VERSION", "summary_document", "to_json"]
 SCHEMA_VERSION = 1
 
 
-def _num(x: Any) -> float | int | None:
+def _num(x: Any) -> float | None:
     """A JSON number; None (null) for NaN, which JSON cannot hold."""
-    x = float(x)
-    if math.isnan(x):
-        return None
-    return x
+    value = float(x)
+    return None if math.isnan(value) else value
 
 
-def _intervals(table: Any, levels: list[float]) -> dict[str, list[float | int | None]]:
+def _intervals(table: Any, levels: list[float]) -> dict[str, list[float | None]]:
     return {level_key(p): [_num(v) for v in table[i]] for i, p in enumerate(levels)}
 
 

@@ -56,7 +56,7 @@ def hdi_sorted(s: FloatArray, prob: float) -> tuple[float, float]:
     ======================  ======================================
     """
     n = len(s)
-    k = min(int(math.floor(prob * n)), n - 1)
+    k = min(math.floor(prob * n), n - 1)
     widths = s[k:] - s[: n - k]
     i = int(np.argmin(widths))
     return float(s[i]), float(s[i + k])

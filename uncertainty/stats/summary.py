@@ -43,21 +43,21 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...]) -> xr.Dataset:
     m = len(levels)
     scalars = {k: np.full((len(names), views), np.nan) for k in _SCALARS}
     intervals = {k: np.full((len(names), views, m, 2), np.nan) for k in _INTERVALS}
+    tables: list[dict[str, np.ndarray]] = [scalars, intervals]
     for i, name in enumerate(names):
         da = draws[name]
         keys = da.attrs.get("view_sources") or list(range(views))
         done: dict[object, int] = {}
         for j, key in enumerate(keys):
             if key in done:
-                for table in (scalars, intervals):
+                for table in tables:
                     for stat in table.values():
                         stat[i, j] = stat[i, done[key]]
                 continue
             stats = summarize_draws(da.values[j], levels)
-            for k, table in scalars.items():
-                table[i, j] = stats[k]
-            for k, itable in intervals.items():
-                itable[i, j] = stats[k]
+            for table in tables:
+                for k, stat in table.items():
+                    stat[i, j] = stats[k]
             done[key] = j
     coords = {
         "variable": names,
@@ -69,7 +69,9 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...]) -> xr.Dataset:
     }
     if "view_label" in draws.coords:
         coords["view_label"] = ("view", draws["view_label"].values)
-    data_vars = {k: (("variable", "view"), v) for k, v in scalars.items()}
+    data_vars: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
+        k: (("variable", "view"), v) for k, v in scalars.items()
+    }
     data_vars |= {k: (("variable", "view", "level", "ci_bound"), v)
                   for k, v in intervals.items()}
     return xr.Dataset(data_vars, coords=coords, attrs=dict(draws.attrs))
