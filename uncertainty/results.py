@@ -79,6 +79,10 @@ def write_results(
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=parent))
+        # mkdtemp makes the folder private (0700); results get the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
     except OSError as exc:
         raise ResultsError(str(folder), f"cannot write here: {exc.strerror}") from None
     try:
@@ -87,13 +91,20 @@ def write_results(
                 fh.write(content)
                 fh.flush()
                 os.fsync(fh.fileno())
-        if os.path.lexists(folder):
-            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=parent))
-            os.replace(folder, retired / folder.name)
+        if not os.path.lexists(folder):
             os.replace(staging, folder)
+            return
+        # Move the old folder aside, put the new one in place, then delete the old one; if
+        # the second step fails the old folder goes back.
+        retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=parent))
+        os.replace(folder, retired / folder.name)
+        try:
+            os.replace(staging, folder)
+        except OSError:
+            os.replace(retired / folder.name, folder)
+            raise
+        finally:
             shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, folder)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ResultsError(str(folder), f"cannot write results: {exc.strerror}") from None
