@@ -166,7 +166,7 @@ def test_sampled_quantiles_match_the_analytic_ones(dist) -> None:
          "lognormal, normal, point, uniform)"),
         ({"dist": "normal", "mean": 0, "sd": 1, "shape": 2},
          "unknown key in a normal (expected one of: dist, mean, sd)"),
-        (True, "expected a number, got a boolean True"),
+        (True, "expected a number, got a boolean true"),
     ],
 )
 def test_malformed_estimates_are_rejected_with_a_clear_message(

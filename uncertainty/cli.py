@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from uncertainty.config import load_config
-from uncertainty.errors import UncertaintyError
+from uncertainty.errors import ConfigError, UncertaintyError
 
 __all__ = ["main"]
 
@@ -41,7 +41,36 @@ def _one_line_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineUsage:
+    """Mix-in: command-line usage errors as one ``Error:`` line, like every other error."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
+        except click.UsageError as exc:
+            raise InputError(f"{exc.format_message()} (see '{ctx.command_path} --help')") from None
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)  # type: ignore[misc]
+        except click.UsageError as exc:
+            raise InputError(f"{exc.format_message()} (see '{ctx.command_path} --help')") from None
+
+
+class _Command(_OneLineUsage, click.Command):
+    pass
+
+
+class _Group(_OneLineUsage, click.Group):
+    command_class = _Command
+
+
+def _count(n: int, word: str) -> str:
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{n} {word if n == 1 else plural}"
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="uncertainty", prog_name="uncertainty")
 def main() -> None:
     """Monte Carlo uncertainty for conflicting statistical claims.
@@ -78,7 +107,11 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     model = with_overrides(loaded.model, draws=draws, seed=seed)
     folder = out if out is not None else Path("results") / config.stem
     check_replaceable(folder, loaded.sha256, force=force)  # fail before the work, not after
-    result = simulate(model, config_sha256=loaded.sha256)
+    try:
+        result = simulate(model, config_sha256=loaded.sha256)
+    except ConfigError as exc:  # a size refused before allocating: say where it was set
+        raise (ConfigError("--draws", exc.message) if draws is not None
+               else exc.with_file(str(config))) from None
     document = to_json(summary_document(result))
     markdown = markdown_report(result)
     write_results(
@@ -103,11 +136,14 @@ def validate(config: Path) -> None:
     loaded = load_config(config)
     model = loaded.model
     n_estimates = sum(len(s.estimates) for s in model.sources)
-    click.echo(
-        f"{config}: valid. {len(model.sources)} sources, {n_estimates} estimates of "
-        f"{len(model.quantities)} quantities, {len(model.metrics)} metrics, "
-        f"{len(model.scenarios)} scenarios."
+    counts = ", ".join(
+        _count(n, word) for n, word in [
+            (len(model.sources), "source"), (n_estimates, "estimate"),
+            (len(model.quantities), "quantity"), (len(model.metrics), "metric"),
+            (len(model.scenarios), "scenario"),
+        ]
     )
+    click.echo(f"{config}: valid. {counts}.")
     for source in model.sources:
         for e in source.estimates:
             click.echo(f"  {source.id}.{e.quantity}: {e.distribution.describe()} ({e.spread})")

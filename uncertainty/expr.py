@@ -212,7 +212,10 @@ class _Translator:
             value = node.value
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ExpressionError(f"constant {value!r} not allowed (only numbers)")
-            return _Const(float(value))
+            try:
+                return _Const(float(value))
+            except OverflowError:
+                raise ExpressionError("a number too large for a float") from None
         if isinstance(node, ast.Name | ast.Attribute):
             dotted = _dotted(node)
             if dotted is None:
@@ -276,10 +279,11 @@ def parse_expression(text: str, known: Collection[str]) -> Expression:
         raise ExpressionError(f"longer than {MAX_LENGTH} characters ({len(text)})")
     if not text.strip():
         raise ExpressionError("empty expression")
+    indent = len(text) - len(text.lstrip())
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        where = f" at column {exc.offset}" if exc.offset else ""
+        where = f" at column {exc.offset + indent}" if exc.offset else ""
         raise ExpressionError(f"not a valid expression{where}: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ExpressionError(f"not a valid expression: {type(exc).__name__}") from None

@@ -101,9 +101,9 @@ def simulate(model: Model, *, config_sha256: str = "") -> Run:
     if have is not None and need > MEMORY_SHARE * have:
         raise ConfigError(
             "run.draws",
-            f"{settings.draws:,} draws need about {need / 2**30:.1f} GiB for "
+            f"{settings.draws:,} draws need about {need / 2**30:,.3g} GiB for "
             f"{len(views)} views, more than {MEMORY_SHARE:.0%} of this machine's "
-            f"{have / 2**30:.1f} GiB; use fewer draws",
+            f"{have / 2**30:,.1f} GiB; use fewer draws",
         )
     provenance: dict[str, Any] = {
         "config_sha256": config_sha256,

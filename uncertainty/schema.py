@@ -222,7 +222,7 @@ def _metrics(node: Node, quantities: tuple[str, ...]) -> tuple[Metric, ...]:
         try:
             expression = parse_expression(text, quantities)
         except ExpressionError as exc:
-            raise expr_node.error(f"in {text!r}: {exc.message}") from None
+            raise expr_node.error(f"in {show(text)}: {exc.message}") from None
         metrics.append(Metric(name, label, expression))
     return tuple(metrics)
 

@@ -35,10 +35,11 @@ def _type_name(value: Any) -> str:
 
 def show(value: Any) -> str:
     """A short rendering of a user's value for an error message (``9000.0 -> "9000"``)."""
-    if isinstance(value, float) and math.isfinite(value):
-        text = f"{value:.15g}"
-    else:
-        text = repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    text = f"{value:.15g}" if isinstance(value, float) and math.isfinite(value) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -115,7 +116,10 @@ class Node:
         v = self.value
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise self.error(f"expected a number, got {_type_name(v)} {show(v)}")
-        x = float(v)
+        try:
+            x = float(v)
+        except OverflowError:
+            raise self.error(f"must be a finite number, got {show(v)}") from None
         if not math.isfinite(x):
             raise self.error(f"must be a finite number, got {v}")
         return x

@@ -17,9 +17,9 @@ SCHEMA_VERSION = 1
 
 
 def _num(x: Any) -> float | None:
-    """A JSON number; None (null) for NaN, which JSON cannot hold."""
+    """A JSON number; None (null) for NaN and ±inf, which JSON cannot hold."""
     value = float(x)
-    return None if math.isnan(value) else value
+    return value if math.isfinite(value) else None
 
 
 def _intervals(table: Any, levels: list[float]) -> dict[str, list[float | None]]:
@@ -95,5 +95,5 @@ def summary_document(run: Run) -> dict[str, Any]:
 
 
 def to_json(document: dict[str, Any]) -> str:
-    """Serialize strictly: NaN has already become null; anything else non-finite is a bug."""
+    """Serialize strictly: non-finite statistics have already become null."""
     return json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -109,16 +109,19 @@ def summarize_draws(x: FloatArray, levels: tuple[float, ...]) -> dict[str, Float
                 "mcse_eti": np.full((m, 2), np.nan)}
         return out
     tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels])
-    mean = float(np.mean(s))
-    sd = float(np.std(s, ddof=1)) if valid > 1 else math.nan
-    out |= {
-        "median": quantile_sorted(s, 0.5),
-        "mean": np.array(mean),
-        "sd": np.array(sd),
-        "mcse_median": quantile_mcse_sorted(s, 0.5),
-        "mcse_mean": np.array(sd / math.sqrt(valid)),
-        "eti": quantile_sorted(s, tails),
-        "mcse_eti": quantile_mcse_sorted(s, tails),
-        "hdi": np.array([hdi_sorted(s, p) for p in levels]),
-    }
+    # Finite draws near the float limit can overflow a sum: that is an infinite mean or
+    # sd, reported as such, not a crash.
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(np.mean(s))
+        sd = float(np.std(s, ddof=1)) if valid > 1 else math.nan
+        out |= {
+            "median": quantile_sorted(s, 0.5),
+            "mean": np.array(mean),
+            "sd": np.array(sd),
+            "mcse_median": quantile_mcse_sorted(s, 0.5),
+            "mcse_mean": np.array(sd / math.sqrt(valid)),
+            "eti": quantile_sorted(s, tails),
+            "mcse_eti": quantile_mcse_sorted(s, tails),
+            "hdi": np.array([hdi_sorted(s, p) for p in levels]),
+        }
     return out

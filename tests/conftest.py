@@ -1,0 +1,32 @@
+"""Fixtures shared by the command-line tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from uncertainty.cli import main
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`tmp_path`, made the working directory, so ``results/<stem>/`` lands inside it."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def cli(workdir: Path) -> Callable[..., Result]:
+    """Run the command line in-process in `workdir`: ``cli("run", "x.toml", "--draws", "10")``.
+
+    The result has separate ``stdout`` and ``stderr`` (click >= 8.2).
+    """
+    runner = CliRunner()
+
+    def invoke(*args: str | Path) -> Result:
+        return runner.invoke(main, [str(a) for a in args])
+
+    return invoke

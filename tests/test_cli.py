@@ -1,0 +1,240 @@
+"""The command line on valid input: what `run` prints and writes, `validate`, `--version`."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy
+import xarray as xr
+from click.testing import Result
+
+Invoke = Callable[..., Result]
+
+SEED_CONFIG = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
+STEM = "seed-article-2025"
+METRICS = ["kia_ratio", "casualty_ratio", "ua_survival", "ru_survival"]
+QUANTITIES = ["ru.casualties", "ru.kia", "ua.casualties", "ua.kia"]
+VIEWS = ["us_intel", "western", "article_totals", "pooled", "article"]
+LEVEL_KEYS = {"0.5", "0.9", "0.95"}
+DRAWS = 20_000
+ENTRY_POINT = Path(sys.executable).parent / "uncertainty"
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+
+def without_created(document: dict[str, Any]) -> dict[str, Any]:
+    copy = json.loads(json.dumps(document))
+    del copy["provenance"]["created_utc"]
+    return copy
+
+
+def run_ok(cli: Invoke, *args: str | Path) -> Result:
+    result = cli("run", *args)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    assert result.stderr == ""
+    return result
+
+
+@pytest.fixture
+def seed_run(cli: Invoke, workdir: Path) -> tuple[Result, Path]:
+    """The seed config run at `DRAWS` draws: the result and its results folder."""
+    result = run_ok(cli, SEED_CONFIG, "--draws", str(DRAWS))
+    return result, workdir / "results" / STEM
+
+
+def test_run_prints_every_metric_and_view(seed_run: tuple[Result, Path]) -> None:
+    result, _ = seed_run
+    out = result.stdout
+    assert out.startswith("Russian and Ukrainian military casualties since 2025-01-01\n")
+    assert f"{DRAWS:,} draws per view, seed 2025." in out
+    assert f"Results: results/{STEM}\n" in out
+    for metric in METRICS:
+        assert f"\n{metric}: " in out
+    for view in VIEWS:
+        rows = re.findall(rf"^  {re.escape(view)} +\d", out, flags=re.MULTILINE)
+        assert len(rows) == len(METRICS), view  # one row per metric table
+
+
+def test_run_writes_the_results_folder(seed_run: tuple[Result, Path], workdir: Path) -> None:
+    _, folder = seed_run
+    assert sorted(p.name for p in (workdir / "results").iterdir()) == [STEM]
+    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "summary.json",
+                                                       "summary.md"]
+    assert (folder / "config.toml").read_bytes() == SEED_CONFIG.read_bytes()
+    markdown = (folder / "summary.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Russian and Ukrainian military casualties since 2025-01-01\n")
+    for metric in METRICS:
+        assert f"### {metric}: " in markdown
+
+
+def test_summary_json_provenance(seed_run: tuple[Result, Path]) -> None:
+    _, folder = seed_run
+    document = read_summary(folder)
+    assert document["schema_version"] == 1
+    provenance = document["provenance"]
+    assert {"config_sha256", "seed", "draws", "created_utc", "versions"} <= set(provenance)
+    assert provenance["config_sha256"] == hashlib.sha256(SEED_CONFIG.read_bytes()).hexdigest()
+    assert provenance["seed"] == 2025
+    assert provenance["draws"] == DRAWS
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", provenance["created_utc"])
+    assert provenance["versions"] == {
+        "uncertainty": metadata.version("uncertainty"),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "xarray": xr.__version__,
+    }
+
+
+def test_summary_json_records(seed_run: tuple[Result, Path]) -> None:
+    _, folder = seed_run
+    document = read_summary(folder)
+    assert document["levels"] == [0.5, 0.9, 0.95]
+    records = document["records"]
+    assert len(records) == (len(METRICS) + len(QUANTITIES)) * len(VIEWS) == 40
+    pairs = {(r["name"], r["view"]) for r in records}
+    assert pairs == set(itertools.product(METRICS + QUANTITIES, VIEWS))
+    for record in records:
+        assert {"median", "mean", "sd", "eti", "hdi", "draws", "invalid"} <= set(record)
+        assert set(record["eti"]) == LEVEL_KEYS
+        assert set(record["hdi"]) == LEVEL_KEYS
+        assert record["draws"] + record["invalid"] == DRAWS
+        assert record["invalid"] == 0
+        assert record["sd"] > 0
+        lo, hi = record["eti"]["0.9"]
+        assert lo < record["median"] < hi
+        assert record["eti"]["0.5"][0] >= lo
+        assert record["eti"]["0.95"][1] >= hi
+
+
+def test_format_json_prints_the_summary(cli: Invoke, workdir: Path) -> None:
+    result = run_ok(cli, SEED_CONFIG, "--draws", str(DRAWS), "--format", "json")
+    printed = json.loads(result.stdout)
+    written = read_summary(workdir / "results" / STEM)
+    assert without_created(printed) == without_created(written)
+    assert len(printed["records"]) == 40
+
+
+def test_format_markdown_prints_the_report(cli: Invoke, workdir: Path) -> None:
+    result = run_ok(cli, SEED_CONFIG, "--draws", str(DRAWS), "--format", "markdown")
+    markdown = (workdir / "results" / STEM / "summary.md").read_text(encoding="utf-8")
+    assert result.stdout == markdown
+    assert result.stdout.startswith("# Russian and Ukrainian military casualties")
+    assert "## Metrics" in result.stdout
+
+
+def test_rerun_of_same_config_replaces_results_without_force(
+    cli: Invoke, workdir: Path
+) -> None:
+    folder = workdir / "results" / STEM
+    run_ok(cli, SEED_CONFIG, "--draws", "2000", "--seed", "1")
+    (folder / "stale.txt").write_text("left by hand")
+    run_ok(cli, SEED_CONFIG, "--draws", "3000", "--seed", "2")
+    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "summary.json",
+                                                       "summary.md"]
+    provenance = read_summary(folder)["provenance"]
+    assert (provenance["seed"], provenance["draws"]) == (2, 3000)
+    assert sorted(p.name for p in (workdir / "results").iterdir()) == [STEM]
+
+
+def test_seed_option_changes_the_numbers(cli: Invoke, workdir: Path) -> None:
+    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--out", "default")
+    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--out", "seven", "--seed", "7")
+    default, seven = read_summary(workdir / "default"), read_summary(workdir / "seven")
+    assert default["provenance"]["seed"] == 2025
+    assert seven["provenance"]["seed"] == 7
+    medians = [(a["median"], b["median"])
+               for a, b in zip(default["records"], seven["records"], strict=True)]
+    assert all(a != b for a, b in medians)
+
+
+def test_same_seed_gives_identical_records(cli: Invoke, workdir: Path) -> None:
+    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--seed", "7", "--out", "a")
+    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--seed", "7", "--out", "b")
+    a, b = read_summary(workdir / "a"), read_summary(workdir / "b")
+    assert a["records"] == b["records"]
+    assert without_created(a) == without_created(b)
+
+
+def test_config_file_name_sets_the_results_folder(cli: Invoke, workdir: Path) -> None:
+    config = workdir / "my run.toml"
+    shutil.copyfile(SEED_CONFIG, config)
+    run_ok(cli, config.name, "--draws", "2000")
+    folder = workdir / "results" / "my run"
+    assert (folder / "config.toml").read_bytes() == SEED_CONFIG.read_bytes()
+
+
+def test_validate_lists_the_model_and_writes_nothing(cli: Invoke, workdir: Path) -> None:
+    result = cli("validate", SEED_CONFIG)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    out = result.stdout
+    first = out.splitlines()[0]
+    assert first.startswith(f"{SEED_CONFIG}: valid. 3 sources, 5 estimates")
+    assert "4 quantities" in first
+    assert "4 metrics" in first
+    assert "  western.ua.kia: lognormal, median 12,000, 90% interval [9,000, 16,000]" in out
+    for metric in METRICS:
+        assert f"  metric {metric} = " in out
+    assert list(workdir.iterdir()) == []
+
+
+def test_version_option(cli: Invoke) -> None:
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"uncertainty, version {metadata.version('uncertainty')}\n"
+
+
+def test_python_dash_m_version(workdir: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "uncertainty", "--version"],
+        capture_output=True, text=True, cwd=workdir, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"uncertainty, version {metadata.version('uncertainty')}\n"
+
+
+def test_installed_entry_point_runs(workdir: Path) -> None:
+    out = workdir / "out"
+    done = subprocess.run(
+        [ENTRY_POINT, "run", SEED_CONFIG, "--draws", "5000", "--out", out],
+        capture_output=True, text=True, cwd=workdir, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert f"Results: {out}" in done.stdout
+    assert read_summary(out)["provenance"]["draws"] == 5000
+    assert (out / "config.toml").read_bytes() == SEED_CONFIG.read_bytes()
+    assert not (workdir / "results").exists()
+
+
+def test_installed_entry_point_bad_config(workdir: Path) -> None:
+    bad = workdir / "bad.toml"
+    bad.write_text(SEED_CONFIG.read_text(encoding="utf-8").replace(
+        "ci90 = [9_000, 16_000]", "ci90 = [13_000, 16_000]"), encoding="utf-8")
+    done = subprocess.run(
+        [ENTRY_POINT, "run", "bad.toml", "--draws", "5000"],
+        capture_output=True, text=True, cwd=workdir, timeout=120, check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert done.stderr == (
+        "Error: bad.toml: sources.western.estimates.ua.kia.ci90: "
+        "lower bound 13000 must be below the value 12000\n"
+    )
+    assert not (workdir / "results").exists()
