@@ -77,11 +77,15 @@ class Built:
         Where its spread came from, in words, for the report.
     checks : tuple of (str, float, float)
         ``(what, achieved, wanted)`` for each thing the user stated.
+    scale : float
+        For location families, the spread against which an absolute error is judged
+        (a check wanting 0 can only be met absolutely); 0 means checks are purely relative.
     """
 
     distribution: Distribution
     spread: str
     checks: tuple[tuple[str, float, float], ...] = ()
+    scale: float = 0.0
 
 
 Builder = Callable[[Node, Spread], Built]
@@ -225,7 +229,7 @@ def _family_normal(node: Node, spread: Spread) -> Built:
     mean, sd = node.require("mean").number(), node.require("sd").positive()
     dist = Normal(mean, sd)
     checks = _quantile_checks(dist, {0.5: mean, float(special.ndtr(1.0)): mean + sd})
-    return Built(dist, "stated distribution", checks)
+    return Built(dist, "stated distribution", checks, scale=sd)
 
 
 def _family_uniform(node: Node, spread: Spread) -> Built:
@@ -234,7 +238,8 @@ def _family_uniform(node: Node, spread: Spread) -> Built:
     if not low < high:
         raise node.error(f"low {show(low)} must be below high {show(high)}")
     dist = Uniform(low, high)
-    return Built(dist, "stated distribution", _quantile_checks(dist, {0.0: low, 1.0: high}))
+    checks = _quantile_checks(dist, {0.0: low, 1.0: high})
+    return Built(dist, "stated distribution", checks, scale=high - low)
 
 
 def _family_beta(node: Node, spread: Spread) -> Built:
@@ -304,7 +309,7 @@ def build_estimate(node: Node, spread: Spread) -> Built:
     else:
         built = _bare(node, spread)
     for what, achieved, wanted in built.checks:
-        if not math.isclose(achieved, wanted, rel_tol=RTOL, abs_tol=RTOL * 1e-3):
+        if not math.isclose(achieved, wanted, rel_tol=RTOL, abs_tol=RTOL * built.scale):
             raise node.error(
                 f"the {built.distribution.family} built for this estimate has {what} "
                 f"{achieved!r} instead of {wanted!r}"
