@@ -73,13 +73,13 @@ def markdown_report(run: Run) -> str:
          e.quantity, f"`{e.written}`", e.distribution.describe(), e.spread]
         for src in model.sources for e in src.estimates
     ]
-    out.append(markdown_table(header, rows))
+    out.append(markdown_table(header, rows, numeric=False))
     out += ["", "## Views", "", "Where each quantity's draws come from in each view "
             "(`pooled`: the linear pool of every source that estimates it).", ""]
     header = ["view", *model.quantities]
     rows = [[f"{v.id}: {v.label}", *(v.source_of(q) for q in model.quantities)]
             for v in run.views]
-    out.append(markdown_table(header, rows))
+    out.append(markdown_table(header, rows, numeric=False))
     return "\n".join(out) + "\n"
 
 

@@ -64,9 +64,9 @@ def format_rows(header: list[str], rows: list[list[str]], indent: str = "  ") ->
     return "\n".join([line(header), *(line(r) for r in rows)])
 
 
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    """A GitHub-flavoured Markdown table."""
-    align = ["---"] + ["---:"] * (len(header) - 1)
+def markdown_table(header: list[str], rows: list[list[str]], *, numeric: bool = True) -> str:
+    """A GitHub-flavoured Markdown table; with `numeric`, columns after the first align right."""
+    align = ["---"] + ["---:" if numeric else "---"] * (len(header) - 1)
     lines = [header, align, *rows]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
