@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from uncertainty.distributions import Spread, build_estimate
-from uncertainty.distributions.forms import form_keys, written
+from uncertainty.distributions.forms import estimate_keys, written
 from uncertainty.errors import ConfigError, ExpressionError
 from uncertainty.expr import parse_expression
 from uncertainty.model import (
@@ -35,11 +35,8 @@ __all__ = ["build_model", "with_overrides"]
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
 _SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
-#: Keys that make a table an estimate rather than a group of quantity names.
-_ESTIMATE_KEYS = form_keys() | {
-    "ci90", "ci", "level", "ci90_factor", "median", "sigma", "mean", "sd", "low", "high",
-    "alpha", "beta",
-}
+#: Keys an estimate may carry to say where it came from; they travel into the reports.
+PROVENANCE_KEYS = ("cite", "date", "quote", "note")
 
 
 def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
@@ -180,7 +177,8 @@ def _flatten(node: Node, prefix: list[str]) -> Iterator[tuple[str, Node]]:
                     f"quantity name part {part!r} must be a name: letters, digits and '_', "
                     "not starting with a digit, not a Python keyword"
                 )
-        if child.is_table() and not any(k in _ESTIMATE_KEYS for k in child.value):
+        markers = estimate_keys() | frozenset(PROVENANCE_KEYS)
+        if child.is_table() and not any(k in markers for k in child.value):
             if not child.keys():
                 raise child.error("empty table: no estimates in it")
             yield from _flatten(child, prefix + parts)

@@ -43,7 +43,16 @@ from uncertainty.errors import ConfigError
 from uncertainty.numbers import plain
 from uncertainty.validation import Node, show
 
-__all__ = ["FAMILIES", "FORMS", "Built", "Spread", "build_estimate", "form_keys", "written"]
+__all__ = [
+    "ESTIMATE_KEYS",
+    "FAMILIES",
+    "FORMS",
+    "Built",
+    "Spread",
+    "build_estimate",
+    "estimate_keys",
+    "written",
+]
 
 #: Relative tolerance for a built distribution to count as reproducing what was written.
 RTOL = 1e-9
@@ -273,9 +282,17 @@ FORMS: dict[str, Builder] = {
 }
 
 
-def form_keys() -> frozenset[str]:
+#: Every key some form or family accepts; a TOML table using any of them is an estimate,
+#: not a group of quantity names. Keep it in step with the builders.
+ESTIMATE_KEYS = frozenset({
+    "dist", "value", "ci90", "ci", "level", "ci90_factor", "median", "sigma", "mean", "sd",
+    "low", "high", "alpha", "beta",
+})
+
+
+def estimate_keys() -> frozenset[str]:
     """Keys that mark a TOML table as an estimate rather than a group of quantities."""
-    return frozenset(FORMS)
+    return ESTIMATE_KEYS | frozenset(FORMS)
 
 
 def build_estimate(node: Node, spread: Spread) -> Built:
