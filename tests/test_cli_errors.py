@@ -148,19 +148,19 @@ def test_validate_reports_the_same_one_line_error(cli: Invoke, workdir: Path) ->
         pytest.param(
             'title = "Test model"', 'title = "Test model"\ntitel = "typo"',
             "Error: bad.toml: titel: unknown key "
-            "(expected one of: metrics, run, scenarios, sources, title)",
+            "(expected one of: constraints, correlations, grades, metrics, run, scenarios, sources, title)",
             id="top-level",
         ),
         pytest.param(
             "seed = 1", "seed = 1\nsed = 2",
             "Error: bad.toml: run.sed: unknown key "
-            "(expected one of: ci90_factor, draws, levels, seed)",
+            "(expected one of: ci90_factor, draws, levels, pool, seed)",
             id="run",
         ),
         pytest.param(
             "[sources.totals]", '[sources.totals]\nlable = "typo"',
             "Error: bad.toml: sources.totals.lable: unknown key in a source "
-            "(expected one of: ci90_factor, estimates, label, weight)",
+            "(expected one of: ci90_factor, estimates, grade, label, weight)",
             id="source",
         ),
         pytest.param(

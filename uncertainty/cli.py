@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from uncertainty.config import load_config
-from uncertainty.errors import ConfigError, UncertaintyError
+from uncertainty.errors import ConfigError, ResourceError, UncertaintyError
 
 __all__ = ["main"]
 
@@ -109,9 +109,11 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     check_replaceable(folder, loaded.sha256, force=force)  # fail before the work, not after
     try:
         result = simulate(model, config_sha256=loaded.sha256)
-    except ConfigError as exc:  # a size refused before allocating: say where it was set
-        raise (ConfigError("--draws", exc.message) if draws is not None
+    except ResourceError as exc:  # a size refused before allocating: say where it was set
+        raise (ResourceError("--draws", exc.message) if draws is not None
                else exc.with_file(str(config))) from None
+    except ConfigError as exc:
+        raise exc.with_file(str(config)) from None
     document = to_json(summary_document(result))
     markdown = markdown_report(result)
     write_results(

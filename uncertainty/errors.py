@@ -8,7 +8,9 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConstraintConflict",
     "ExpressionError",
+    "ResourceError",
     "ResultsError",
     "UncertaintyError",
 ]
@@ -44,6 +46,63 @@ class ConfigError(UncertaintyError):
 
     def __str__(self) -> str:
         return ": ".join(part for part in (self.file, self.path, self.message) if part)
+
+
+class ResourceError(ConfigError):
+    """A request refused before allocating: it would need more memory than allowed.
+
+    Parameters
+    ----------
+    path, message, file
+        As `ConfigError`.
+    needed : int
+        Bytes the request would need.
+    """
+
+    def __init__(self, path: str, message: str, file: str | None = None, *,
+                 needed: int = 0) -> None:
+        super().__init__(path, message, file)
+        self.needed = needed
+
+    def with_file(self, file: str) -> ResourceError:  # noqa: D102
+        return ResourceError(self.path, self.message, file, needed=self.needed)
+
+
+class ConstraintConflict(ConfigError):
+    """Sources whose figures almost never satisfy a constraint together.
+
+    That conflict is a finding about the sources, reported instead of a run.
+
+    Parameters
+    ----------
+    path : str
+        ``constraints[i]``.
+    constraint : str
+        The constraint as written.
+    view : str
+        The view where it was met least often.
+    rate : float
+        Share of that view's draws that met it.
+    sources : tuple of (str, str)
+        (quantity, source) for each quantity the constraint uses, in that view.
+    file : str, optional
+        The config file.
+    """
+
+    def __init__(self, path: str, constraint: str, view: str, rate: float,
+                 sources: tuple[tuple[str, str], ...], file: str | None = None) -> None:
+        given = ", ".join(f"{q} from {s}" for q, s in sources)
+        message = (
+            f"{constraint!r} holds in only {rate:.2%} of the draws of view {view!r} "
+            f"({given}): these sources conflict, which is itself a finding; the run stops "
+            "below 1% acceptance"
+        )
+        super().__init__(path, message, file)
+        self.constraint, self.view, self.rate, self.sources = constraint, view, rate, sources
+
+    def with_file(self, file: str) -> ConstraintConflict:  # noqa: D102
+        return ConstraintConflict(self.path, self.constraint, self.view, self.rate,
+                                  self.sources, file)
 
 
 class ExpressionError(UncertaintyError):

@@ -26,7 +26,15 @@ from numpy.typing import NDArray
 
 from uncertainty.errors import ExpressionError
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Expression", "parse_expression"]
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "Constraint",
+    "Expression",
+    "parse_constraint",
+    "parse_expression",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -295,3 +303,70 @@ def parse_expression(text: str, known: Collection[str]) -> Expression:
     if not translator.used:
         raise ExpressionError("uses no quantity; a metric must depend on at least one")
     return Expression(text, tuple(sorted(translator.used)), root)
+
+
+# -- constraints -----------------------------------------------------------------------------
+_COMPARISONS: dict[type[ast.cmpop], tuple[str, Callable[[Any, Any], Any]]] = {
+    ast.Lt: ("<", np.less),
+    ast.LtE: ("<=", np.less_equal),
+    ast.Gt: (">", np.greater),
+    ast.GtE: (">=", np.greater_equal),
+}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A per-draw condition ``left OP right`` between two expressions.
+
+    Parameters
+    ----------
+    text : str
+        As written, e.g. ``"ua.kia <= ua.casualties"``.
+    names : tuple of str
+        Quantities used on either side, sorted.
+    """
+
+    text: str
+    names: tuple[str, ...]
+    _left: _Node
+    _op: Callable[[Any, Any], Any]
+    _right: _Node
+
+    def holds(self, env: Mapping[str, FloatArray]) -> NDArray[np.bool_]:
+        """Whether each draw satisfies the condition; NaN on either side does not."""
+        with np.errstate(all="ignore"):
+            out = self._op(_evaluate(self._left, env), _evaluate(self._right, env))
+        return np.broadcast_to(np.asarray(out, dtype=bool), np.shape(env[self.names[0]]))
+
+
+def parse_constraint(text: str, known: Collection[str]) -> Constraint:
+    """Parse ``left OP right`` with OP one of ``< <= > >=`` and both sides expressions.
+
+    Raises
+    ------
+    ExpressionError
+        As `parse_expression`, and when the text is not a single comparison.
+    """
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"longer than {MAX_LENGTH} characters ({len(text)})")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"not a valid constraint: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(f"not a valid constraint: {type(exc).__name__}") from None
+    body = tree.body
+    if not isinstance(body, ast.Compare) or len(body.ops) != 1:
+        raise ExpressionError("a constraint is one comparison, e.g. 'ua.kia <= ua.casualties'")
+    entry = _COMPARISONS.get(type(body.ops[0]))
+    if entry is None:
+        raise ExpressionError("compare with <, <=, > or >=")
+    translator = _Translator(frozenset(known))
+    try:
+        left = translator.visit(body.left, 0)
+        right = translator.visit(body.comparators[0], 0)
+    except RecursionError:
+        raise ExpressionError(f"nested more than {MAX_DEPTH} levels deep") from None
+    if not translator.used:
+        raise ExpressionError("uses no quantity")
+    return Constraint(text, tuple(sorted(translator.used)), left, entry[1], right)

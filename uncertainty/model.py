@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from uncertainty.distributions import Distribution
-from uncertainty.expr import Expression
+from uncertainty.expr import Constraint, Expression
+from uncertainty.grades import Grade
 
 __all__ = [
     "DEFAULT_CI90_FACTOR",
     "DEFAULT_DRAWS",
     "DEFAULT_LEVELS",
     "POOLED",
+    "POOL_METHODS",
+    "Correlation",
     "Estimate",
     "Metric",
     "Model",
@@ -25,6 +28,9 @@ POOLED = "pooled"
 DEFAULT_DRAWS = 200_000
 DEFAULT_LEVELS = (0.5, 0.9, 0.95)
 DEFAULT_CI90_FACTOR = 1.5
+#: How the sources of one quantity are pooled: a mixture, a normalized product of
+#: densities, or the envelope of the sources reported as bounds.
+POOL_METHODS = ("linear", "log", "envelope")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class Estimate:
         The checked distribution built from it.
     spread : str
         Where the distribution's spread came from, in words.
+    provenance : tuple of (str, str)
+        ``cite``, ``date``, ``quote`` and ``note`` as given, in that order.
     """
 
     source: str
@@ -48,6 +56,7 @@ class Estimate:
     written: str
     distribution: Distribution
     spread: str
+    provenance: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class Source:
     label: str
     weight: float
     estimates: tuple[Estimate, ...]
+    grade: Grade | None = None
+    weight_from: str = "default"
 
     def estimate(self, quantity: str) -> Estimate | None:
         """Return the estimate of `quantity` by this source, or None."""
@@ -83,6 +94,16 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class Correlation:
+    """A rank (Spearman) correlation between two estimates, each a (source, quantity)."""
+
+    name: str
+    a: tuple[str, str]
+    b: tuple[str, str]
+    rho: float
+
+
+@dataclass(frozen=True)
 class RunSettings:
     """How many draws, which seed, which credible levels.
 
@@ -93,6 +114,7 @@ class RunSettings:
     seed: int | None = None
     levels: tuple[float, ...] = DEFAULT_LEVELS
     ci90_factor: float = DEFAULT_CI90_FACTOR
+    pool: str = "linear"
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,9 @@ class Model:
     sources: tuple[Source, ...]
     metrics: tuple[Metric, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
+    repair_correlations: bool = False
+    constraints: tuple[Constraint, ...] = ()
     quantities: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

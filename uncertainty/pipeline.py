@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import secrets
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -13,17 +12,13 @@ import numpy as np
 import scipy
 import xarray as xr
 
-from uncertainty.errors import ConfigError
 from uncertainty.model import Model
+from uncertainty.resources import check_memory
 from uncertainty.sampling import draw_dataset
 from uncertainty.stats import summarize
 from uncertainty.views import View, build_views
 
 __all__ = ["Run", "memory_needed", "simulate", "versions"]
-
-#: Share of physical memory a run may plan to use before it is refused.
-MEMORY_SHARE = 0.75
-
 
 def versions() -> dict[str, str]:
     """Versions of this package and the libraries that determine its numbers."""
@@ -51,6 +46,8 @@ class Run:
         From `uncertainty.stats.summarize`.
     provenance : dict
         Seed, draws, config hash, creation time and versions.
+    acceptance : xarray.Dataset or None
+        With constraints, the acceptance rates (see `uncertainty.sampling.Drawn`).
     """
 
     model: Model
@@ -58,6 +55,7 @@ class Run:
     draws: xr.Dataset
     summary: xr.Dataset
     provenance: dict[str, Any] = field(default_factory=dict)
+    acceptance: xr.Dataset | None = None
 
 
 def memory_needed(model: Model, views: int, draws: int) -> int:
@@ -65,13 +63,6 @@ def memory_needed(model: Model, views: int, draws: int) -> int:
     rows = views * (len(model.quantities) + len(model.metrics))
     streams = sum(len(s.estimates) for s in model.sources) + len(model.quantities)
     return 8 * draws * (rows + 2 * streams)
-
-
-def _physical_memory() -> int | None:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return None
 
 
 def simulate(model: Model, *, config_sha256: str = "") -> Run:
@@ -91,20 +82,16 @@ def simulate(model: Model, *, config_sha256: str = "") -> Run:
 
     Raises
     ------
-    ConfigError
+    ResourceError
         When the requested draws would not fit in memory (checked before allocating).
+    ConstraintConflict
+        When a constraint holds in under 1% of some view's draws.
     """
     settings = model.run
     seed = settings.seed if settings.seed is not None else secrets.randbits(32)
     views = build_views(model)
-    need, have = memory_needed(model, len(views), settings.draws), _physical_memory()
-    if have is not None and need > MEMORY_SHARE * have:
-        raise ConfigError(
-            "run.draws",
-            f"{settings.draws:,} draws need about {need / 2**30:,.3g} GiB for "
-            f"{len(views)} views, more than {MEMORY_SHARE:.0%} of this machine's "
-            f"{have / 2**30:,.1f} GiB; use fewer draws",
-        )
+    check_memory(memory_needed(model, len(views), settings.draws),
+                 f"{settings.draws:,} draws for {len(views)} views")
     provenance: dict[str, Any] = {
         "config_sha256": config_sha256,
         "seed": seed,
@@ -113,10 +100,11 @@ def simulate(model: Model, *, config_sha256: str = "") -> Run:
         "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "versions": versions(),
     }
-    draws = draw_dataset(model, views, seed=seed, draws=settings.draws)
+    drawn = draw_dataset(model, views, seed=seed, draws=settings.draws)
+    draws = drawn.draws
     draws.attrs.update(
         title=model.title, seed=seed, draws=settings.draws, config_sha256=config_sha256,
         **{f"version_{k}": v for k, v in provenance["versions"].items()},
     )
     summary = summarize(draws, settings.levels)
-    return Run(model, views, draws, summary, provenance)
+    return Run(model, views, draws, summary, provenance, drawn.acceptance)

@@ -6,21 +6,26 @@ Every rule about what a config may say lives here, and every violation raises a
 
 from __future__ import annotations
 
+import datetime as _dt
 import keyword
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from uncertainty.copula import plan_copula
 from uncertainty.distributions import Spread, build_estimate
 from uncertainty.distributions.forms import estimate_keys, written
 from uncertainty.errors import ConfigError, ExpressionError
-from uncertainty.expr import parse_expression
+from uncertainty.expr import Constraint, parse_constraint, parse_expression
+from uncertainty.grades import CREDIBILITY, RELIABILITY, Grade, default_grade
 from uncertainty.model import (
     DEFAULT_CI90_FACTOR,
     DEFAULT_DRAWS,
     DEFAULT_LEVELS,
+    POOL_METHODS,
     POOLED,
+    Correlation,
     Estimate,
     Metric,
     Model,
@@ -28,6 +33,7 @@ from uncertainty.model import (
     Scenario,
     Source,
 )
+from uncertainty.pooling import log_pool
 from uncertainty.validation import Node, show
 
 __all__ = ["build_model", "with_overrides"]
@@ -59,16 +65,18 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
         At the first problem found, with its key path.
     """
     root = Node(data).table()
-    root.only({"title", "run", "sources", "metrics", "scenarios"})
+    root.only({"title", "run", "grades", "sources", "metrics", "scenarios", "correlations",
+               "constraints"})
     title_node = root.get("title")
     title = title_node.string() if title_node is not None else default_title
     run, factor_origin = _run(root.get("run"))
+    grades = _grade_overrides(root.get("grades"))
 
     sources_node = root.require("sources").table()
     if not sources_node.keys():
         raise sources_node.error("no sources: add at least one [sources.NAME] table")
     sources = tuple(
-        _source(sid, node, Spread(run.ci90_factor, factor_origin))
+        _source(sid, node, Spread(run.ci90_factor, factor_origin), grades)
         for sid, node in sources_node.items()
     )
     _check_quantity_names(sources, sources_node)
@@ -78,7 +86,22 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
     metrics = () if metrics_node is None else _metrics(metrics_node, model.quantities)
     scenarios_node = root.get("scenarios")
     scenarios = () if scenarios_node is None else _scenarios(scenarios_node, model)
-    return replace(model, metrics=metrics, scenarios=scenarios)
+    correlations_node = root.get("correlations")
+    correlations, repair = ((), False) if correlations_node is None else _correlations(
+        correlations_node, model
+    )
+    constraints_node = root.get("constraints")
+    constraints = () if constraints_node is None else _constraints(
+        constraints_node, model.quantities
+    )
+    plan_copula(correlations, repair=repair)  # a matrix that cannot hold fails here
+    model = replace(model, metrics=metrics, scenarios=scenarios, correlations=correlations,
+                    repair_correlations=repair, constraints=constraints)
+    if run.pool == "log":
+        for quantity in model.quantities:
+            if len(model.estimators(quantity)) > 1:
+                log_pool(model, quantity)  # families without a log pool fail here
+    return model
 
 
 def with_overrides(model: Model, *, draws: int | None = None, seed: int | None = None) -> Model:
@@ -95,7 +118,7 @@ def with_overrides(model: Model, *, draws: int | None = None, seed: int | None =
 def _run(node: Node | None) -> tuple[RunSettings, str]:
     if node is None:
         return RunSettings(), f"default ci90_factor {DEFAULT_CI90_FACTOR}"
-    node.table().only({"draws", "seed", "levels", "ci90_factor"})
+    node.table().only({"draws", "seed", "levels", "ci90_factor", "pool"})
     draws_node, seed_node = node.get("draws"), node.get("seed")
     levels_node, factor_node = node.get("levels"), node.get("ci90_factor")
     draws = DEFAULT_DRAWS if draws_node is None else draws_node.integer(minimum=1)
@@ -105,7 +128,15 @@ def _run(node: Node | None) -> tuple[RunSettings, str]:
         factor, origin = DEFAULT_CI90_FACTOR, f"default ci90_factor {DEFAULT_CI90_FACTOR}"
     else:
         factor, origin = _factor(factor_node), "run's ci90_factor"
-    return RunSettings(draws=draws, seed=seed, levels=levels, ci90_factor=factor), origin
+    pool_node = node.get("pool")
+    pool = "linear" if pool_node is None else pool_node.string()
+    if pool not in POOL_METHODS:
+        raise ConfigError(
+            node.child_path("pool"),
+            f"unknown pooling method {pool!r} (expected one of: {', '.join(POOL_METHODS)})",
+        )
+    settings = RunSettings(draws=draws, seed=seed, levels=levels, ci90_factor=factor, pool=pool)
+    return settings, origin
 
 
 def _levels(node: Node) -> tuple[float, ...]:
@@ -139,11 +170,48 @@ def _check_id(node: Node, key: str, what: str) -> None:
         raise node.error(f"{what} id {POOLED!r} is reserved for the pooled view")
 
 
-def _source(sid: str, node: Node, spread: Spread) -> Source:
+def _grade_code(node: Node) -> str:
+    code = node.string()
+    if len(code) != 2 or code[0] not in RELIABILITY or code[1] not in CREDIBILITY:
+        raise node.error(
+            f"grade {code!r} is not valid: a reliability letter {'/'.join(RELIABILITY)} "
+            f"then a credibility digit {'/'.join(CREDIBILITY)}, e.g. \"B2\""
+        )
+    return code
+
+
+def _grade_overrides(node: Node | None) -> dict[str, Grade]:
+    """The grades the config redefines in ``[grades]``."""
+    if node is None:
+        return {}
+    out = {}
+    for code, child in node.table().items():
+        _grade_code(Node(code, child.path))
+        child.table().only({"ci90_factor", "weight"}, "a grade")
+        if not child.keys():
+            raise child.error("give ci90_factor, weight or both")
+        grade = default_grade(code)
+        factor_node, weight_node = child.get("ci90_factor"), child.get("weight")
+        out[code] = replace(
+            grade,
+            ci90_factor=_factor(factor_node) if factor_node else grade.ci90_factor,
+            weight=weight_node.positive() if weight_node else grade.weight,
+            overridden=True,
+        )
+    return out
+
+
+def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade]) -> Source:
     _check_id(node, sid, "source")
-    node.table().only({"label", "ci90_factor", "weight", "estimates"}, "a source")
+    node.table().only({"label", "grade", "ci90_factor", "weight", "estimates"}, "a source")
     label_node, weight_node = node.get("label"), node.get("weight")
-    factor_node = node.get("ci90_factor")
+    factor_node, grade_node = node.get("ci90_factor"), node.get("grade")
+    grade = None
+    if grade_node is not None:
+        code = _grade_code(grade_node)
+        grade = grades.get(code) or default_grade(code)
+        table = "the config's [grades]" if grade.overridden else "the default grade table"
+        spread = Spread(grade.ci90_factor, f"grade {code} ({grade.meaning}; {table})")
     if factor_node is not None:
         spread = Spread(_factor(factor_node), "source's ci90_factor")
     estimates_node = node.require("estimates").table()
@@ -153,18 +221,43 @@ def _source(sid: str, node: Node, spread: Spread) -> Source:
         if quantity in seen:
             raise est_node.error(f"quantity {quantity!r} is estimated twice by this source")
         seen.add(quantity)
-        built = build_estimate(est_node, spread)
-        estimates.append(
-            Estimate(sid, quantity, written(est_node.value), built.distribution, built.spread)
-        )
+        spec, provenance = _split_provenance(est_node)
+        built = build_estimate(spec, spread)
+        estimates.append(Estimate(sid, quantity, written(spec.value), built.distribution,
+                                  built.spread, provenance))
     if not estimates:
         raise estimates_node.error("no estimates: add e.g. estimates.ua.kia = 8000")
+    if weight_node is not None:
+        weight, weight_from = weight_node.positive(), "source's weight"
+    elif grade is not None:
+        weight, weight_from = grade.weight, f"grade {grade.code}"
+    else:
+        weight, weight_from = 1.0, "default"
     return Source(
         id=sid,
         label=label_node.string() if label_node is not None else sid,
-        weight=weight_node.positive() if weight_node is not None else 1.0,
+        weight=weight,
         estimates=tuple(estimates),
+        grade=grade,
+        weight_from=weight_from,
     )
+
+
+def _split_provenance(node: Node) -> tuple[Node, tuple[tuple[str, str], ...]]:
+    """The estimate without its ``cite``/``date``/``quote``/``note`` keys, and those keys."""
+    if not node.is_table():
+        return node, ()
+    found = []
+    for key in PROVENANCE_KEYS:
+        child = node.get(key)
+        if child is None:
+            continue
+        if isinstance(child.value, _dt.date | _dt.datetime):
+            found.append((key, child.value.isoformat()))
+        else:
+            found.append((key, child.string()))
+    rest = {k: v for k, v in node.value.items() if k not in PROVENANCE_KEYS}
+    return Node(rest, node.path), tuple(found)
 
 
 def _flatten(node: Node, prefix: list[str]) -> Iterator[tuple[str, Node]]:
@@ -267,3 +360,70 @@ def _flatten_choices(node: Node, prefix: list[str]) -> Iterator[tuple[str, Node]
             yield from _flatten_choices(child, [*prefix, key])
         else:
             yield ".".join([*prefix, key]), child
+
+
+# -- [correlations] --------------------------------------------------------------------------
+def _estimate_ref(node: Node, source: str | None, model: Model) -> tuple[str, str]:
+    """``"quantity"`` (with `source`) or ``"source:quantity"`` -> (source, quantity)."""
+    text = node.string()
+    if ":" in text:
+        source, _, quantity = text.partition(":")
+    elif source is None:
+        raise node.error(f"write {text!r} as \"source:{text}\", or give source = ... for both")
+    else:
+        quantity = text
+    ids = [s.id for s in model.sources]
+    if source not in ids:
+        raise node.error(f"unknown source {source!r} (expected one of: {', '.join(ids)})")
+    if model.source(source).estimate(quantity) is None:
+        have = ", ".join(e.quantity for e in model.source(source).estimates)
+        raise node.error(f"source {source!r} gives no estimate of {quantity!r} (it gives: {have})")
+    return source, quantity
+
+
+def _correlations(node: Node, model: Model) -> tuple[tuple[Correlation, ...], bool]:
+    repair_node = node.table().get("repair")
+    repair = False
+    if repair_node is not None:
+        if not isinstance(repair_node.value, bool):
+            raise repair_node.error("expected true or false")
+        repair = repair_node.value
+    out: list[Correlation] = []
+    seen: dict[frozenset[tuple[str, str]], str] = {}
+    for name, child in node.items():
+        if name == "repair":
+            continue
+        child.table().only({"between", "rho", "source"}, "a correlation")
+        source_node = child.get("source")
+        source = source_node.string() if source_node is not None else None
+        if source is not None and source not in {s.id for s in model.sources}:
+            ids = ", ".join(s.id for s in model.sources)
+            raise source_node.error(f"unknown source {source!r} (expected one of: {ids})")  # type: ignore[union-attr]
+        between = child.require("between")
+        a_node, b_node = between.array(2)
+        a, b = _estimate_ref(a_node, source, model), _estimate_ref(b_node, source, model)
+        if a == b:
+            raise between.error("a correlation needs two different estimates")
+        rho_node = child.require("rho")
+        rho = rho_node.number()
+        if not -1 < rho < 1:
+            raise rho_node.error(f"a rank correlation must be strictly between -1 and 1, "
+                                 f"got {show(rho)}")
+        pair = frozenset((a, b))
+        if pair in seen:
+            raise between.error(f"this pair is already correlated by correlations.{seen[pair]}")
+        seen[pair] = name
+        out.append(Correlation(name, a, b, rho))
+    return tuple(out), repair
+
+
+# -- constraints -----------------------------------------------------------------------------
+def _constraints(node: Node, quantities: tuple[str, ...]) -> tuple[Constraint, ...]:
+    out = []
+    for item in node.array():
+        text = item.string()
+        try:
+            out.append(parse_constraint(text, quantities))
+        except ExpressionError as exc:
+            raise item.error(f"in {show(text)}: {exc.message}") from None
+    return tuple(out)

@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from uncertainty.copula import plan_copula
 from uncertainty.numbers import level_key
 from uncertainty.pipeline import Run
+from uncertainty.stats import envelopes
 
 __all__ = ["SCHEMA_VERSION", "summary_document", "to_json"]
 
@@ -64,11 +66,18 @@ def summary_document(run: Run) -> dict[str, Any]:
         "title": model.title,
         "provenance": run.provenance,
         "levels": levels,
+        "pool": model.run.pool,
         "sources": [
             {
                 "id": src.id,
                 "label": src.label,
                 "weight": src.weight,
+                "weight_from": src.weight_from,
+                "grade": None if src.grade is None else {
+                    "code": src.grade.code, "meaning": src.grade.meaning,
+                    "ci90_factor": src.grade.ci90_factor, "weight": src.grade.weight,
+                    "overridden": src.grade.overridden,
+                },
                 "estimates": [
                     {
                         "quantity": e.quantity,
@@ -77,12 +86,16 @@ def summary_document(run: Run) -> dict[str, Any]:
                         "spread": e.spread,
                         "median": float(e.distribution.median),
                         "ci90": [float(v) for v in e.distribution.ppf(np.array([0.05, 0.95]))],
+                        **dict(e.provenance),
                     }
                     for e in src.estimates
                 ],
             }
             for src in model.sources
         ],
+        "correlations": _correlations(run),
+        "constraints": _constraints(run),
+        "envelopes": _envelopes(run, levels),
         "views": [
             {"id": v.id, "label": v.label, "kind": v.kind, "sources": dict(v.assignment)}
             for v in run.views
@@ -92,6 +105,58 @@ def summary_document(run: Run) -> dict[str, Any]:
         ],
         "records": records,
     }
+
+
+def _correlations(run: Run) -> list[dict[str, Any]]:
+    model = run.model
+    plan = plan_copula(model.correlations, repair=model.repair_correlations)
+    by_name = {c.name: c for c in model.correlations}
+    return [
+        {"name": name, "between": [":".join(by_name[name].a), ":".join(by_name[name].b)],
+         "rho": asked, "rho_used": used}
+        for name, asked, used in plan.used
+    ]
+
+
+def _constraints(run: Run) -> dict[str, Any] | None:
+    acc = run.acceptance
+    if acc is None:
+        return None
+    texts = [str(c) for c in acc["constraint"].values]
+    return {
+        "constraints": texts,
+        "acceptance": {
+            str(v): {
+                "overall": float(acc["overall"].sel(view=v)),
+                "candidates": int(acc["candidates"].sel(view=v)),
+                "by_constraint": {c: float(acc["rate"].sel(view=v, constraint=c)) for c in texts},
+            }
+            for v in acc["view"].values
+        },
+    }
+
+
+def _envelopes(run: Run, levels: list[float]) -> list[dict[str, Any]]:
+    env = envelopes(run.summary)
+    if env is None:
+        return []
+    out = []
+    for parent in env["envelope"].values:
+        e = env.sel(envelope=parent)
+        out.append({
+            "view": str(parent),
+            "members": [str(m) for m in e["members"].values if str(m) not in ("", "nan")],
+            "records": [
+                {
+                    "name": str(var),
+                    "median": [_num(v) for v in e["median"].sel(variable=var).values],
+                    "eti": _intervals(e["eti"].sel(variable=var).values, levels),
+                    "hdi": _intervals(e["hdi"].sel(variable=var).values, levels),
+                }
+                for var in e["variable"].values
+            ],
+        })
+    return out
 
 
 def to_json(document: dict[str, Any]) -> str:

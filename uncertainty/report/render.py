@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from uncertainty.copula import plan_copula
 from uncertainty.numbers import plain
 from uncertainty.pipeline import Run
-from uncertainty.report.tables import markdown_table, text_table, variable_rows
+from uncertainty.report.tables import (
+    format_rows,
+    markdown_table,
+    text_table,
+    variable_rows,
+)
+from uncertainty.stats import envelopes
 
 __all__ = ["console_report", "markdown_report"]
 
 _READING = (
     "Each row is a view: the same metric computed from one source's figures (other "
-    "quantities from the pool of the sources that give them), from the linear pool of all "
+    "quantities from the pool of the sources that give them), from the pool of all "
     "sources, or from a named scenario. ETI = equal-tailed credible interval; HDI = "
     "highest-density interval. Digits shown are those the Monte Carlo error supports."
 )
+
+_POOLS = {
+    "linear": "linear pool: each draw of a pooled quantity is one source's draw, chosen with "
+              "probability proportional to the source weights",
+    "log": "logarithmic pool: the normalized product of the sources' densities raised to "
+           "their normalized weights (closed form for lognormal or normal estimates)",
+    "envelope": "envelope: no pooling; a view that would pool is computed once per "
+                "combination of sources, and reported as the range from the lowest to the "
+                "highest of them",
+}
 
 
 def _run_line(run: Run) -> str:
@@ -22,19 +39,37 @@ def _run_line(run: Run) -> str:
     return f"{p['draws']:,} draws per view, {seed}"
 
 
+def _acceptance_rows(run: Run) -> tuple[list[str], list[list[str]]]:
+    acc = run.acceptance
+    assert acc is not None  # callers check
+    constraints = [str(c) for c in acc["constraint"].values]
+    header = ["view", "all constraints", *constraints, "candidate draws"]
+    rows = [
+        [str(v), f"{float(acc['overall'].sel(view=v)):.1%}",
+         *(f"{float(acc['rate'].sel(view=v, constraint=c)):.1%}" for c in constraints),
+         f"{int(acc['candidates'].sel(view=v)):,}"]
+        for v in acc["view"].values
+    ]
+    return header, rows
+
+
 def console_report(run: Run, destination: str | None = None) -> str:
     """The table printed by ``uncertainty run``: one block per metric, ETIs by view."""
     model, summary = run.model, run.summary
+    env = envelopes(summary)
     lines = [model.title, _run_line(run) + ". Equal-tailed credible intervals."]
     if destination:
         lines.append(f"Results: {destination}")
     names = [m.name for m in model.metrics] or list(model.quantities)
     for metric in model.metrics:
         lines += ["", f"{metric.name}: {metric.label}  [{metric.expression.text}]"]
-        lines.append(text_table(summary, metric.name))
+        lines.append(text_table(summary, metric.name, env))
     if not model.metrics:
         for name in names:
-            lines += ["", name, text_table(summary, name)]
+            lines += ["", name, text_table(summary, name, env)]
+    if run.acceptance is not None:
+        lines += ["", "Constraints: share of candidate draws that meet them, by view"]
+        lines.append(format_rows(*_acceptance_rows(run)))
     invalid = int(summary["invalid"].sel(variable=names).sum())
     if invalid:
         lines += ["", f"Note: {invalid:,} draws were invalid (NaN or infinite, e.g. a "
@@ -42,9 +77,51 @@ def console_report(run: Run, destination: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _said(provenance: tuple[tuple[str, str], ...]) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in provenance) or ""
+
+
+def _assumptions(run: Run) -> list[str]:
+    model = run.model
+    out = ["", "## Assumptions", "", f"- Pooling: {_POOLS[model.run.pool]}."]
+    graded = [s for s in model.sources if s.grade is not None]
+    if graded:
+        out += ["- Source grades (Admiralty/NATO reliability letter and credibility digit) set "
+                "the spread of a source's bare numbers and its pool weight, unless the source "
+                "or estimate sets them itself. The numbers are this tool's modelling "
+                "assumption (see README), overridable in `[grades]`:", ""]
+        seen = {}
+        for s in graded:
+            assert s.grade is not None
+            seen[s.grade.code] = s.grade
+        rows = [[g.code, g.meaning, plain(g.ci90_factor), plain(g.weight),
+                 "config [grades]" if g.overridden else "default table"]
+                for g in seen.values()]
+        out += [markdown_table(["grade", "meaning", "ci90_factor", "weight", "from"], rows,
+                               numeric=False), ""]
+    if model.correlations:
+        plan = plan_copula(model.correlations, repair=model.repair_correlations)
+        note = (" The requested correlations could not all hold together; the nearest valid "
+                "correlation matrix was used (repair = true)." if plan.repaired else "")
+        out += [f"- Correlations: rank (Spearman) correlations imposed with a Gaussian copula; "
+                f"every marginal stays as specified.{note}", ""]
+        by_name = {c.name: c for c in model.correlations}
+        rows = [[name, f"{':'.join(by_name[name].a)} ~ {':'.join(by_name[name].b)}",
+                 plain(asked), plain(used)] for name, asked, used in plan.used]
+        out += [markdown_table(["correlation", "between", "rho asked", "rho used"], rows,
+                               numeric=False), ""]
+    if model.constraints and run.acceptance is not None:
+        out += ["- Constraints, checked on every draw in every view; draws that break one are "
+                "replaced by further draws until every view has its full count. The share of "
+                "candidate draws meeting each:", ""]
+        out += [markdown_table(*_acceptance_rows(run)), ""]
+    return out
+
+
 def markdown_report(run: Run) -> str:
     """``summary.md``: title, provenance, metric tables, inputs, sources and views."""
     model, summary, p = run.model, run.summary, run.provenance
+    env = envelopes(summary)
     versions = ", ".join(f"{k} {v}" for k, v in p["versions"].items())
     out = [
         f"# {model.title}",
@@ -57,29 +134,29 @@ def markdown_report(run: Run) -> str:
         "## Metrics",
     ]
     for metric in model.metrics:
-        header, rows = variable_rows(summary, metric.name, hdi=True)
+        header, rows = variable_rows(summary, metric.name, hdi=True, env=env)
         out += ["", f"### {metric.name}: {metric.label}", "", f"`{metric.expression.text}`",
                 "", markdown_table(header, rows)]
-    out += ["", "## Inputs", "", "Each quantity as drawn in each view."]
+    out += _assumptions(run)
+    out += ["## Inputs", "", "Each quantity as drawn in each view."]
     for quantity in model.quantities:
-        header, rows = variable_rows(summary, quantity, hdi=True)
+        header, rows = variable_rows(summary, quantity, hdi=True, env=env)
         out += ["", f"### {quantity}", "", markdown_table(header, rows)]
     out += ["", "## Sources", "",
             "What each source said, the distribution it became, and where its spread came "
             "from.", ""]
-    header = ["source", "quantity", "written", "distribution", "spread from"]
-    rows = [
-        [f"{src.id}: {src.label}" + (f" (weight {plain(src.weight)})" if src.weight != 1 else ""),
-         e.quantity, f"`{e.written}`", e.distribution.describe(), e.spread]
-        for src in model.sources for e in src.estimates
-    ]
+    header = ["source", "quantity", "written", "distribution", "spread from", "said"]
+    rows = []
+    for src in model.sources:
+        grade = f", grade {src.grade.code}" if src.grade is not None else ""
+        name = f"{src.id}: {src.label} (weight {plain(src.weight)} from {src.weight_from}{grade})"
+        rows += [[name, e.quantity, f"`{e.written}`", e.distribution.describe(), e.spread,
+                  _said(e.provenance)] for e in src.estimates]
     out.append(markdown_table(header, rows, numeric=False))
     out += ["", "## Views", "", "Where each quantity's draws come from in each view "
-            "(`pooled`: the linear pool of every source that estimates it).", ""]
+            "(`pooled`: the pool of every source that estimates it).", ""]
     header = ["view", *model.quantities]
     rows = [[f"{v.id}: {v.label}", *(v.source_of(q) for q in model.quantities)]
             for v in run.views]
     out.append(markdown_table(header, rows, numeric=False))
     return "\n".join(out) + "\n"
-
-

@@ -21,14 +21,28 @@ def _interval(values: Sequence[float], errors: Sequence[float]) -> str:
     return f"[{rounded(lo, errors[0])}, {rounded(hi, errors[1])}]"
 
 
+def _envelope_row(env: xr.Dataset, parent: str, variable: str, n_levels: int, hdi: bool,
+                  width: int) -> list[str]:
+    e = env.sel(envelope=parent, variable=variable)
+    m_err = float(e["mcse_median"])
+    lo, hi = (float(v) for v in e["median"].values)
+    row = [f"{parent} (envelope)", f"{rounded(lo, m_err)} to {rounded(hi, m_err)}"]
+    errors = e["mcse_eti"].values
+    row += [_interval(e["eti"].values[i], errors[i]) for i in range(n_levels)]
+    if hdi:
+        row += [_interval(e["hdi"].values[i], errors[i]) for i in range(n_levels)]
+    return row + [""] * (width - len(row))
+
+
 def variable_rows(
-    summary: xr.Dataset, variable: str, *, hdi: bool = False
+    summary: xr.Dataset, variable: str, *, hdi: bool = False, env: xr.Dataset | None = None
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows (one per view) of the table of `variable`.
 
     Columns: view, median, the equal-tailed interval at every level, with ``hdi`` the
     highest-density interval at every level too, and the invalid-draw count when any view
-    has invalid draws.
+    has invalid draws. With envelopes `env`, each envelope's row (median range, lowest
+    lower end to highest upper end) comes before its member views, which are indented.
     """
     s = summary.sel(variable=variable)
     levels = [float(p) for p in s["level"].values]
@@ -39,9 +53,15 @@ def variable_rows(
     if show_invalid:
         header.append("invalid draws")
     rows = []
-    for view in s["view"].values:
+    parents = s["envelope_of"].values if "envelope_of" in s.coords else [""] * s.sizes["view"]
+    shown: set[str] = set()
+    for view, parent in zip(s["view"].values, parents, strict=True):
+        if parent and env is not None and parent not in shown:
+            shown.add(parent)
+            rows.append(_envelope_row(env, str(parent), variable, len(levels), hdi, len(header)))
         r = s.sel(view=view)
-        row = [str(view), rounded(float(r["median"]), float(r["mcse_median"]))]
+        name = f"  {view}" if parent else str(view)
+        row = [name, rounded(float(r["median"]), float(r["mcse_median"]))]
         errors = r["mcse_eti"].values
         row += [_interval(r["eti"].values[i], errors[i]) for i in range(len(levels))]
         if hdi:
@@ -71,7 +91,7 @@ def markdown_table(header: list[str], rows: list[list[str]], *, numeric: bool = 
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
-def text_table(summary: xr.Dataset, variable: str) -> str:
+def text_table(summary: xr.Dataset, variable: str, env: xr.Dataset | None = None) -> str:
     """The plain-text table of `variable`, equal-tailed intervals only."""
-    header, rows = variable_rows(summary, variable)
+    header, rows = variable_rows(summary, variable, env=env)
     return format_rows(header, rows)

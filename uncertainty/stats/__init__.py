@@ -7,9 +7,10 @@ from uncertainty.stats.array import (
     quantile_sorted,
     summarize_draws,
 )
-from uncertainty.stats.summary import summarize
+from uncertainty.stats.summary import envelopes, summarize
 
 __all__ = [
+    "envelopes",
     "eti_sorted",
     "hdi_sorted",
     "quantile_mcse_sorted",

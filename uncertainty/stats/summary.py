@@ -7,7 +7,7 @@ import xarray as xr
 
 from uncertainty.stats.array import summarize_draws
 
-__all__ = ["summarize"]
+__all__ = ["envelopes", "summarize"]
 
 _SCALARS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean")
 _INTERVALS = ("eti", "hdi", "mcse_eti")
@@ -67,11 +67,46 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...]) -> xr.Dataset:
         "kind": ("variable", [draws[n].attrs.get("kind", "") for n in names]),
         "label": ("variable", [draws[n].attrs.get("label", n) for n in names]),
     }
-    if "view_label" in draws.coords:
-        coords["view_label"] = ("view", draws["view_label"].values)
+    for name in ("view_label", "envelope_of"):
+        if name in draws.coords:
+            coords[name] = ("view", draws[name].values)
     data_vars: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
         k: (("variable", "view"), v) for k, v in scalars.items()
     }
     data_vars |= {k: (("variable", "view", "level", "ci_bound"), v)
                   for k, v in intervals.items()}
     return xr.Dataset(data_vars, coords=coords, attrs=dict(draws.attrs))
+
+
+def envelopes(summary: xr.Dataset) -> xr.Dataset | None:
+    """The envelope of each group of member views (``pool = "envelope"``), or None.
+
+    For each parent view: ``median`` over ``(variable, envelope, bound)`` is the lowest and
+    highest median of its members; ``eti`` and ``hdi`` over ``(variable, envelope, level,
+    ci_bound)`` run from the lowest lower end to the highest upper end; ``mcse_*`` are the
+    largest Monte Carlo errors among the members, for display.
+    """
+    if "envelope_of" not in summary.coords:
+        return None
+    parents = [p for p in dict.fromkeys(summary["envelope_of"].values.tolist()) if p]
+    if not parents:
+        return None
+    parts = []
+    for parent in parents:
+        members = summary.sel(view=summary["envelope_of"] == parent)
+        eti, hdi = members["eti"], members["hdi"]
+        parts.append(xr.Dataset({
+            "median": xr.concat([members["median"].min("view"), members["median"].max("view")],
+                                dim="bound"),
+            "eti": xr.concat([eti.sel(ci_bound="lower").min("view"),
+                              eti.sel(ci_bound="upper").max("view")], dim="ci_bound"),
+            "hdi": xr.concat([hdi.sel(ci_bound="lower").min("view"),
+                              hdi.sel(ci_bound="upper").max("view")], dim="ci_bound"),
+            "mcse_median": members["mcse_median"].max("view"),
+            "mcse_eti": members["mcse_eti"].max("view"),
+            "members": ("member", members["view"].values),
+        }))
+    out = xr.concat(parts, dim="envelope", data_vars="all", join="outer")
+    out = out.assign_coords(envelope=parents, bound=["low", "high"],
+                            ci_bound=["lower", "upper"])
+    return out.transpose("envelope", "variable", "bound", "level", "ci_bound", "member")
