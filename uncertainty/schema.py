@@ -45,6 +45,26 @@ _SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PROVENANCE_KEYS = ("cite", "date", "quote", "note")
 
 
+_TOP_LEVEL = ("title", "run", "grades", "sources", "metrics", "scenarios", "correlations",
+              "constraints")
+
+
+def _only(node: Node, allowed: set[str], what: str = "") -> None:
+    """`Node.only`, with a hint when a top-level key was written inside a table.
+
+    In TOML every key after a ``[table]`` header belongs to that table, so a top-level key
+    written below one lands in the wrong place; say so.
+    """
+    try:
+        node.only(allowed, what)
+    except ConfigError as exc:
+        key = exc.path.rsplit(".", 1)[-1]
+        if key in _TOP_LEVEL and node.path:
+            raise ConfigError(exc.path, f"{exc.message}; top-level keys such as {key} go "
+                              "before the first [table]") from None
+        raise
+
+
 def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
     """Validate a parsed config and build the model.
 
@@ -65,8 +85,7 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
         At the first problem found, with its key path.
     """
     root = Node(data).table()
-    root.only({"title", "run", "grades", "sources", "metrics", "scenarios", "correlations",
-               "constraints"})
+    root.only(set(_TOP_LEVEL))
     title_node = root.get("title")
     title = title_node.string() if title_node is not None else default_title
     run, factor_origin = _run(root.get("run"))
@@ -118,7 +137,7 @@ def with_overrides(model: Model, *, draws: int | None = None, seed: int | None =
 def _run(node: Node | None) -> tuple[RunSettings, str]:
     if node is None:
         return RunSettings(), f"default ci90_factor {DEFAULT_CI90_FACTOR}"
-    node.table().only({"draws", "seed", "levels", "ci90_factor", "pool"})
+    _only(node.table(), {"draws", "seed", "levels", "ci90_factor", "pool"})
     draws_node, seed_node = node.get("draws"), node.get("seed")
     levels_node, factor_node = node.get("levels"), node.get("ci90_factor")
     draws = DEFAULT_DRAWS if draws_node is None else draws_node.integer(minimum=1)
@@ -203,7 +222,7 @@ def _grade_overrides(node: Node | None) -> dict[str, Grade]:
 
 def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade]) -> Source:
     _check_id(node, sid, "source")
-    node.table().only({"label", "grade", "ci90_factor", "weight", "estimates"}, "a source")
+    _only(node.table(), {"label", "grade", "ci90_factor", "weight", "estimates"}, "a source")
     label_node, weight_node = node.get("label"), node.get("weight")
     factor_node, grade_node = node.get("ci90_factor"), node.get("grade")
     grade = None
@@ -326,7 +345,7 @@ def _scenarios(node: Node, model: Model) -> tuple[Scenario, ...]:
         _check_id(child, sid, "scenario")
         if sid in source_ids:
             raise child.error(f"view id {sid!r} is already used by a source")
-        child.table().only({"label", "use"}, "a scenario")
+        _only(child.table(), {"label", "use"}, "a scenario")
         label_node = child.get("label")
         use_node = child.require("use").table()
         use = []
