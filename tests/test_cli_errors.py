@@ -148,7 +148,8 @@ def test_validate_reports_the_same_one_line_error(cli: Invoke, workdir: Path) ->
         pytest.param(
             'title = "Test model"', 'title = "Test model"\ntitel = "typo"',
             "Error: bad.toml: titel: unknown key "
-            "(expected one of: constraints, correlations, grades, metrics, run, scenarios, sources, title)",
+            "(expected one of: constraints, correlations, grades, metrics, run, scenarios, "
+            "sources, title)",
             id="top-level",
         ),
         pytest.param(
@@ -365,12 +366,13 @@ def test_ci90_bounds_around_value(cli: Invoke, workdir: Path, new: str, message:
 def test_unknown_distribution(cli: Invoke, workdir: Path) -> None:
     text = edit(
         "estimates.ua.casualties = 48000",
-        'estimates.ua.casualties = { dist = "gamma", shape = 2 }',
+        'estimates.ua.casualties = { dist = "weibull", shape = 2 }',
     )
     assert_input_error(
         run_bad(cli, workdir, text), workdir,
         "Error: bad.toml: sources.totals.estimates.ua.casualties.dist: unknown distribution "
-        "'gamma' (expected one of: beta, lognormal, normal, point, uniform)",
+        "'weibull' (expected one of: beta, gamma, lognormal, normal, pert, point, triangular, "
+        "truncnormal, uniform)",
     )
 
 

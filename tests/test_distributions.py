@@ -153,7 +153,8 @@ def test_sampled_quantiles_match_the_analytic_ones(dist) -> None:
          "got 1"),
         ({"value": 8000, "dist": "normal"},
          "unknown key in a normal (expected one of: dist, mean, sd)"),
-        ({"median": 8000}, "an estimate needs one of the keys: dist, value"),
+        ({"median": 8000}, "an estimate needs one of the keys: dist, value, about, at_least, "
+         "at_most, between, quantiles, mixture"),
         ({"dist": "lognormal", "median": 12_000, "ci90": [10_000, 20_000]},
          "[10000, 20000] is not symmetric around the median 12000 on the log scale, which a "
          "lognormal needs (median² = lo·hi); use { value = ..., ci90 = [...] } for a split "
@@ -162,8 +163,8 @@ def test_sampled_quantiles_match_the_analytic_ones(dist) -> None:
         ({"dist": "uniform", "low": 3, "high": 3}, "low 3 must be below high 3"),
         ({"dist": "beta", "alpha": 2, "beta": -1}, "must be positive, got -1"),
         ({"dist": "point", "value": float("nan")}, "must be a finite number, got nan"),
-        ({"dist": "weibull"}, "unknown distribution 'weibull' (expected one of: beta, "
-         "lognormal, normal, point, uniform)"),
+        ({"dist": "weibull"}, "unknown distribution 'weibull' (expected one of: beta, gamma, "
+         "lognormal, normal, pert, point, triangular, truncnormal, uniform)"),
         ({"dist": "normal", "mean": 0, "sd": 1, "shape": 2},
          "unknown key in a normal (expected one of: dist, mean, sd)"),
         (True, "expected a number, got a boolean true"),
