@@ -39,14 +39,21 @@ def _run_line(run: Run) -> str:
     return f"{p['draws']:,} draws per view, {seed}"
 
 
+def _percent(rate: float) -> str:
+    """A share as a percentage that never shows 100% for a rate below 1."""
+    if rate == 1:
+        return "100%"
+    return f"{rate:.3%}" if rate > 0.999 else f"{rate:.1%}"
+
+
 def _acceptance_rows(run: Run) -> tuple[list[str], list[list[str]]]:
     acc = run.acceptance
     assert acc is not None  # callers check
     constraints = [str(c) for c in acc["constraint"].values]
     header = ["view", "all constraints", *constraints, "candidate draws"]
     rows = [
-        [str(v), f"{float(acc['overall'].sel(view=v)):.1%}",
-         *(f"{float(acc['rate'].sel(view=v, constraint=c)):.1%}" for c in constraints),
+        [str(v), _percent(float(acc["overall"].sel(view=v))),
+         *(_percent(float(acc["rate"].sel(view=v, constraint=c))) for c in constraints),
          f"{int(acc['candidates'].sel(view=v)):,}"]
         for v in acc["view"].values
     ]
@@ -148,8 +155,10 @@ def markdown_report(run: Run) -> str:
     header = ["source", "quantity", "written", "distribution", "spread from", "said"]
     rows = []
     for src in model.sources:
-        grade = f", grade {src.grade.code}" if src.grade is not None else ""
-        name = f"{src.id}: {src.label} (weight {plain(src.weight)} from {src.weight_from}{grade})"
+        facts = [f"grade {src.grade.code}"] if src.grade is not None else []
+        facts.append(f"weight {plain(src.weight)}"
+                     + (" set by the source" if src.weight_from == "source's weight" else ""))
+        name = f"{src.id}: {src.label} ({', '.join(facts)})"
         rows += [[name, e.quantity, f"`{e.written}`", e.distribution.describe(), e.spread,
                   _said(e.provenance)] for e in src.estimates]
     out.append(markdown_table(header, rows, numeric=False))
