@@ -17,7 +17,7 @@ CONFIGS = Path(__file__).parents[1] / "configs"
 SHIPPED = sorted(CONFIGS.rglob("*.toml"))
 
 
-def small_run(path: Path, draws: int = 20_000):  # noqa: ANN201
+def small_run(path: Path, draws: int = 20_000):
     model = load_config(path).model
     return simulate(replace(model, run=replace(model.run, draws=draws)))
 
