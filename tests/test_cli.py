@@ -23,6 +23,7 @@ from click.testing import Result
 Invoke = Callable[..., Result]
 
 SEED_CONFIG = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
+FACE_VALUE = SEED_CONFIG.parent / "examples" / "article-face-value.toml"
 STEM = "seed-article-2025"
 METRICS = ["kia_ratio", "casualty_ratio", "ua_survival", "ru_survival"]
 QUANTITIES = ["ru.casualties", "ru.kia", "ua.casualties", "ua.kia"]
@@ -65,9 +66,11 @@ def test_run_prints_every_metric_and_view(seed_run: tuple[Result, Path]) -> None
     assert f"Results: results/{STEM}\n" in out
     for metric in METRICS:
         assert f"\n{metric}: " in out
+    tables = out.split("\nConstraints:")[0]  # the acceptance table follows the metrics
     for view in VIEWS:
-        rows = re.findall(rf"^  {re.escape(view)} +\d", out, flags=re.MULTILINE)
+        rows = re.findall(rf"^  {re.escape(view)} +\d", tables, flags=re.MULTILINE)
         assert len(rows) == len(METRICS), view  # one row per metric table
+    assert "\nConstraints: share of candidate draws that meet them, by view\n" in out
 
 
 def test_run_writes_the_results_folder(seed_run: tuple[Result, Path], workdir: Path) -> None:
@@ -187,7 +190,12 @@ def test_validate_lists_the_model_and_writes_nothing(cli: Invoke, workdir: Path)
     assert first.startswith(f"{SEED_CONFIG}: valid. 3 sources, 5 estimates")
     assert "4 quantities" in first
     assert "4 metrics" in first
-    assert "  western.ua.kia: lognormal, median 12,000, 90% interval [9,000, 16,000]" in out
+    # one line per estimate, naming the distribution and where its spread came from
+    for estimate in ("us_intel.ua.kia: at least 8,000", "us_intel.ru.kia: lognormal",
+                     "western.ua.kia: lognormal, median 12,000",
+                     "article_totals.ua.casualties: lognormal, median 48,000",
+                     "article_totals.ru.casualties: lognormal, median 239,000"):
+        assert f"\n  {estimate}" in out, estimate
     for metric in METRICS:
         assert f"  metric {metric} = " in out
     assert list(workdir.iterdir()) == []
@@ -224,7 +232,7 @@ def test_installed_entry_point_runs(workdir: Path) -> None:
 
 def test_installed_entry_point_bad_config(workdir: Path) -> None:
     bad = workdir / "bad.toml"
-    bad.write_text(SEED_CONFIG.read_text(encoding="utf-8").replace(
+    bad.write_text(FACE_VALUE.read_text(encoding="utf-8").replace(
         "ci90 = [9_000, 16_000]", "ci90 = [13_000, 16_000]"), encoding="utf-8")
     done = subprocess.run(
         [ENTRY_POINT, "run", "bad.toml", "--draws", "5000"],

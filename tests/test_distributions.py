@@ -181,6 +181,7 @@ def test_malformed_estimates_are_rejected_with_a_clear_message(
 
 @settings(max_examples=200)
 @example(value=4.0, lo=2.2250738585072014e-308, hi=5.0)  # lower tail underflowed to 0
+@example(value=2, lo=1.0, hi=2**64)  # an integer beyond int64
 @given(
     value=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers()),
     lo=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers()),
@@ -197,4 +198,4 @@ def test_any_value_interval_gives_a_valid_distribution_or_a_config_error(
     assume(True)
     q = dist.ppf([0.05, 0.5, 0.95])
     assert np.all(np.isfinite(q))
-    np.testing.assert_allclose(q, [lo, value, hi], rtol=1e-9)
+    np.testing.assert_allclose(q, [float(lo), float(value), float(hi)], rtol=1e-9)
