@@ -1,0 +1,194 @@
+"""Comparing views of a run: the Dataset-level wrappers of `uncertainty.stats.pairwise`.
+
+`compare_views` gives, for every pair of views, P(A > B) on the shared draws and the
+overlap of the distributions and of their intervals; `thresholds_table` the chance of
+exceeding thresholds; `claim_percentiles` where each source's own point claim falls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from uncertainty.stats.array import quantile_sorted
+from uncertainty.stats.pairwise import (
+    _exceedance_sorted,
+    _overlap_arrays,
+    _percentiles_sorted,
+    _Stat,
+    _valid,
+    describe_percentile,
+    overlap_coefficient,
+    prob_greater,
+)
+
+__all__ = ["claim_percentiles", "compare_views", "thresholds_table"]
+
+FloatArray = NDArray[np.float64]
+
+def _keys(da: xr.DataArray) -> list[object]:
+    """One key per view, equal exactly when the rows are identical."""
+    if "view_sources" in da.attrs:
+        return list(da.attrs["view_sources"])
+    rows = da.values
+    return [next((j for j in range(i) if np.array_equal(rows[j], rows[i], equal_nan=True)), i)
+            for i in range(len(rows))]
+
+
+def _pairs(rows: FloatArray, keys: list[object], log: bool) -> FloatArray:
+    """P(A > B), its MCSE, OVL and its resolution, shape ``(4, views, views)``.
+
+    Each pair of distinct keys is computed once, and each unordered pair once.
+    """
+    nv = len(rows)
+    out = np.full((4, nv, nv), np.nan)
+    done: dict[tuple[object, object], tuple[int, int]] = {}
+    for i in range(nv):
+        for j in range(i, nv):
+            known = done.get((keys[i], keys[j]))
+            if known is None and (keys[j], keys[i]) in done:
+                known = done[keys[j], keys[i]][::-1]
+            if known is not None:
+                out[:, i, j], out[:, j, i] = out[:, known[0], known[1]], out[:, known[1], known[0]]
+                continue
+            done[keys[i], keys[j]] = (i, j)
+            if keys[i] != keys[j]:
+                stats = (*prob_greater(rows[i], rows[j]),
+                         *overlap_coefficient(rows[i], rows[j], log=log))
+            elif np.isfinite(rows[i]).any():
+                stats = (0.5, 0.0, 1.0, 0.0)  # identical rows: known without the draws
+            else:
+                continue
+            out[:, i, j] = stats
+            # P(B > A) = 1 - P(A > B) exactly, ties counting half; the rest is symmetric.
+            out[:, j, i] = (1 - stats[0], *stats[1:])
+    return out
+
+
+def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[float], *,
+                  log: Mapping[str, bool] | None = None) -> xr.Dataset:
+    """Every ordered pair of views, compared for each variable.
+
+    Parameters
+    ----------
+    draws : xarray.Dataset
+        Dims ``(view, draw)``, as made by `uncertainty.sampling.draw_dataset`.
+    variables : sequence of str
+        Variables to compare.
+    levels : sequence of float
+        Credible levels of the equal-tailed intervals compared.
+    log : mapping of str to bool, optional
+        Variables whose overlap coefficient uses a log grid (see `overlap_coefficient`).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``variable``, ``view``, ``other`` (the same views) and ``level``:
+
+        * ``prob_greater``, ``prob_greater_mcse`` ``(variable, view, other)``:
+          P(view > other) on paired draws (`prob_greater`);
+        * ``overlap``, ``ovl_resolution`` ``(variable, view, other)``: `overlap_coefficient`;
+        * ``eti_overlap`` ``(variable, view, other, level)``: the `interval_overlap` share
+          of the two views' equal-tailed intervals, the (1∓level)/2 quantiles of each
+          view's valid draws (numpy's default method).
+
+        The ``log`` flag of each variable is a coordinate; ``view_label`` and the
+        attributes of `draws` carry over. Rows with equal ``view_sources`` keys (without
+        that attribute: equal rows) are identical and give 0.5, 0, 1, 0 and 1 without
+        computing. NaN where a view has no valid draw.
+    """
+    names = list(variables)
+    views = draws["view"].values
+    nv, nl = len(views), len(levels)
+    flags = [bool((log or {}).get(n, False)) for n in names]
+    pairs = np.full((len(names), 4, nv, nv), np.nan)
+    eti_share = np.full((len(names), nv, nv, nl), np.nan)
+    tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels]).reshape(nl, 2)
+    for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
+        rows = np.asarray(draws[name].values, dtype=np.float64)
+        keys = _keys(draws[name])
+        eti = np.full((nv, nl, 2), np.nan)
+        first: dict[object, int] = {}
+        for i, key in enumerate(keys):
+            j = first.setdefault(key, i)
+            if j < i:
+                eti[i] = eti[j]
+            elif len(s := np.sort(_valid(rows[i]))):
+                eti[i] = quantile_sorted(s, tails)
+        eti_share[v] = _overlap_arrays(eti[:, None, :, 0], eti[:, None, :, 1],
+                                       eti[None, :, :, 0], eti[None, :, :, 1])[1]
+        pairs[v] = _pairs(rows, keys, flag)
+    dims = ("variable", "view", "other")
+    coords: dict[str, object] = {"variable": names, "view": views, "other": views,
+                                 "level": list(levels), "log": ("variable", flags)}
+    if "view_label" in draws.coords:
+        coords["view_label"] = ("view", draws["view_label"].values)
+    names4 = ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution")
+    data = {k: (dims, pairs[:, m]) for m, k in enumerate(names4)}
+    return xr.Dataset(data | {"eti_overlap": ((*dims, "level"), eti_share)},
+                      coords=coords, attrs=dict(draws.attrs))
+
+
+def _per_view(draws: xr.Dataset, variable: str, values: FloatArray,
+              stat: _Stat) -> tuple[FloatArray, FloatArray]:
+    """``stat(sorted valid draws, values)`` for each view, once per distinct row."""
+    rows = np.asarray(draws[variable].values, dtype=np.float64)
+    est = np.full((len(rows), len(values)), np.nan)
+    se = np.full_like(est, np.nan)
+    first: dict[object, int] = {}
+    for i, key in enumerate(_keys(draws[variable])):
+        j = first.setdefault(key, i)
+        est[i], se[i] = (est[j], se[j]) if j < i else stat(np.sort(_valid(rows[i])), values)
+    return est, se
+
+
+def thresholds_table(draws: xr.Dataset, variable: str,
+                     thresholds: Sequence[float]) -> xr.Dataset:
+    """P(X >= t) for each view and threshold.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``(view, threshold)``: ``prob`` (`exceedance`) and its binomial ``mcse``.
+    """
+    t = np.asarray(thresholds, dtype=np.float64).reshape(-1)
+    prob, se = _per_view(draws, variable, t, _exceedance_sorted)
+    dims = ("view", "threshold")
+    return xr.Dataset({"prob": (dims, prob), "mcse": (dims, se)},
+                      coords={"view": draws["view"].values, "threshold": t},
+                      attrs={"variable": variable})
+
+
+def claim_percentiles(draws: xr.Dataset, variable: str,
+                      claims: Mapping[str, float]) -> xr.Dataset:
+    """Where each claimed figure falls in each view's distribution.
+
+    Parameters
+    ----------
+    draws : xarray.Dataset
+        Dims ``(view, draw)``.
+    variable : str
+        The variable the claims are about.
+    claims : mapping of str to float
+        Claim name to claimed value.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``(claim, view)``: ``percentile`` (`percentile_of`, a share in [0, 1]), its
+        ``mcse``, and ``reading`` (`describe_percentile`); the claimed figures are the
+        ``value`` coordinate along ``claim``.
+    """
+    values = np.asarray(list(claims.values()), dtype=np.float64).reshape(-1)
+    q, se = _per_view(draws, variable, values, _percentiles_sorted)
+    reading = np.array([describe_percentile(float(v)) for v in q.T.ravel()],
+                       dtype=str).reshape(q.T.shape)
+    dims = ("claim", "view")
+    return xr.Dataset({"percentile": (dims, q.T), "mcse": (dims, se.T),
+                       "reading": (dims, reading)},
+                      coords={"claim": list(claims), "view": draws["view"].values,
+                              "value": ("claim", values)},
+                      attrs={"variable": variable})

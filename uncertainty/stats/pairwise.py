@@ -1,0 +1,396 @@
+"""Comparing two arrays of draws: which is larger, how much they overlap, where a value falls.
+
+Numpy only. NaN and ±inf draws are invalid throughout and left out, as in
+`uncertainty.stats.array`. The Dataset-level wrappers are in `uncertainty.stats.compare`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TypedDict
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "MAX_BINS",
+    "TAIL",
+    "IntervalOverlap",
+    "describe_percentile",
+    "exceedance",
+    "interval_overlap",
+    "overlap_coefficient",
+    "percentile_of",
+    "prob_greater",
+]
+
+FloatArray = NDArray[np.float64]
+_Stat = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+
+#: Most histogram bins `overlap_coefficient` uses: heavy tails span many Freedman-Diaconis
+#: widths, and memory must not grow with them.
+MAX_BINS = 10_000
+#: When the pooled range needs more than `MAX_BINS` bins, the grid spans the pooled
+#: ``TAIL`` and ``1 - TAIL`` quantiles instead, with an open bin beyond each end.
+TAIL = 5e-4
+
+
+def _valid(x: FloatArray) -> FloatArray:
+    x = np.asarray(x, dtype=np.float64)
+    return x[np.isfinite(x)]
+
+
+def _share_and_mcse(n: int, below: FloatArray, ties: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Mid-rank share ``(below + ties / 2) / n`` and its Monte Carlo standard error.
+
+    Each draw scores 1, 1/2 or 0, independently across draws, so the share's variance is
+    the score's variance over n: ``P(below) + P(tie) / 4 - share**2``. Without ties that is
+    the binomial ``p (1 - p)``; when every draw ties the score is constant and the error 0.
+    """
+    if n == 0:
+        return np.full(np.shape(below), np.nan), np.full(np.shape(below), np.nan)
+    share = (below + ties / 2) / n
+    var = np.maximum(below / n + ties / (4 * n) - share**2, 0.0)  # rounding can dip below 0
+    return share, np.sqrt(var / n)
+
+
+def prob_greater(a: FloatArray, b: FloatArray) -> tuple[float, float]:
+    """P(A > B) from paired draws, ties counting half, with its Monte Carlo standard error.
+
+    Parameters
+    ----------
+    a, b : ndarray, 1-D, same length
+        Draws of two views of one quantity. ``a[i]`` and ``b[i]`` come from the same draw
+        of the model (common random numbers), so they are compared pair by pair. Pairs where
+        either value is NaN or ±inf are invalid and left out.
+
+    Returns
+    -------
+    p : float
+        Share of valid pairs with ``a > b``, plus half the share with ``a == b``.
+    mcse : float
+        ``sqrt(v / n)``, ``v = P(a > b) + P(a == b) / 4 - p**2``: without ties, the binomial
+        ``sqrt(p (1 - p) / n)``. Right because pairs with different indices are independent
+        draws of the model: the common random numbers tie ``a[i]`` to ``b[i]``, never to
+        ``b[j]``, so the pair scores are independent and identically distributed.
+        Both NaN when no pair is valid.
+
+    Raises
+    ------
+    ValueError
+        When `a` and `b` are not 1-D arrays of one length.
+
+    Notes
+    -----
+    This is P(A > B) under the joint distribution the draws come from. Where two views take
+    an input from the same source, that input's uncertainty is shared and cancels: the
+    question is whether A exceeds B given what both assume alike. Where they share nothing,
+    the pairs are independent draws and this is P(A > B) for independent A and B. Identical
+    rows give exactly 0.5 with error 0.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"paired draws need two 1-D arrays of one length, got {a.shape} "
+                         f"and {b.shape}")
+    ok = np.isfinite(a) & np.isfinite(b)
+    if not ok.all():
+        a, b = a[ok], b[ok]
+    greater = np.array(np.count_nonzero(a > b), dtype=np.float64)
+    ties = np.array(np.count_nonzero(a == b), dtype=np.float64)
+    p, se = _share_and_mcse(len(a), greater, ties)
+    return float(p), float(se)
+
+
+def _counts_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """How many of the sorted draws `s` lie below each value, and how many equal it."""
+    lo = np.searchsorted(s, values, side="left")
+    hi = np.searchsorted(s, values, side="right")
+    return lo.astype(np.float64), (hi - lo).astype(np.float64)
+
+
+def _exceedance_sorted(s: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    below, _ = _counts_sorted(s, t)
+    # "At or above" takes ties in full: a plain share, so the error is binomial.
+    p, se = _share_and_mcse(len(s), len(s) - below, np.zeros_like(below))
+    return np.where(np.isnan(t), np.nan, p), np.where(np.isnan(t), np.nan, se)
+
+
+def _percentiles_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    q, se = _share_and_mcse(len(s), *_counts_sorted(s, values))
+    return np.where(np.isnan(values), np.nan, q), np.where(np.isnan(values), np.nan, se)
+
+
+def exceedance(x: FloatArray, t: float) -> tuple[float, float]:
+    """P(X >= t): the share of valid draws at or above `t`, and its binomial MCSE.
+
+    Parameters
+    ----------
+    x : ndarray, 1-D
+        Draws; NaN and ±inf are invalid and left out.
+    t : float
+        Threshold.
+
+    Returns
+    -------
+    p, mcse : float
+        The share and ``sqrt(p (1 - p) / n)`` over the n valid draws; NaN when none is valid
+        or `t` is NaN.
+    """
+    p, se = _exceedance_sorted(np.sort(_valid(x)), np.array([t], dtype=np.float64))
+    return float(p[0]), float(se[0])
+
+
+def percentile_of(x: FloatArray, value: float) -> tuple[float, float]:
+    """Where `value` falls among the draws: the share at or below it, ties counting half.
+
+    Parameters
+    ----------
+    x : ndarray, 1-D
+        Draws; NaN and ±inf are invalid and left out.
+    value : float
+        A claimed figure.
+
+    Returns
+    -------
+    q : float
+        ``(#{x < value} + #{x == value} / 2) / n``, in [0, 1] (0.37 is the 37th percentile);
+        for continuous draws, the empirical CDF at `value`.
+    mcse : float
+        The binomial ``sqrt(q (1 - q) / n)``, less where draws tie with `value` (as in
+        `prob_greater`). Both NaN when no draw is valid or `value` is NaN.
+    """
+    q, se = _percentiles_sorted(np.sort(_valid(x)), np.array([value], dtype=np.float64))
+    return float(q[0]), float(se[0])
+
+
+def _ordinal(k: int) -> str:
+    suffix = "th" if k % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def describe_percentile(q: float) -> str:
+    """Plain words for a percentile given as a share in [0, 1] (from `percentile_of`).
+
+    ============  ==========================================================
+    q             reading
+    ============  ==========================================================
+    NaN           ``"undefined (no valid draws)"``
+    0             ``"below every draw"``
+    (0, 0.01)     ``"below the 1st percentile"``
+    [0.01, 0.99]  ``"at the Nth percentile"``, N = 100 q rounded half up (1-99)
+    (0.99, 1)     ``"above the 99th percentile"``
+    1             ``"above every draw"``
+    ============  ==========================================================
+
+    The 1% cut-offs keep every reading a whole percentile from 1 to 99: "at the 0th
+    percentile" would suggest "below every draw", which only q = 0 means.
+    """
+    if math.isnan(q):
+        return "undefined (no valid draws)"
+    if q <= 0:
+        return "below every draw"
+    if q >= 1:
+        return "above every draw"
+    if q < 0.01:
+        return "below the 1st percentile"
+    if q > 0.99:
+        return "above the 99th percentile"
+    return f"at the {_ordinal(math.floor(100 * q + 0.5))} percentile"
+
+
+class IntervalOverlap(TypedDict):
+    """What `interval_overlap` returns."""
+
+    length: float
+    share: float
+    overlaps: bool
+
+
+def _overlap_arrays(alo: FloatArray, ahi: FloatArray, blo: FloatArray,
+                    bhi: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """`interval_overlap`, elementwise over arrays of ends."""
+    if np.any(alo > ahi) or np.any(blo > bhi):
+        raise ValueError("an interval's lower end must not exceed its upper end")
+    nan = np.isnan(alo) | np.isnan(ahi) | np.isnan(blo) | np.isnan(bhi)
+    gap = np.minimum(ahi, bhi) - np.maximum(alo, blo)
+    overlaps = (gap >= 0) & ~nan
+    length = np.where(nan, np.nan, np.maximum(gap, 0.0))
+    shorter = np.minimum(ahi - alo, bhi - blo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A zero-width interval is covered entirely or not at all.
+        share = np.where(shorter > 0, length / shorter, overlaps.astype(np.float64))
+    return length, np.where(nan, np.nan, share), overlaps
+
+
+def interval_overlap(a: tuple[float, float], b: tuple[float, float]) -> IntervalOverlap:
+    """How much two closed intervals ``(lo, hi)`` overlap.
+
+    Returns
+    -------
+    IntervalOverlap
+        ``length`` of the intersection; ``share``, that length over the shorter interval's
+        width (1 when one interval lies inside the other); ``overlaps``, whether they share
+        any point.
+
+    Raises
+    ------
+    ValueError
+        When an interval's lower end exceeds its upper end.
+
+    Notes
+    -----
+    =======================================  ======  =====  ========
+    case                                     length  share  overlaps
+    =======================================  ======  =====  ========
+    disjoint                                 0       0      False
+    touching (``a.hi == b.lo``), widths > 0  0       0      True
+    one inside the other                     width   1      True
+    zero-width, inside or on an end          0       1      True
+    zero-width, outside                      0       0      False
+    both zero-width at one point             0       1      True
+    any end NaN                              NaN     NaN    False
+    =======================================  ======  =====  ========
+    """
+    ends = (np.array([v], dtype=np.float64) for v in (*a, *b))
+    length, share, overlaps = _overlap_arrays(*ends)
+    return {"length": float(length[0]), "share": float(share[0]),
+            "overlaps": bool(overlaps[0])}
+
+
+def _scaled(x: FloatArray, log: bool, name: str) -> FloatArray:
+    x = _valid(x)
+    if log and np.any(x <= 0):
+        raise ValueError(f"overlap on a log scale needs positive draws: {name} has "
+                         f"{np.count_nonzero(x <= 0)} draws <= 0")
+    return np.log(x) if log else x
+
+
+def overlap_coefficient(a: FloatArray, b: FloatArray, *, log: bool = False,
+                        bins: int | None = None) -> tuple[float, float]:
+    """Overlap coefficient OVL = ∫ min(f, g) of the distributions behind two samples.
+
+    OVL is 1 minus the total variation distance: 1 for one distribution, 0 for disjoint
+    supports. Estimated as ``Σ min(p_i, q_i)`` over the two samples' shares of a common
+    grid of equal-width bins.
+
+    Parameters
+    ----------
+    a, b : ndarray, 1-D
+        Draws (not paired; lengths may differ). NaN and ±inf are invalid and left out.
+    log : bool, default False
+        Bin ``log(x)``. OVL is the same on any monotone scale, but the grid is not: for
+        positive, right-skewed quantities (ratios) equal widths in log resolve the bulk and
+        the tail alike.
+    bins : int, optional
+        Bins over the pooled range. Default: the Freedman-Diaconis width ``2 IQR / N**(1/3)``
+        of the N pooled draws (``log2 N + 1`` bins if the IQR is 0); if that needs more
+        than `MAX_BINS`, the grid spans the pooled `TAIL` to ``1 - TAIL`` quantiles, with an
+        open bin beyond each end, and has at most `MAX_BINS` bins.
+
+    Returns
+    -------
+    ovl : float
+        The estimate; exactly 1 for a sample with itself (or a reordering of it), exactly 0
+        when no bin holds draws of both.
+    resolution : float
+        A bound on the estimator's bias: the larger of the two below, which pull in
+        opposite directions. OVLs closer than this (to each other, or to 1) are not told
+        apart. 0 for identical samples; both NaN when a sample has no valid draw.
+
+    Raises
+    ------
+    ValueError
+        When `log` is set and a valid draw is <= 0, or `bins` < 1.
+
+    Notes
+    -----
+    * *Noise bias, downwards.* ``E min(p̂, q̂) <= min(p, q)``: by ``σ_i / sqrt(2π)``,
+      ``σ_i² = p_i(1-p_i)/n_a + q_i(1-q_i)/n_b``, in a bin where the densities are equal;
+      by less where they differ; never by more than ``min(p_i, q_i)``. The bound sums
+      ``min(σ̂_i / sqrt(2π), min(p̂_i, q̂_i))``, and is attained for two samples of one
+      distribution: 0.039, 0.015, 0.0086 for two normal samples of 10^4, 2·10^5, 10^6.
+    * *Binning bias, upwards.* ``min(∫f, ∫g) >= ∫min(f, g)`` over a bin, equal unless the
+      densities cross inside it. With ``f - g`` about linear (slope s) across two bins of
+      width h, a crossing costs at most ``s h² / 8``, and ``s h²`` is the step in
+      ``p̂ - q̂`` between the bins either side: the bound sums ``|Δ(p̂ - q̂)| / 8`` over sign
+      changes (each at most the bins' shared mass), plus the shared mass of the open end
+      bins. Features narrower than a bin are beyond it.
+    * *Noise.* The estimate is about ``P̂_a(S) + P̂_b(S')``, S the bins where f < g: its sd
+      is about ``sqrt(P_a(S)(1 - P_a(S)) / n_a + P_b(S')(1 - P_b(S')) / n_b)``.
+
+    Measured on N(0, 1) against N(d, 1), 200,000 draws each, 100 seeds (truth
+    ``2 Φ(-d/2)``): mean error -0.0147, -0.0004, -0.0002, +0.0000, +0.0001 for d = 0, 0.5,
+    1, 2, 4 (standard error of each mean <= 0.0002); sd 0.0009, 0.0018, 0.0016, 0.0012,
+    0.0004; mean resolution 0.0146, 0.0146, 0.0142, 0.0115, 0.0039.
+    """
+    if bins is not None and bins < 1:
+        raise ValueError(f"bins must be at least 1, got {bins}")
+    x, y = _scaled(a, log, "a"), _scaled(b, log, "b")
+    na, nb = len(x), len(y)
+    if na == 0 or nb == 0:
+        return math.nan, math.nan
+    if na == nb and np.array_equal(x, y):
+        return 1.0, 0.0
+    lo, hi, bins = _grid(np.concatenate([x, y]), bins)
+    ca, cb = _counts(x, lo, hi, bins), _counts(y, lo, hi, bins)
+    # Integer arithmetic, one division: a sample against a reordering of itself gives 1.0
+    # exactly, not 1 - 1e-16.
+    ovl = float(np.minimum(ca * nb, cb * na).sum()) / (na * nb)
+    p, q = ca / na, cb / nb
+    shared = np.minimum(p, q)
+    sigma = np.sqrt(p * (1 - p) / na + q * (1 - q) / nb)
+    noise = float(np.minimum(sigma / math.sqrt(2 * math.pi), shared).sum())
+    # The open end bins may hide any crossing: all their shared mass counts.
+    binning = _crossings(p[1:-1] - q[1:-1], shared[1:-1]) + float(shared[[0, -1]].sum())
+    return ovl, max(noise, binning)
+
+
+def _crossings(diff: FloatArray, shared: FloatArray) -> float:
+    """Binning-bias bound: ``|Δ diff| / 8`` per sign change of `diff` between bins.
+
+    A crossing between consecutive bins j < k with nonzero `diff` lies in one of the bins
+    j..k and costs no more than that bin's `shared` mass: the smaller bound is taken.
+    """
+    nz = np.flatnonzero(diff)
+    if len(nz) < 2:
+        return 0.0
+    d = diff[nz]
+    flips = np.sign(d[1:]) != np.sign(d[:-1])
+    cap = np.maximum(np.maximum.reduceat(shared, nz)[:-1], shared[nz[1:]])
+    return float(np.minimum(np.abs(np.diff(d)) / 8, cap)[flips].sum())
+
+
+def _grid(pooled: FloatArray, bins: int | None) -> tuple[float, float, int]:
+    """Range and number of the equal-width bins (see `overlap_coefficient`)."""
+    lo, hi = float(pooled.min()), float(pooled.max())
+    if bins is not None:
+        return lo, hi, bins
+    # Draws near the float limit can overflow a difference: an infinite width or count,
+    # which the comparisons below handle, not a crash.
+    with np.errstate(over="ignore", invalid="ignore"):
+        q = np.quantile(pooled, [TAIL, 0.25, 0.75, 1 - TAIL])
+        width = 2 * float(q[2] - q[1]) / len(pooled) ** (1 / 3)
+        if width == 0:
+            return lo, hi, math.ceil(math.log2(len(pooled)) + 1)
+        count = (hi - lo) / width
+        if not count <= MAX_BINS:
+            lo, hi = float(q[0]), float(q[3])
+            count = (hi - lo) / width
+    return lo, hi, max(math.ceil(count), 1) if count <= MAX_BINS else MAX_BINS
+
+
+def _counts(x: FloatArray, lo: float, hi: float, bins: int) -> NDArray[np.int64]:
+    """Bin counts: an open bin below `lo`, `bins` equal bins on ``[lo, hi]``, one above `hi`."""
+    inside = (x >= lo) & (x <= hi)
+    index = np.where(x < lo, 0, bins + 1)
+    span = hi - lo
+    if span > 0:
+        # Halves keep the span finite for draws near the float limit.
+        rel = ((x[inside] - lo) / span if math.isfinite(span)
+               else (x[inside] / 2 - lo / 2) / (hi / 2 - lo / 2))
+        index[inside] = np.minimum((rel * bins).astype(np.int64), bins - 1) + 1
+    else:
+        index[inside] = 1
+    return np.bincount(index, minlength=bins + 2).astype(np.int64)
+
