@@ -28,6 +28,10 @@ STEM = "seed-article-2025"
 METRICS = ["kia_ratio", "casualty_ratio", "ua_survival", "ru_survival"]
 QUANTITIES = ["ru.casualties", "ru.kia", "ua.casualties", "ua.kia"]
 VIEWS = ["us_intel", "western", "article_totals", "pooled", "article"]
+#: What a run writes: the summary, the exact config, and two plots per metric in two formats.
+RESULT_FILES = sorted(["config.toml", "summary.json", "summary.md"] + [
+    f"{kind}-{metric}.{fmt}" for kind in ("forest", "density") for metric in METRICS
+    for fmt in ("png", "svg")])
 LEVEL_KEYS = {"0.5", "0.9", "0.95"}
 DRAWS = 20_000
 ENTRY_POINT = Path(sys.executable).parent / "uncertainty"
@@ -66,18 +70,18 @@ def test_run_prints_every_metric_and_view(seed_run: tuple[Result, Path]) -> None
     assert f"Results: results/{STEM}\n" in out
     for metric in METRICS:
         assert f"\n{metric}: " in out
-    tables = out.split("\nConstraints:")[0]  # the acceptance table follows the metrics
-    for view in VIEWS:
-        rows = re.findall(rf"^  {re.escape(view)} +\d", tables, flags=re.MULTILINE)
-        assert len(rows) == len(METRICS), view  # one row per metric table
+    # each metric table: a header line "  view  median ..." then one row per view
+    blocks = re.findall(r"^  view +median.*\n((?:  \S.*\n)+)", out, flags=re.MULTILINE)
+    assert len(blocks) == len(METRICS)
+    for block in blocks:
+        assert [line.split()[0] for line in block.splitlines()] == VIEWS
     assert "\nConstraints: share of candidate draws that meet them, by view\n" in out
 
 
 def test_run_writes_the_results_folder(seed_run: tuple[Result, Path], workdir: Path) -> None:
     _, folder = seed_run
     assert sorted(p.name for p in (workdir / "results").iterdir()) == [STEM]
-    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "summary.json",
-                                                       "summary.md"]
+    assert sorted(p.name for p in folder.iterdir()) == RESULT_FILES
     assert (folder / "config.toml").read_bytes() == SEED_CONFIG.read_bytes()
     markdown = (folder / "summary.md").read_text(encoding="utf-8")
     assert markdown.startswith("# Russian and Ukrainian military casualties since 2025-01-01\n")
@@ -147,8 +151,7 @@ def test_rerun_of_same_config_replaces_results_without_force(
     run_ok(cli, SEED_CONFIG, "--draws", "2000", "--seed", "1")
     (folder / "stale.txt").write_text("left by hand")
     run_ok(cli, SEED_CONFIG, "--draws", "3000", "--seed", "2")
-    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "summary.json",
-                                                       "summary.md"]
+    assert sorted(p.name for p in folder.iterdir()) == RESULT_FILES
     provenance = read_summary(folder)["provenance"]
     assert (provenance["seed"], provenance["draws"]) == (2, 3000)
     assert sorted(p.name for p in (workdir / "results").iterdir()) == [STEM]

@@ -708,7 +708,7 @@ def test_force_replaces_results_of_a_different_config(cli: Invoke, workdir: Path
     (workdir / "results" / "model" / "stale.txt").write_text("from the first run")
 
     second = write(workdir / "second" / "model.toml", edit("seed = 1", "seed = 2"))
-    result = cli("run", second, "--force")
+    result = cli("run", second, "--force", "--no-plots")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     folder = workdir / "results" / "model"

@@ -10,12 +10,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from uncertainty.config import load_config
-from uncertainty.errors import ConfigError, ResourceError, UncertaintyError
+from uncertainty.errors import ConfigError, ResourceError, ResultsError, UncertaintyError
+
+if TYPE_CHECKING:
+    from uncertainty.model import Model
+    from uncertainty.pipeline import Run
 
 __all__ = ["main"]
 
@@ -89,9 +93,12 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Replace results made from a different config.")
 @click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
               default="table", show_default=True, help="What to print on stdout.")
+@click.option("--save-draws", is_flag=True,
+              help="Also save every draw as draws.nc (netCDF), for `compare` and later use.")
+@click.option("--no-plots", is_flag=True, help="Do not write the forest and density plots.")
 @_one_line_errors
 def run(config: Path, draws: int | None, seed: int | None, out: Path | None, force: bool,
-        fmt: str) -> None:
+        fmt: str, save_draws: bool, no_plots: bool) -> None:
     """Simulate CONFIG and write its results folder.
 
     Writes summary.json (every number unrounded, with provenance), summary.md and
@@ -114,20 +121,113 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
                else exc.with_file(str(config))) from None
     except ConfigError as exc:
         raise exc.with_file(str(config)) from None
+    figures = () if no_plots else ("forest", "density")
     document = to_json(summary_document(result))
-    markdown = markdown_report(result)
-    write_results(
-        folder,
-        {"summary.json": document.encode(), "summary.md": markdown.encode(),
-         "config.toml": loaded.text},
-        config_sha256=loaded.sha256, force=force,
-    )
+    markdown = markdown_report(result, figures)
+    files = {"summary.json": document.encode(), "summary.md": markdown.encode(),
+             "config.toml": loaded.text}
+    if figures:
+        files |= _figure_files(result)
+    if save_draws:
+        from uncertainty.results import DRAWS_FILE, draws_bytes
+
+        files[DRAWS_FILE] = draws_bytes(result.draws)
+    write_results(folder, files, config_sha256=loaded.sha256, force=force)
     if fmt == "json":
         click.echo(document, nl=False)
     elif fmt == "markdown":
         click.echo(markdown, nl=False)
     else:
         click.echo(console_report(result, destination=str(folder)), nl=False)
+
+
+def _figure_files(result: Run) -> dict[str, bytes]:
+    """``forest-<metric>`` and ``density-<metric>`` plots, as PNG and SVG bytes."""
+    from uncertainty.plots import density_plot, figure_bytes, forest_plot
+
+    files = {}
+    comparison = result.comparison
+    for metric in result.model.metrics:
+        claims = comparison.claims.get(metric.name) if comparison is not None else None
+        marks = ({str(c): float(v) for c, v in zip(claims["claim"].values,
+                                                     claims["value"].values, strict=True)}
+                 if claims is not None else None)
+        figures = {
+            "forest": forest_plot(result.summary, metric.name, claims=marks,
+                                  title=result.model.title),
+            "density": density_plot(result.draws, metric.name, title=result.model.title),
+        }
+        for kind, figure in figures.items():
+            for fmt in ("png", "svg"):
+                files[f"{kind}-{metric.name}.{fmt}"] = figure_bytes(figure, fmt)
+    return files
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--metric", "metrics", multiple=True,
+              help="Compare only this metric (repeat for several). [default: all]")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
+              default="table", show_default=True, help="What to print on stdout.")
+@_one_line_errors
+def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
+    """Compare the views of TARGET: a results folder with saved draws, or a config to run.
+
+    For each metric: every view's median and intervals, where each source's own point
+    figure falls in every view, how far the views disagree, and threshold chances.
+    """
+    import json
+
+    from uncertainty.config import parse_config
+    from uncertainty.pipeline import rebuild, simulate
+    from uncertainty.report.comparison import (
+        comparison_document,
+        comparison_lines,
+        thresholds_document,
+    )
+    from uncertainty.report.tables import markdown_table, text_table, variable_rows
+    from uncertainty.results import DRAWS_FILE, load_results
+
+    if target.is_dir():
+        saved = load_results(target)
+        if saved.draws is None:
+            raise ResultsError(str(target), f"has no saved draws ({DRAWS_FILE}); rerun with "
+                               "`uncertainty run CONFIG --save-draws`, or compare the config")
+        loaded = parse_config(saved.config, file=str(target / "config.toml"))
+        chosen = _check_metrics(loaded.model, metrics)
+        result = rebuild(loaded.model, saved.draws, saved.summary.get("provenance", {}),
+                         chosen)
+    else:
+        loaded = load_config(target)
+        chosen = _check_metrics(loaded.model, metrics)
+        result = simulate(loaded.model, config_sha256=loaded.sha256)
+    assert result.comparison is not None  # both paths compare
+    if fmt == "json":
+        document = {"comparisons": comparison_document(result.comparison),
+                    "thresholds": thresholds_document(result.comparison)}
+        document = {k: {m: v for m, v in d.items() if m in chosen} for k, d in document.items()}
+        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        return
+    lines = [result.model.title]
+    for metric in result.model.metrics:
+        if metric.name not in chosen:
+            continue
+        lines += ["", f"{metric.name}: {metric.label}  [{metric.expression.text}]"]
+        if fmt == "markdown":
+            lines.append(markdown_table(*variable_rows(result.summary, metric.name)))
+        else:
+            lines.append(text_table(result.summary, metric.name))
+        lines += comparison_lines(result.comparison, metric.name, markdown=fmt == "markdown")
+    click.echo("\n".join(lines))
+
+
+def _check_metrics(model: Model, wanted: tuple[str, ...]) -> list[str]:
+    names = [m.name for m in model.metrics]
+    for name in wanted:
+        if name not in names:
+            raise ConfigError("--metric", f"unknown metric {name!r} (expected one of: "
+                              f"{', '.join(names)})")
+    return list(wanted) or names
 
 
 @main.command()

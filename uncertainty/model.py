@@ -49,6 +49,9 @@ class Estimate:
         Where the distribution's spread came from, in words.
     provenance : tuple of (str, str)
         ``cite``, ``date``, ``quote`` and ``note`` as given, in that order.
+    stated : float
+        The source's own point figure: the number it said (``8000`` in ``at_least = 8000``),
+        or the distribution's median where it stated a distribution.
     """
 
     source: str
@@ -57,6 +60,7 @@ class Estimate:
     distribution: Distribution
     spread: str
     provenance: tuple[tuple[str, str], ...] = ()
+    stated: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Metric:
     name: str
     label: str
     expression: Expression
+    thresholds: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ import numpy as np
 import scipy
 import xarray as xr
 
+from uncertainty.comparison import Comparison, compare_run
 from uncertainty.model import Model
 from uncertainty.resources import check_memory
 from uncertainty.sampling import draw_dataset
 from uncertainty.stats import summarize
 from uncertainty.views import View, build_views
 
-__all__ = ["Run", "memory_needed", "simulate", "versions"]
+__all__ = ["Run", "memory_needed", "rebuild", "simulate", "versions"]
 
 def versions() -> dict[str, str]:
     """Versions of this package and the libraries that determine its numbers."""
@@ -48,6 +49,8 @@ class Run:
         Seed, draws, config hash, creation time and versions.
     acceptance : xarray.Dataset or None
         With constraints, the acceptance rates (see `uncertainty.sampling.Drawn`).
+    comparison : Comparison or None
+        How the views compare (see `uncertainty.comparison`).
     """
 
     model: Model
@@ -56,6 +59,7 @@ class Run:
     summary: xr.Dataset
     provenance: dict[str, Any] = field(default_factory=dict)
     acceptance: xr.Dataset | None = None
+    comparison: Comparison | None = None
 
 
 def memory_needed(model: Model, views: int, draws: int) -> int:
@@ -107,4 +111,14 @@ def simulate(model: Model, *, config_sha256: str = "") -> Run:
         **{f"version_{k}": v for k, v in provenance["versions"].items()},
     )
     summary = summarize(draws, settings.levels)
-    return Run(model, views, draws, summary, provenance, drawn.acceptance)
+    comparison = compare_run(model, views, draws)
+    return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
+
+
+def rebuild(model: Model, draws: xr.Dataset, provenance: dict[str, Any],
+            metrics: list[str] | None = None) -> Run:
+    """A `Run` from saved draws: the summary and comparison recomputed, nothing redrawn."""
+    views = build_views(model)
+    summary = summarize(draws, model.run.levels)
+    return Run(model, views, draws, summary, provenance, None,
+               compare_run(model, views, draws, metrics))

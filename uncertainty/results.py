@@ -1,4 +1,4 @@
-"""Writing a results folder: the only module that writes files.
+"""Writing a results folder (the only module that writes files) and reading one back.
 
 A folder is written whole or not at all: files go to a temporary sibling folder, which
 then takes the place of the old one by rename. Results made from a different config are
@@ -12,11 +12,22 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import xarray as xr
 
 from uncertainty.errors import ResultsError
 
-__all__ = ["check_replaceable", "write_results"]
+__all__ = [
+    "DRAWS_FILE",
+    "SavedResults",
+    "check_replaceable",
+    "draws_bytes",
+    "load_results",
+    "write_results",
+]
 
 
 def _recorded_config(folder: Path) -> str | None:
@@ -108,3 +119,57 @@ def write_results(
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ResultsError(str(folder), f"cannot write results: {exc.strerror}") from None
+
+
+#: File name of saved draws in a results folder.
+DRAWS_FILE = "draws.nc"
+
+
+def draws_bytes(draws: xr.Dataset) -> bytes:
+    """The draws as netCDF bytes (netCDF-3 via scipy: no extra dependency).
+
+    netCDF attributes cannot hold lists, so each variable's ``view_sources`` is stored as
+    JSON text; `load_results` turns it back.
+    """
+    encoded = draws.copy()
+    for name in encoded.data_vars:
+        attrs = dict(encoded[name].attrs)
+        if "view_sources" in attrs:
+            attrs["view_sources"] = json.dumps(list(attrs["view_sources"]))
+        encoded[name].attrs = attrs
+    out = encoded.to_netcdf(engine="scipy")
+    return bytes(out if not isinstance(out, memoryview) else out.tobytes())
+
+
+@dataclass(frozen=True)
+class SavedResults:
+    """A results folder read back: the exact config bytes, the summary, the draws if saved."""
+
+    folder: Path
+    config: bytes
+    summary: dict[str, Any]
+    draws: xr.Dataset | None
+
+
+def load_results(folder: Path) -> SavedResults:
+    """Read a results folder written by `write_results`.
+
+    Raises
+    ------
+    ResultsError
+        When the folder is not a results folder of this tool.
+    """
+    try:
+        config = (folder / "config.toml").read_bytes()
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ResultsError(str(folder), "is not a results folder of this tool (no readable "
+                           "config.toml and summary.json)") from None
+    draws = None
+    if (folder / DRAWS_FILE).exists():
+        with xr.open_dataset(folder / DRAWS_FILE, engine="scipy") as saved:
+            draws = saved.load()
+        for name in draws.data_vars:
+            if "view_sources" in draws[name].attrs:
+                draws[name].attrs["view_sources"] = json.loads(draws[name].attrs["view_sources"])
+    return SavedResults(folder, config, summary, draws)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from uncertainty.copula import plan_copula
-from uncertainty.distributions import Spread, build_estimate
+from uncertainty.distributions import Distribution, Spread, build_estimate
 from uncertainty.distributions.forms import estimate_keys, written
 from uncertainty.errors import ConfigError, ExpressionError
 from uncertainty.expr import Constraint, parse_constraint, parse_expression
@@ -243,7 +243,7 @@ def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade]) -
         spec, provenance = _split_provenance(est_node)
         built = build_estimate(spec, spread)
         estimates.append(Estimate(sid, quantity, written(spec.value), built.distribution,
-                                  built.spread, provenance))
+                                  built.spread, provenance, _stated(spec, built.distribution)))
     if not estimates:
         raise estimates_node.error("no estimates: add e.g. estimates.ua.kia = 8000")
     if weight_node is not None:
@@ -260,6 +260,21 @@ def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade]) -
         grade=grade,
         weight_from=weight_from,
     )
+
+
+#: Forms whose key holds the number the source said.
+_STATED_KEYS = ("value", "about", "at_least", "at_most")
+
+
+def _stated(spec: Node, distribution: Distribution) -> float:
+    """The source's own point figure for an estimate (see `Estimate.stated`)."""
+    if not spec.is_table():
+        return float(spec.value)
+    if "dist" not in spec.value:
+        for key in _STATED_KEYS:
+            if key in spec.value:
+                return float(spec.value[key])
+    return float(distribution.median)
 
 
 def _split_provenance(node: Node) -> tuple[Node, tuple[tuple[str, str], ...]]:
@@ -323,17 +338,23 @@ def _metrics(node: Node, quantities: tuple[str, ...]) -> tuple[Metric, ...]:
             raise child.error(f"metric name {name!r} is already a quantity name")
         label = name
         expr_node = child
+        thresholds: tuple[float, ...] = ()
         if child.is_table():
-            child.only({"expr", "label"}, "a metric")
+            child.only({"expr", "label", "thresholds"}, "a metric")
             expr_node = child.require("expr")
             label_node = child.get("label")
             label = label_node.string() if label_node is not None else name
+            thresholds_node = child.get("thresholds")
+            if thresholds_node is not None:
+                thresholds = tuple(n.number() for n in thresholds_node.array())
+                if len(set(thresholds)) != len(thresholds):
+                    raise thresholds_node.error("a threshold is listed twice")
         text = expr_node.string()
         try:
             expression = parse_expression(text, quantities)
         except ExpressionError as exc:
             raise expr_node.error(f"in {show(text)}: {exc.message}") from None
-        metrics.append(Metric(name, label, expression))
+        metrics.append(Metric(name, label, expression, tuple(sorted(thresholds))))
     return tuple(metrics)
 
 

@@ -88,9 +88,15 @@ def use_log_axis(values: Sequence[float] | np.ndarray) -> bool:
 
 
 def _plain_number(x: float, _pos: int | None = None, *, digits: int = 6) -> str:
-    """`x` in plain digits to `digits` significant figures: ``5``, ``0.75``, ``240,000``."""
+    """`x` in plain digits to `digits` significant figures: ``5``, ``0.75``, ``240,000``.
+
+    Beyond plain reach (below 1e-6 or from 1e15 on) it falls back to ``1e-296`` notation, so
+    a tick label never grows to hundreds of digits.
+    """
     if x == 0 or not math.isfinite(x):
         return "0" if x == 0 else ""
+    if not 1e-6 <= abs(x) < 1e15:
+        return f"{x:.{min(digits, 3)}g}".replace("-", "\N{MINUS SIGN}")
     text = np.format_float_positional(float(f"{x:.{digits}g}"), trim="-")
     if abs(x) >= 1_000 and "." not in text:
         text = f"{round(float(text)):,}"
@@ -101,7 +107,8 @@ def _style_value_axis(ax: Axes, log: bool, lo: float, hi: float) -> None:
     """Scale, limits and readable ticks of the x axis of `ax` spanning `lo` to `hi`."""
     if log:
         ax.set_xscale("log")
-        decades = math.log10(hi / lo)
+        # In log space: hi / lo itself can overflow for values hundreds of decades apart.
+        decades = math.log10(hi) - math.log10(lo)
         subs: tuple[float, ...]
         if decades <= 0.7:
             subs = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)
@@ -111,11 +118,11 @@ def _style_value_axis(ax: Axes, log: bool, lo: float, hi: float) -> None:
             subs = (1.0, 2.0, 5.0)
         else:
             subs = (1.0,)
-        ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=subs))
+        ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=subs, numticks=12))
         ax.xaxis.set_minor_locator(LogLocator(base=10.0, subs=tuple(np.arange(1.0, 10.0))))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        pad = (hi / lo) ** 0.05
-        ax.set_xlim(lo / pad, hi * pad)
+        pad = 0.05 * decades
+        ax.set_xlim(10 ** max(math.log10(lo) - pad, -300), 10 ** min(math.log10(hi) + pad, 300))
     else:
         span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
         ax.set_xlim(lo - 0.05 * span, hi + 0.05 * span)

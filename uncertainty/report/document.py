@@ -11,6 +11,7 @@ import numpy as np
 from uncertainty.copula import plan_copula
 from uncertainty.numbers import level_key
 from uncertainty.pipeline import Run
+from uncertainty.report.comparison import comparison_document, thresholds_document
 from uncertainty.stats import envelopes
 
 __all__ = ["SCHEMA_VERSION", "summary_document", "to_json"]
@@ -93,6 +94,8 @@ def summary_document(run: Run) -> dict[str, Any]:
             }
             for src in model.sources
         ],
+        "comparisons": {} if run.comparison is None else comparison_document(run.comparison),
+        "thresholds": {} if run.comparison is None else thresholds_document(run.comparison),
         "correlations": _correlations(run),
         "constraints": _constraints(run),
         "envelopes": _envelopes(run, levels),

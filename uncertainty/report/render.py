@@ -5,6 +5,7 @@ from __future__ import annotations
 from uncertainty.copula import plan_copula
 from uncertainty.numbers import plain
 from uncertainty.pipeline import Run
+from uncertainty.report.comparison import comparison_lines
 from uncertainty.report.tables import (
     format_rows,
     markdown_table,
@@ -71,6 +72,9 @@ def console_report(run: Run, destination: str | None = None) -> str:
     for metric in model.metrics:
         lines += ["", f"{metric.name}: {metric.label}  [{metric.expression.text}]"]
         lines.append(text_table(summary, metric.name, env))
+        if run.comparison is not None:
+            lines += ["  " + line if line else line for line in
+                      comparison_lines(run.comparison, metric.name, markdown=False)]
     if not model.metrics:
         for name in names:
             lines += ["", name, text_table(summary, name, env)]
@@ -125,8 +129,12 @@ def _assumptions(run: Run) -> list[str]:
     return out
 
 
-def markdown_report(run: Run) -> str:
-    """``summary.md``: title, provenance, metric tables, inputs, sources and views."""
+def markdown_report(run: Run, figures: tuple[str, ...] = ()) -> str:
+    """``summary.md``: title, provenance, metric tables, inputs, sources and views.
+
+    `figures` names the plot kinds written beside it (``"forest"``, ``"density"``), as
+    ``<kind>-<metric>.png``; the report embeds them.
+    """
     model, summary, p = run.model, run.summary, run.provenance
     env = envelopes(summary)
     versions = ", ".join(f"{k} {v}" for k, v in p["versions"].items())
@@ -144,6 +152,10 @@ def markdown_report(run: Run) -> str:
         header, rows = variable_rows(summary, metric.name, hdi=True, env=env)
         out += ["", f"### {metric.name}: {metric.label}", "", f"`{metric.expression.text}`",
                 "", markdown_table(header, rows)]
+        for kind in figures:
+            out += ["", f"![{kind} plot of {metric.name}]({kind}-{metric.name}.png)"]
+        if run.comparison is not None:
+            out += comparison_lines(run.comparison, metric.name, markdown=True)
     out += _assumptions(run)
     out += ["## Inputs", "", "Each quantity as drawn in each view."]
     for quantity in model.quantities:

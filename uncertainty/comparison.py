@@ -1,0 +1,98 @@
+"""The comparison stage: how far the views disagree, and where each source's claim falls.
+
+Pure computation on a finished run: a `Run` in, a `Comparison` out, no files.
+
+A *point claim* is a metric evaluated at a claimant's own stated figures: for a source that
+estimates every quantity of the metric, its stated numbers (``112,500 / 8,000 = 14.06``);
+for a scenario that names a source for every such quantity, those sources' numbers (the
+article's ``112,500 / 12,000 = 9.4``). Claimants that would need a pooled quantity make no
+claim for that metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from uncertainty.model import POOLED, Metric, Model
+from uncertainty.stats import claim_percentiles, compare_views, thresholds_table
+from uncertainty.views import View
+
+__all__ = ["Comparison", "compare_run", "point_claims"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How the views of a run compare, per metric.
+
+    Parameters
+    ----------
+    pairs : xarray.Dataset
+        From `uncertainty.stats.compare_views`: ``prob_greater`` (P(row view > column view)
+        on the shared draws), its MCSE, ``overlap`` (overlap coefficient) and its
+        ``ovl_resolution`` over ``(variable, view, other)``; ``eti_overlap`` over
+        ``(variable, view, other, level)``.
+    claims : dict of str to xarray.Dataset
+        Per metric with at least one claim: `uncertainty.stats.claim_percentiles`.
+    thresholds : dict of str to xarray.Dataset
+        Per metric with thresholds: `uncertainty.stats.thresholds_table`.
+    """
+
+    pairs: xr.Dataset
+    claims: dict[str, xr.Dataset]
+    thresholds: dict[str, xr.Dataset]
+
+
+def _claim(model: Model, metric: Metric, chosen: dict[str, str]) -> float | None:
+    values = {}
+    for quantity in metric.expression.names:
+        source_id = chosen.get(quantity, POOLED)
+        estimate = None if source_id == POOLED else model.source(source_id).estimate(quantity)
+        if estimate is None:
+            return None
+        values[quantity] = np.array([estimate.stated])
+    return float(metric.expression.evaluate(values)[0])
+
+
+def point_claims(model: Model, views: tuple[View, ...], metric: Metric) -> dict[str, float]:
+    """Each source's and scenario's own point claim for `metric` (see the module docstring)."""
+    claims: dict[str, float] = {}
+    for source in model.sources:
+        value = _claim(model, metric, {e.quantity: source.id for e in source.estimates})
+        if value is not None:
+            claims[source.id] = value
+    for view in views:
+        if view.kind == "scenario" and not view.envelope_of:
+            value = _claim(model, metric, dict(view.assignment))
+            if value is not None:
+                claims[view.id] = value
+    return claims
+
+
+def _positive(draws: xr.Dataset, name: str) -> bool:
+    values = draws[name].values
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and bool(np.all(finite > 0))
+
+
+def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
+                metrics: list[str] | None = None) -> Comparison:
+    """Compare the views of a run for `metrics` (default: every metric of the model).
+
+    Overlap coefficients of positive metrics (ratios, counts) are computed on the log scale,
+    where their densities are closer to symmetric.
+    """
+    chosen = [m for m in model.metrics if metrics is None or m.name in metrics]
+    names = [m.name for m in chosen]
+    log = {name: _positive(draws, name) for name in names}
+    pairs = compare_views(draws, names, model.run.levels, log=log)
+    claims, thresholds = {}, {}
+    for metric in chosen:
+        made = point_claims(model, views, metric)
+        if made:
+            claims[metric.name] = claim_percentiles(draws, metric.name, made)
+        if metric.thresholds:
+            thresholds[metric.name] = thresholds_table(draws, metric.name, metric.thresholds)
+    return Comparison(pairs, claims, thresholds)
