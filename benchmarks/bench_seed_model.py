@@ -2,37 +2,78 @@
 
 What is measured
 ----------------
-The model of ``configs/seed-article-2025.toml`` (5 lognormal estimates from 3 sources, a
-linear pool of ``ua.kia``, 5 views, 4 metrics) is run at N draws (default 10**5, 10**6,
-10**7) in two ways:
+The model of ``configs/seed-article-2025.toml`` is run at N draws (default 10**5, 10**6,
+10**7) in two ways. The model: 5 estimates from 3 graded sources (``us_intel``'s ``ua.kia``
+an ``at_least`` floor times an undercount factor ``1 + V``, V lognormal; the other four
+lognormal), two Gaussian-copula rank correlations (rho 0.4 between ``us_intel``'s two KIA
+figures and between ``article_totals``' two casualty totals), a linear pool of ``ua.kia``,
+two constraints (``ua.kia <= ua.casualties``, ``ru.kia <= ru.casualties``), 5 views and 4
+metrics: 40 (variable, view) rows.
 
 package
-    ``uncertainty.simulate(model with run.draws = N)``: the whole pipeline, i.e. named-stream
-    sampling, metric evaluation, the ``(view, draw)`` xarray Dataset and the summary (median,
-    mean, sd, ETI and HDI at each credible level, quantile MCSEs).
+    ``uncertainty.simulate(model with run.draws = N, compare=False)``: named-stream
+    sampling, the copula, the linear pool, rejection of candidate draws that break a
+    constraint, metric evaluation, the ``(view, draw)`` xarray Dataset and the summary
+    (median, mean, sd, ETI and HDI at each credible level, quantile MCSEs). The last
+    column times ``compare=True`` too, which adds the comparison of views
+    (`uncertainty.comparison.compare_run`: P(A > B), overlap coefficients, claim
+    percentiles, thresholds) that `uncertainty run` does and the hand version does not.
 numpy
     `by_hand`: one plain numpy function doing the same work the way a user would write it,
-    with no code from the `uncertainty` package: one ``np.random.default_rng`` draws the 5
-    lognormals and the pool's uniforms, each view's 4 quantities and 4 metrics are formed, and
-    every one of the 40 (variable, view) rows is sorted and summarized.
+    with no code from the `uncertainty` package in it:
+
+    1. one ``np.random.default_rng`` draws a latent standard normal per estimate; each
+       correlated pair is mixed with the Cholesky factor ``[[1, 0], [r, sqrt(1 - r**2)]]``
+       of ``[[1, r], [r, 1]]``, ``r = 2 sin(pi rho / 6)``, the first of the pair in
+       (source, quantity) order keeping its own normal, as the package orders them;
+    2. each latent normal becomes its estimate: ``median * exp(sigma z)`` for a lognormal,
+       ``floor * (1 + median_excess * exp(sigma z))`` for the ``at_least`` floor; the pool's
+       uniforms pick ``us_intel``'s or ``western``'s ``ua.kia``, draw by draw, by weight;
+    3. these are *candidates*: each view's constraint mask (computed per view) keeps its
+       first N candidates meeting both constraints, and more candidates are drawn and
+       appended until every view has N (a view accepting under 1% of its first N
+       candidates stops the run, as in the package);
+    4. each view's 4 quantities and 4 metrics are formed from its accepted draws, and every
+       one of the 40 rows is sorted and summarized.
+
+Parameters come from the package, in untimed setup
+    The distribution parameters (each lognormal's median and log-sd, the floor and the
+    undercount factor's median excess and log-sd), the pool weights (which the sources'
+    grades set), the correlations' rho, the seed and the levels are read from the
+    package's built model (`model_params`, e.g.
+    ``model.source("us_intel").estimate("ua.kia").distribution``) in the parent process,
+    untimed, and handed to the numpy child as JSON; the numpy child never imports the
+    package. `model_params` also checks that the built model still has the views
+    (`VIEWS`), constraints (`CONSTRAINTS`), families and copula shape that `by_hand` is
+    written for, and stops otherwise. What is timed in the numpy version is plain numpy.
 
 The two differ in ways that are part of what is being compared: the package draws from
-named, blocked random streams and copies every row into stacked arrays, but summarizes each
-*distinct* row once (14 of the 40 rows here; views that share inputs hold identical draws),
-and counts non-finite draws; the hand version sorts all 40 rows. Their random streams differ,
-so their numbers agree statistically, not exactly: before timing, both are run at 10**5 draws
-and compared (the kia_ratio median of view us_intel within 1%, and the median and every ETI
-endpoint of all 40 rows within 5 combined Monte Carlo standard errors). The script exits 1 if
-the check fails.
+named, blocked random streams; when its first N candidates leave some view short it draws
+*all* candidates again at the larger count (its streams are prefix-stable, so the first N
+repeat), where the hand version draws only the extra ones; it copies every row into stacked
+arrays, but summarizes each *distinct* row once (24 of the 40 rows here: views that assign
+the same sources, with the same constrained sources, hold identical draws) and counts
+non-finite draws; the hand version sorts all 40 rows. Their random streams differ, so their
+numbers agree statistically, not exactly: before timing, both are run at 10**5 draws and
+compared (the kia_ratio median of view us_intel within 1%; the median and every ETI endpoint
+of all 40 rows within 5 combined Monte Carlo standard errors; each view's constraint
+acceptance rate within 5 combined binomial standard errors). The script exits 1 if the check
+fails.
 
 Each (implementation, N) is timed in a fresh subprocess, best of ``--repeat`` runs (wall
 clock, `time.perf_counter`), so that each one's peak RSS is its own (VmHWM on Linux, else
 `resource.getrusage`); the peak includes the interpreter and imports, whose share is printed
 below the table. Time is reported as nanoseconds per draw (seconds / N * 1e9). The
-``(CPU time)`` column is the same ratio from `time.process_time` (best of the runs); neither
-version is multi-threaded, so it matches the wall-clock ratio on an idle machine and is the
-one to trust when other processes compete for the cores. The first run in a process is
-often slower (fresh memory is page-faulted in), which is why the best run is kept.
+``(CPU time)`` column is the same ratio from `time.process_time` (best of the runs), summed
+over the process's threads. The hand version is single-threaded; the package is too except
+for the copula's matrix product (``factor @ stacked`` in `uncertainty.copula.apply_copula`),
+which OpenBLAS may spread over several threads that then busy-wait for a while: on a machine
+with a free core that adds CPU time (up to a few tenths of a second per run) but no wall
+time, and on a busy one it can cost wall time too. So the CPU ratio is the one to trust when
+other processes compete for the cores only with ``OPENBLAS_NUM_THREADS=1`` set (the child
+processes inherit it); otherwise trust the wall-clock ratio on an idle machine. The first
+run in a process is often slower (fresh memory is page-faulted in), which is why the best
+run is kept.
 
 How to run
 ----------
@@ -40,8 +81,9 @@ From the repository root::
 
     make bench
     .venv/bin/python benchmarks/bench_seed_model.py --draws 100000,1000000 --repeat 5
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_seed_model.py
 
-10**7 draws need about 5 GiB for the package and 3 GiB for the hand version.
+10**7 draws need about 4.1 GiB for the package and 3.8 GiB for the hand version.
 """
 
 from __future__ import annotations
@@ -56,7 +98,6 @@ import resource
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +105,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "seed-article-2025.toml"
-Z90 = 1.6448536269514722  # standard-normal 0.95 quantile: half-width of a 90% interval
 
 # Where each view takes each quantity from (see uncertainty/views.py): a source id, or
-# "pooled" for the linear pool of the sources that estimate it.
+# "pooled" for the linear pool of the sources that estimate it. Checked against the built
+# model by `model_params`.
 VIEWS = {
     "us_intel": {"ua.kia": "us_intel", "ru.kia": "us_intel",
                  "ua.casualties": "article_totals", "ru.casualties": "article_totals"},
@@ -80,51 +121,129 @@ VIEWS = {
     "article": {"ua.kia": "western", "ru.kia": "us_intel",
                 "ua.casualties": "article_totals", "ru.casualties": "article_totals"},
 }
+# The config's constraints, each (left, right) for "left <= right".
+CONSTRAINTS = (("ua.kia", "ua.casualties"), ("ru.kia", "ru.casualties"))
+POOLED_QUANTITY = "ua.kia"  # the one quantity estimated by more than one source
+MIN_ACCEPTANCE = 0.01  # as uncertainty.sampling.MIN_ACCEPTANCE
+
+
+# -- parameters, read from the package's built model (untimed setup) ---------------------------
+def model_params(model) -> dict[str, Any]:
+    """Everything `by_hand` needs, as plain JSON-able numbers, read from the built `model`.
+
+    Untimed. Stops (SystemExit) when the model is no longer the one `by_hand` is written
+    for: other views, constraints, families, pool or copula shape.
+    """
+    from uncertainty.distributions import LogNormal
+    from uncertainty.distributions.onesided import OneSided, ShiftedLogNormal
+    from uncertainty.views import build_views
+
+    problems = []
+    views = {v.id: dict(v.assignment) for v in build_views(model)}
+    if views != VIEWS:
+        problems.append(f"views are {views}")
+    if [c.text for c in model.constraints] != [f"{a} <= {b}" for a, b in CONSTRAINTS]:
+        problems.append(f"constraints are {[c.text for c in model.constraints]}")
+    if model.run.pool != "linear":
+        problems.append(f"pool is {model.run.pool!r}")
+    estimates = []
+    for source in model.sources:
+        for est in source.estimates:
+            d = est.distribution
+            entry = {"source": source.id, "quantity": est.quantity}
+            if type(d) is LogNormal:
+                entry |= {"kind": "lognormal", "median": d.median_value, "sigma": d.sigma}
+            elif (type(d) is OneSided and d.floor and type(d.factor) is ShiftedLogNormal):
+                entry |= {"kind": "floor", "bound": d.bound,
+                          "median_excess": d.factor.median_excess, "sigma": d.factor.sigma}
+            else:
+                problems.append(f"{source.id} {est.quantity}: {d!r} not handled by hand")
+            estimates.append(entry)
+    estimates.sort(key=lambda e: (e["source"], e["quantity"]))
+    members = sorted(model.estimators(POOLED_QUANTITY), key=lambda s: s.id)
+    if len(members) != 2 or [q for q in model.quantities
+                             if len(model.estimators(q)) > 1] != [POOLED_QUANTITY]:
+        problems.append(f"only {POOLED_QUANTITY} pooled over 2 sources is handled by hand")
+    correlations = []
+    seen: set[tuple[str, str]] = set()
+    for c in model.correlations:
+        first, second = sorted((c.a, c.b))
+        if first in seen or second in seen:
+            problems.append("correlations sharing an estimate (a copula group of 3 or more) "
+                            "are not handled by hand")
+        seen |= {first, second}
+        correlations.append({"first": list(first), "second": list(second), "rho": c.rho})
+    if model.repair_correlations:
+        problems.append("repair_correlations is not handled by hand")
+    if problems:
+        sys.exit("the seed model changed; update by_hand:\n  " + "\n  ".join(problems))
+    return {
+        "estimates": estimates,
+        "pool": {"quantity": POOLED_QUANTITY, "members": [s.id for s in members],
+                 "weights": [s.weight for s in members]},
+        "correlations": correlations,
+        "levels": sorted(model.run.levels),
+        "seed": model.run.seed,
+    }
 
 
 # -- the hand-written version ------------------------------------------------------------------
-def read_config(path: Path) -> dict[str, Any]:
-    """Lognormal (median, sigma) per (source, quantity), pool weights and levels, from TOML."""
-    with open(path, "rb") as f:
-        config = tomllib.load(f)
-    run = config["run"]
-    params = {}
-    weights = {}
-    for sid, source in config["sources"].items():
-        factor = source.get("ci90_factor", run.get("ci90_factor", 1.5))
-        weights[sid] = source.get("weight", 1.0)
-        for country, estimates in source["estimates"].items():
-            for what, est in estimates.items():
-                if isinstance(est, dict):  # { value, ci90 = [lo, hi] }, log-symmetric here
-                    lo, hi = est["ci90"]
-                    sigma = math.log(hi / est["value"]) / Z90
-                    if not math.isclose(sigma, math.log(est["value"] / lo) / Z90, rel_tol=1e-9):
-                        raise ValueError(f"{sid} {country}.{what}: asymmetric ci90 not handled")
-                    params[sid, f"{country}.{what}"] = (est["value"], sigma)
-                else:  # a bare number x: 90% interval [x/f, x*f]
-                    params[sid, f"{country}.{what}"] = (est, math.log(factor) / Z90)
-    return {"params": params, "weights": weights, "levels": sorted(run["levels"]),
-            "seed": run["seed"]}
-
-
-def by_hand(params, weights, levels, n, seed):
-    """The seed model in plain numpy: draws of every (view, variable) row and their summary."""
-    rng = np.random.default_rng(seed)
+def candidates(rng, params, k):
+    """`k` candidate draws of every (source, quantity), and of the pooled quantity."""
+    z = {(e["source"], e["quantity"]): rng.standard_normal(k) for e in params["estimates"]}
+    # Gaussian copula: mix each correlated pair's latent normals with the Cholesky factor of
+    # [[1, r], [r, 1]]; the first of the pair keeps its own normal.
+    for c in params["correlations"]:
+        r = 2 * math.sin(math.pi * c["rho"] / 6)
+        first, second = tuple(c["first"]), tuple(c["second"])
+        z[second] = r * z[first] + math.sqrt(1 - r * r) * z[second]
     x = {}
-    for (source, quantity), (median, sigma) in params.items():
-        x[source, quantity] = rng.lognormal(math.log(median), sigma, n)
-    # Linear pool of ua.kia: each draw takes us_intel's or western's, by their weights.
-    take_western = rng.random(n) >= weights["us_intel"] / (weights["us_intel"]
-                                                            + weights["western"])
-    x["pooled", "ua.kia"] = np.where(take_western, x["western", "ua.kia"],
-                                     x["us_intel", "ua.kia"])
+    for e in params["estimates"]:
+        key = e["source"], e["quantity"]
+        if e["kind"] == "lognormal":
+            x[key] = e["median"] * np.exp(e["sigma"] * z[key])
+        else:  # at_least: floor * (1 + V), V lognormal
+            x[key] = e["bound"] * (1 + e["median_excess"] * np.exp(e["sigma"] * z[key]))
+    # Linear pool: each draw takes the first member's (sorted by id) or the second's.
+    pool = params["pool"]
+    (a, b), (w_a, w_b), quantity = pool["members"], pool["weights"], pool["quantity"]
+    take_b = rng.random(k) >= w_a / (w_a + w_b)
+    x["pooled", quantity] = np.where(take_b, x[b, quantity], x[a, quantity])
+    return x
 
+
+def by_hand(params, n):
+    """The seed model in plain numpy: draws of every (view, variable) row and their summary."""
+    rng = np.random.default_rng(params["seed"])
+    x = candidates(rng, params, n)
+    m = n
+    while True:
+        ok = {}
+        for view, use in VIEWS.items():
+            ok[view] = np.ones(m, dtype=bool)
+            for left, right in CONSTRAINTS:
+                ok[view] &= x[use[left], left] <= x[use[right], right]
+        counts = {view: int(np.count_nonzero(mask)) for view, mask in ok.items()}
+        worst = min(counts.values()) / m
+        if m == n and worst < MIN_ACCEPTANCE:
+            raise RuntimeError(f"constraints hold in only {worst:.2%} of some view's draws")
+        short = n - min(counts.values())
+        if short <= 0:
+            break
+        extra = math.ceil(short / max(worst, MIN_ACCEPTANCE) * 1.05) + 1_000
+        more = candidates(rng, params, extra)
+        x = {key: np.concatenate((x[key], more[key])) for key in x}
+        m += extra
+    acceptance = {view: (count / m, m) for view, count in counts.items()}
+
+    levels = params["levels"]
     tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels])
     probs = np.concatenate([[0.5], tails.ravel()])  # median, then each ETI's two ends
     draws = {}
     summary = {}
     for view, use in VIEWS.items():
-        q = {quantity: x[source, quantity] for quantity, source in use.items()}
+        keep = np.flatnonzero(ok[view])[:n]  # the first n accepted candidates
+        q = {quantity: x[source, quantity][keep] for quantity, source in use.items()}
         rows = dict(q)
         rows["kia_ratio"] = q["ru.kia"] / q["ua.kia"]
         rows["casualty_ratio"] = q["ru.casualties"] / q["ua.casualties"]
@@ -158,7 +277,7 @@ def by_hand(params, weights, levels, n, seed):
                 "eti": quantiles[1:].reshape(-1, 2), "mcse_eti": mcse[1:].reshape(-1, 2),
                 "hdi": hdi,
             }
-    return draws, summary
+    return draws, summary, acceptance
 
 
 # -- the package -------------------------------------------------------------------------------
@@ -168,11 +287,13 @@ def load_model():
     return uncertainty.load_config(CONFIG).model
 
 
-def run_package(model, n):
+def run_package(model, n, compare=False):
+    """The package's draws and summary: the same work as `by_hand` (compare=False), or
+    the whole run stage including the comparison of views (compare=True)."""
     import uncertainty
 
-    return uncertainty.simulate(dataclasses.replace(model, run=dataclasses.replace(model.run,
-                                                                                   draws=n)))
+    sized = dataclasses.replace(model, run=dataclasses.replace(model.run, draws=n))
+    return uncertainty.simulate(sized, compare=compare)
 
 
 # -- measurement -------------------------------------------------------------------------------
@@ -193,15 +314,13 @@ def peak_rss_mib() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
 
 
-def child(impl: str, n: int, repeat: int) -> None:
+def child(impl: str, n: int, repeat: int, params: dict[str, Any] | None) -> None:
     """Time one implementation at `n` draws in this (fresh) process; print a JSON line."""
-    if impl == "package":
+    if impl in ("package", "package+compare"):
         model = load_model()
-        work = functools.partial(run_package, model, n)
+        work = functools.partial(run_package, model, n, impl == "package+compare")
     else:
-        cfg = read_config(CONFIG)
-        work = functools.partial(by_hand, cfg["params"], cfg["weights"], cfg["levels"], n,
-                                 cfg["seed"])
+        work = functools.partial(by_hand, params, n)
     base = peak_rss_mib()
     times, cpu = [], []
     for _ in range(repeat):
@@ -215,20 +334,22 @@ def child(impl: str, n: int, repeat: int) -> None:
                       "base_mib": base}))
 
 
-def measure(impl: str, n: int, repeat: int) -> dict[str, Any]:
+def measure(impl: str, n: int, repeat: int, params: dict[str, Any]) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", impl,
            "--draws", str(n), "--repeat", str(repeat)]
+    if impl == "numpy":
+        cmd += ["--params", json.dumps(params)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"{impl} at N={n} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def sanity_check(n: int = 10**5) -> None:
+def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
     """Both versions agree statistically at `n` draws, or exit 1."""
-    cfg = read_config(CONFIG)
-    summary = run_package(load_model(), n).summary
-    _, mine = by_hand(cfg["params"], cfg["weights"], cfg["levels"], n, cfg["seed"])
+    run = run_package(model, n)
+    summary = run.summary
+    _, mine, acceptance = by_hand(params, n)
     failures = []
     if len(mine) != summary.sizes["variable"] * summary.sizes["view"]:
         failures.append(f"{len(mine)} rows by hand, {summary.sizes} in the package")
@@ -236,7 +357,7 @@ def sanity_check(n: int = 10**5) -> None:
         theirs = summary.sel(variable=variable, view=view)
         pairs = [("median", float(theirs["median"]), stats["median"],
                   float(theirs["mcse_median"]), stats["mcse_median"])]
-        for j, level in enumerate(cfg["levels"]):
+        for j, level in enumerate(params["levels"]):
             for col, bound in enumerate(("lower", "upper")):
                 pairs.append((f"eti{level:g} {bound}",
                               float(theirs["eti"].sel(level=level, ci_bound=bound)),
@@ -247,6 +368,13 @@ def sanity_check(n: int = 10**5) -> None:
             if abs(a - b) > 5 * math.hypot(se_a, se_b):
                 failures.append(f"{variable}/{view} {what}: package {a:.6g}, numpy {b:.6g}, "
                                 f"MCSEs {se_a:.3g}, {se_b:.3g}")
+    for view, (rate, m) in acceptance.items():
+        theirs = float(run.acceptance["overall"].sel(view=view))
+        m_theirs = int(run.acceptance["candidates"].sel(view=view))
+        se = math.hypot(math.sqrt(rate * (1 - rate) / m),
+                        math.sqrt(theirs * (1 - theirs) / m_theirs))
+        if abs(rate - theirs) > 5 * se:
+            failures.append(f"{view} acceptance: package {theirs:.4%}, numpy {rate:.4%}")
     a = float(summary["median"].sel(variable="kia_ratio", view="us_intel"))
     b = mine["kia_ratio", "us_intel"]["median"]
     rel = abs(a - b) / a
@@ -255,9 +383,11 @@ def sanity_check(n: int = 10**5) -> None:
     if failures:
         print(f"sanity check FAILED at N={n:,}:", *failures, sep="\n  ", file=sys.stderr)
         sys.exit(1)
+    rates = ", ".join(f"{v} {float(run.acceptance['overall'].sel(view=v)):.2%}/{r:.2%}"
+                      for v, (r, _) in acceptance.items())
     print(f"sanity check passed at N={n:,}: kia_ratio median (view us_intel) package {a:.4f}, "
-          f"numpy {b:.4f} ({rel:.3%} apart); median and ETI ends of all 40 rows within "
-          "5 MCSE")
+          f"numpy {b:.4f} ({rel:.3%} apart); median and ETI ends of all {len(mine)} rows "
+          f"within 5 MCSE; acceptance package/numpy within 5 SE: {rates}")
 
 
 def main() -> None:
@@ -266,35 +396,47 @@ def main() -> None:
                         help="comma-separated draw counts (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per measurement; the best time is kept (default: 3)")
-    parser.add_argument("--child", choices=("package", "numpy"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("package", "package+compare", "numpy"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--params", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [int(float(d)) for d in args.draws.split(",")]
     if args.repeat < 1 or any(n < 2 for n in sizes):
         parser.error("--repeat must be at least 1 and every --draws at least 2")
     if args.child:
-        child(args.child, sizes[0], args.repeat)
+        child(args.child, sizes[0], args.repeat,
+              json.loads(args.params) if args.params else None)
         return
 
-    sanity_check()
+    model = load_model()
+    params = model_params(model)  # untimed: parameters for the hand version, as JSON
+    sanity_check(model, params)
+    del model
     gc.collect()
     print(f"numpy {np.__version__}, Python {sys.version.split()[0]}, best of {args.repeat}; "
           "each measurement in a fresh process")
     header = (f"{'N':>12}  {'package ns/draw':>15}  {'numpy ns/draw':>13}  "
               f"{'package/numpy':>13}  {'(CPU time)':>10}  {'package peak MiB':>16}  "
-              f"{'numpy peak MiB':>14}")
+              f"{'numpy peak MiB':>14}  {'+compare ns/draw':>16}")
     print(header)
     print("-" * len(header))
     base = {}
     for n in sizes:
-        pkg, ref = measure("package", n, args.repeat), measure("numpy", n, args.repeat)
+        pkg = measure("package", n, args.repeat, params)
+        ref = measure("numpy", n, args.repeat, params)
+        full = measure("package+compare", n, args.repeat, params)
         base = {"package": pkg["base_mib"], "numpy": ref["base_mib"]}
         t_pkg, t_ref = min(pkg["times"]), min(ref["times"])
         cpu_ratio = min(pkg["cpu"]) / min(ref["cpu"])
         print(f"{n:>12,}  {t_pkg / n * 1e9:>15.1f}  {t_ref / n * 1e9:>13.1f}  "
               f"{t_pkg / t_ref:>13.2f}  {cpu_ratio:>10.2f}  {pkg['peak_mib']:>16,.0f}  "
-              f"{ref['peak_mib']:>14,.0f}", flush=True)
+              f"{ref['peak_mib']:>14,.0f}  {min(full['times']) / n * 1e9:>16.1f}", flush=True)
+    print("package/numpy compares the same work (draws, copula, constraints, metrics, "
+          "summary); +compare adds the package's comparison of views, which the hand version "
+          "does not do")
     print(f"peak RSS includes the interpreter and imports: {base['package']:,.0f} MiB with the "
           f"package imported, {base['numpy']:,.0f} MiB with numpy alone")
+
 
 if __name__ == "__main__":
     main()

@@ -69,7 +69,7 @@ def memory_needed(model: Model, views: int, draws: int) -> int:
     return 8 * draws * (rows + 2 * streams)
 
 
-def simulate(model: Model, *, config_sha256: str = "") -> Run:
+def simulate(model: Model, *, config_sha256: str = "", compare: bool = True) -> Run:
     """Draw, evaluate and summarize `model` under every view.
 
     Parameters
@@ -79,6 +79,8 @@ def simulate(model: Model, *, config_sha256: str = "") -> Run:
         drawn from the operating system and recorded in the provenance.
     config_sha256 : str
         Hash of the config text, recorded in the provenance.
+    compare : bool
+        Also compare the views (`uncertainty.comparison`); off, ``Run.comparison`` is None.
 
     Returns
     -------
@@ -111,7 +113,7 @@ def simulate(model: Model, *, config_sha256: str = "") -> Run:
         **{f"version_{k}": v for k, v in provenance["versions"].items()},
     )
     summary = summarize(draws, settings.levels)
-    comparison = compare_run(model, views, draws)
+    comparison = compare_run(model, views, draws) if compare else None
     return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
 
 

@@ -132,15 +132,22 @@ def _accept(model: Model, views: tuple[View, ...],
 def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int) -> tuple[
     dict[tuple[str, str], FloatArray], dict[str, NDArray[np.intp]], xr.Dataset
 ]:
-    """Candidate arrays, each constraint key's first `n` accepted indices, acceptance."""
-    m = n
+    """Candidate arrays, each constraint key's first `n` accepted indices, acceptance.
+
+    The first pass draws a few percent more candidates than needed, so that constraints
+    that rarely bind need no second pass; streams are prefix-stable, so how many
+    candidates are drawn never changes which draws are kept.
+    """
+    m = math.ceil(n * 1.05) + 1_000
+    first = True
     while True:
         arrays = _inputs(model, views, seed, m)
         passes = _accept(model, views, arrays)
         overall = {k: np.logical_and.reduce(p) for k, p in passes.items()}
         rates = {k: float(np.mean(ok)) for k, ok in overall.items()}
-        if m == n:
+        if first:
             _check_conflicts(model, views, passes, rates)
+            first = False
         counts = {k: int(np.count_nonzero(ok)) for k, ok in overall.items()}
         if min(counts.values()) >= n:
             break
