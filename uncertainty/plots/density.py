@@ -153,10 +153,12 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     ax.grid(axis="x", color="0.92", linewidth=0.8)
     ax.set_axisbelow(True)
     for k, (name, q) in enumerate(zip(names, stats, strict=True)):
+        # Views can differ only slightly (e.g. by which draws a constraint kept); each curve
+        # gets its own dash pattern and a thinner line than the one before, so curves lying
+        # on top of each other stay visible instead of hiding the earlier ones.
         style: dict[str, Any] = {"color": _CURVE_COLOURS[k % len(_CURVE_COLOURS)],
-                                 "linestyle": _CURVE_STYLES[(k // len(_CURVE_COLOURS))
-                                                            % len(_CURVE_STYLES)],
-                                 "linewidth": 1.8}
+                                 "linestyle": _CURVE_STYLES[k % len(_CURVE_STYLES)],
+                                 "linewidth": max(3.0 - 0.5 * k, 1.2)}
         if q is None:
             ax.plot([], [], label=name, gid=f"density-{k}", **style)
             continue
