@@ -249,3 +249,19 @@ def test_installed_entry_point_bad_config(workdir: Path) -> None:
         "lower bound 13000 must be below the value 12000\n"
     )
     assert not (workdir / "results").exists()
+
+
+def test_help_and_version_do_not_import_the_numerical_stack() -> None:
+    # What --help costs is what it imports: check the modules, not the time.
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from uncertainty.cli import main\n"
+        "for args in (['--help'], ['--version'], ['run', '--help']):\n"
+        "    assert CliRunner().invoke(main, args).exit_code == 0\n"
+        "heavy = [m for m in ('numpy', 'scipy', 'xarray', 'matplotlib') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == ""

@@ -1,5 +1,8 @@
 """Command line: parse arguments, call the pipeline, print, map errors to exit codes.
 
+Heavy modules (numpy, scipy, xarray, matplotlib) are imported inside the commands that
+need them, so ``--help`` and ``--version`` start fast.
+
 Exit codes: 0 success; 2 bad input (config, arguments, a results folder that must not be
 replaced), with one line ``Error: <file>: <place>: <what is wrong>`` on stderr and nothing
 written.
@@ -14,7 +17,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from uncertainty.config import load_config
 from uncertainty.errors import ConfigError, ResourceError, ResultsError, UncertaintyError
 
 if TYPE_CHECKING:
@@ -105,6 +107,7 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     config.toml (the exact input) to results/<config stem>/, replacing earlier results of
     the same config atomically.
     """
+    from uncertainty.config import load_config
     from uncertainty.pipeline import simulate
     from uncertainty.report import console_report, markdown_report, summary_document, to_json
     from uncertainty.results import check_replaceable, write_results
@@ -178,7 +181,7 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     """
     import json
 
-    from uncertainty.config import parse_config
+    from uncertainty.config import load_config, parse_config
     from uncertainty.pipeline import rebuild, simulate
     from uncertainty.report.comparison import (
         comparison_document,
@@ -235,6 +238,8 @@ def _check_metrics(model: Model, wanted: tuple[str, ...]) -> list[str]:
 @_one_line_errors
 def validate(config: Path) -> None:
     """Check CONFIG without running it, and list what it defines."""
+    from uncertainty.config import load_config
+
     loaded = load_config(config)
     model = loaded.model
     n_estimates = sum(len(s.estimates) for s in model.sources)
