@@ -145,10 +145,12 @@ def _envelopes(run: Run, levels: list[float]) -> list[dict[str, Any]]:
         return []
     out = []
     for parent in env["envelope"].values:
-        e = env.sel(envelope=parent)
+        e, parent_id = env.sel(envelope=parent), str(parent)
         out.append({
-            "view": str(parent),
-            "members": [str(m) for m in e["members"].values if str(m) not in ("", "nan")],
+            "view": parent_id,
+            "members": [str(v) for v, parent in zip(run.summary["view"].values,
+                                                    run.summary["envelope_of"].values,
+                                                    strict=True) if parent == parent_id],
             "records": [
                 {
                     "name": str(var),

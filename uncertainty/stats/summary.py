@@ -104,9 +104,8 @@ def envelopes(summary: xr.Dataset) -> xr.Dataset | None:
                               hdi.sel(ci_bound="upper").max("view")], dim="ci_bound"),
             "mcse_median": members["mcse_median"].max("view"),
             "mcse_eti": members["mcse_eti"].max("view"),
-            "members": ("member", members["view"].values),
         }))
     out = xr.concat(parts, dim="envelope", data_vars="all", join="outer")
     out = out.assign_coords(envelope=parents, bound=["low", "high"],
                             ci_bound=["lower", "upper"])
-    return out.transpose("envelope", "variable", "bound", "level", "ci_bound", "member")
+    return out.transpose("envelope", "variable", "bound", "level", "ci_bound")
