@@ -44,6 +44,7 @@ def summary_document(run: Run) -> dict[str, Any]:
         for view in s["view"].values:
             row = s.sel(variable=var, view=view)
             eti, hdi, mcse_eti = row["eti"].values, row["hdi"].values, row["mcse_eti"].values
+            mcse_hdi = row["mcse_hdi"].values
             records.append({
                 "kind": str(row["kind"].values),
                 "name": str(var),
@@ -59,6 +60,7 @@ def summary_document(run: Run) -> dict[str, Any]:
                     "median": _num(row["mcse_median"]),
                     "mean": _num(row["mcse_mean"]),
                     "eti": _intervals(mcse_eti, levels),
+                    "hdi": _intervals(mcse_hdi, levels),
                 },
             })
     model = run.model

@@ -1,8 +1,8 @@
 """Tables of the summary, rounded for display only, as plain text or Markdown.
 
 Every number is rounded to the digits its Monte Carlo standard error supports
-(`uncertainty.numbers.rounded`). HDI endpoints are rounded like the equal-tailed endpoint
-of the same level and side.
+(`uncertainty.numbers.rounded`), HDI endpoints with the error of the sample quantile at
+their rank (`uncertainty.stats.array.hdi_mcse_sorted`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def _envelope_row(env: xr.Dataset, parent: str, variable: str, n_levels: int, hd
     errors = e["mcse_eti"].values
     row += [_interval(e["eti"].values[i], errors[i]) for i in range(n_levels)]
     if hdi:
-        row += [_interval(e["hdi"].values[i], errors[i]) for i in range(n_levels)]
+        hdi_errors = e["mcse_hdi"].values
+        row += [_interval(e["hdi"].values[i], hdi_errors[i]) for i in range(n_levels)]
     return row + [""] * (width - len(row))
 
 
@@ -65,7 +66,8 @@ def variable_rows(
         errors = r["mcse_eti"].values
         row += [_interval(r["eti"].values[i], errors[i]) for i in range(len(levels))]
         if hdi:
-            row += [_interval(r["hdi"].values[i], errors[i]) for i in range(len(levels))]
+            hdi_errors = r["mcse_hdi"].values
+            row += [_interval(r["hdi"].values[i], hdi_errors[i]) for i in range(len(levels))]
         if show_invalid:
             row.append(f"{int(r['invalid']):,} of {int(r['invalid']) + int(r['valid']):,}")
         rows.append(row)

