@@ -284,6 +284,9 @@ def by_hand(params, n):
 def load_model():
     import uncertainty
 
+    # The package's names load on first use; resolve simulate now so that importing the
+    # pipeline (xarray, ...) is part of setup, not of the first timed run.
+    assert callable(uncertainty.simulate)
     return uncertainty.load_config(CONFIG).model
 
 

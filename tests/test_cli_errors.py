@@ -155,7 +155,7 @@ def test_validate_reports_the_same_one_line_error(cli: Invoke, workdir: Path) ->
         pytest.param(
             "seed = 1", "seed = 1\nsed = 2",
             "Error: bad.toml: run.sed: unknown key "
-            "(expected one of: ci90_factor, draws, levels, pool, seed)",
+            "(expected one of: ci90_factor, draws, levels, max_draws, pool, precision, seed)",
             id="run",
         ),
         pytest.param(

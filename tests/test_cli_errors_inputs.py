@@ -62,7 +62,8 @@ CASES = [
                  None, id="constraint-conflict"),
     pytest.param(config(run='constraints = ["kia <= cas"]'),
                  "Error: bad.toml: run.constraints: unknown key (expected one of: ci90_factor, "
-                 "draws, levels, pool, seed); top-level keys such as constraints go before the "
+                 "draws, levels, max_draws, pool, precision, seed); top-level keys such as "
+                 "constraints go before the "
                  "first [table]", id="top-level-key-inside-a-table"),
     pytest.param(config(run='pool = "median"'),
                  "Error: bad.toml: run.pool: unknown pooling method 'median' (expected one of: "

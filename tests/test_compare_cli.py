@@ -52,7 +52,9 @@ def test_compare_on_a_config_and_on_its_results_folder_agree(
     assert cli("run", config, "--draws", "20000", "--save-draws", "--no-plots").exit_code == 0
     from_folder = cli("compare", "results/study", "--format", "json")
     assert from_folder.exit_code == 0, from_folder.output
-    text = config.read_text(encoding="utf-8").replace("draws = 200_000", "draws = 20_000")
+    text = config.read_text(encoding="utf-8")
+    assert "\nprecision = 0.005" in text
+    text = text.replace("\nprecision = 0.005", "\ndraws = 20_000")
     config.write_text(text, encoding="utf-8")
     from_config = cli("compare", config, "--format", "json")
     assert from_config.exit_code == 0, from_config.output

@@ -98,9 +98,15 @@ def main() -> None:
 @click.option("--save-draws", is_flag=True,
               help="Also save every draw as draws.nc (netCDF), for `compare` and later use.")
 @click.option("--no-plots", is_flag=True, help="Do not write the forest and density plots.")
+@click.option("--precision", type=float,
+              help="Draw until every median and interval end has an MCSE at most this share "
+                   "of its value (e.g. 0.005); overrides [run] precision.")
+@click.option("--max-draws", type=int, help="Cap on draws per view for --precision "
+                                            "[default: 10,000,000].")
 @_one_line_errors
 def run(config: Path, draws: int | None, seed: int | None, out: Path | None, force: bool,
-        fmt: str, save_draws: bool, no_plots: bool) -> None:
+        fmt: str, save_draws: bool, no_plots: bool, precision: float | None,
+        max_draws: int | None) -> None:
     """Simulate CONFIG and write its results folder.
 
     Writes summary.json (every number unrounded, with provenance), summary.md and
@@ -108,17 +114,17 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     the same config atomically.
     """
     from uncertainty.config import load_config
-    from uncertainty.pipeline import simulate
     from uncertainty.report import console_report, markdown_report, summary_document, to_json
     from uncertainty.results import check_replaceable, write_results
     from uncertainty.schema import with_overrides
 
     loaded = load_config(config)
-    model = with_overrides(loaded.model, draws=draws, seed=seed)
+    model = with_overrides(loaded.model, draws=draws, seed=seed, precision=precision,
+                           max_draws=max_draws)
     folder = out if out is not None else Path("results") / config.stem
     check_replaceable(folder, loaded.sha256, force=force)  # fail before the work, not after
     try:
-        result = simulate(model, config_sha256=loaded.sha256)
+        result = _simulate(model, loaded.sha256)
     except ResourceError as exc:  # a size refused before allocating: say where it was set
         raise (ResourceError("--draws", exc.message) if draws is not None
                else exc.with_file(str(config))) from None
@@ -142,6 +148,19 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
         click.echo(markdown, nl=False)
     else:
         click.echo(console_report(result, destination=str(folder)), nl=False)
+
+
+def _simulate(model: Model, config_sha256: str) -> Run:
+    """A fixed-draws run, or an adaptive one when the model asks for a precision."""
+    if model.run.precision is None:
+        from uncertainty.pipeline import simulate
+
+        return simulate(model, config_sha256=config_sha256)
+    from uncertainty.precision import DEFAULT_MAX_DRAWS, simulate_to_precision
+
+    result, _ = simulate_to_precision(model, model.run.precision, config_sha256=config_sha256,
+                                      max_draws=model.run.max_draws or DEFAULT_MAX_DRAWS)
+    return result
 
 
 def _figure_files(result: Run) -> dict[str, bytes]:
@@ -182,7 +201,7 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     import json
 
     from uncertainty.config import load_config, parse_config
-    from uncertainty.pipeline import rebuild, simulate
+    from uncertainty.pipeline import rebuild
     from uncertainty.report.comparison import (
         comparison_document,
         comparison_lines,
@@ -203,7 +222,7 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     else:
         loaded = load_config(target)
         chosen = _check_metrics(loaded.model, metrics)
-        result = simulate(loaded.model, config_sha256=loaded.sha256)
+        result = _simulate(loaded.model, loaded.sha256)
     assert result.comparison is not None  # both paths compare
     if fmt == "json":
         document = {"comparisons": comparison_document(result.comparison),

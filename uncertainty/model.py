@@ -113,6 +113,8 @@ class RunSettings:
     """How many draws, which seed, which credible levels.
 
     `seed` is None when the config gives none; the pipeline then draws one and records it.
+    With `precision`, `draws` is only the first attempt of an adaptive run (see
+    `uncertainty.precision`), which stops at `max_draws`.
     """
 
     draws: int = DEFAULT_DRAWS
@@ -120,6 +122,8 @@ class RunSettings:
     levels: tuple[float, ...] = DEFAULT_LEVELS
     ci90_factor: float = DEFAULT_CI90_FACTOR
     pool: str = "linear"
+    precision: float | None = None
+    max_draws: int | None = None
 
 
 @dataclass(frozen=True)

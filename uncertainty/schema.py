@@ -123,11 +123,19 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
     return model
 
 
-def with_overrides(model: Model, *, draws: int | None = None, seed: int | None = None) -> Model:
-    """The model with command-line `draws` and `seed` applied and checked."""
+def with_overrides(model: Model, *, draws: int | None = None, seed: int | None = None,
+                   precision: float | None = None, max_draws: int | None = None) -> Model:
+    """The model with command-line options applied and checked.
+
+    ``--draws`` fixes the number of draws exactly and turns off a config's precision target.
+    """
     run = model.run
     if draws is not None:
-        run = replace(run, draws=Node(draws, "--draws").integer(minimum=1))
+        run = replace(run, draws=Node(draws, "--draws").integer(minimum=1), precision=None)
+    if precision is not None:
+        run = replace(run, precision=_precision(Node(precision, "--precision")))
+    if max_draws is not None:
+        run = replace(run, max_draws=Node(max_draws, "--max-draws").integer(minimum=1))
     if seed is not None:
         run = replace(run, seed=Node(seed, "--seed").integer(minimum=0))
     return replace(model, run=run)
@@ -137,7 +145,8 @@ def with_overrides(model: Model, *, draws: int | None = None, seed: int | None =
 def _run(node: Node | None) -> tuple[RunSettings, str]:
     if node is None:
         return RunSettings(), f"default ci90_factor {DEFAULT_CI90_FACTOR}"
-    _only(node.table(), {"draws", "seed", "levels", "ci90_factor", "pool"})
+    _only(node.table(), {"draws", "seed", "levels", "ci90_factor", "pool", "precision",
+                         "max_draws"})
     draws_node, seed_node = node.get("draws"), node.get("seed")
     levels_node, factor_node = node.get("levels"), node.get("ci90_factor")
     draws = DEFAULT_DRAWS if draws_node is None else draws_node.integer(minimum=1)
@@ -154,8 +163,20 @@ def _run(node: Node | None) -> tuple[RunSettings, str]:
             node.child_path("pool"),
             f"unknown pooling method {pool!r} (expected one of: {', '.join(POOL_METHODS)})",
         )
-    settings = RunSettings(draws=draws, seed=seed, levels=levels, ci90_factor=factor, pool=pool)
+    precision_node, cap_node = node.get("precision"), node.get("max_draws")
+    precision = None if precision_node is None else _precision(precision_node)
+    cap = None if cap_node is None else cap_node.integer(minimum=1)
+    settings = RunSettings(draws=draws, seed=seed, levels=levels, ci90_factor=factor, pool=pool,
+                           precision=precision, max_draws=cap)
     return settings, origin
+
+
+def _precision(node: Node) -> float:
+    value = node.number()
+    if not 0 < value < 1:
+        raise node.error(f"a relative precision is between 0 and 1 (e.g. 0.005 for 0.5%), "
+                         f"got {show(value)}")
+    return value
 
 
 def _levels(node: Node) -> tuple[float, ...]:

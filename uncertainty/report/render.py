@@ -37,7 +37,19 @@ _POOLS = {
 def _run_line(run: Run) -> str:
     p = run.provenance
     seed = f"seed {p['seed']}" + (" (drawn at random)" if p.get("seed_from") == "random" else "")
-    return f"{p['draws']:,} draws per view, {seed}"
+    line = f"{p['draws']:,} draws per view, {seed}"
+    target = p.get("precision")
+    if target:
+        variable, view, stat = (target["worst"][k] for k in ("variable", "view", "statistic"))
+        if target["capped"]:
+            line += (f". Stopped at the cap of {target['max_draws']:,} draws short of the "
+                     f"{target['target']:.2%} precision asked for: the worst Monte Carlo "
+                     f"error is {target['achieved']:.2%} ({variable}, {view}, {stat})")
+        else:
+            line += (f", chosen for {target['target']:.2%} precision: the worst Monte Carlo "
+                     f"error is {target['achieved']:.2%} of its value ({variable}, {view}, "
+                     f"{stat})")
+    return line
 
 
 def _percent(rate: float) -> str:

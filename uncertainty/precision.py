@@ -1,0 +1,112 @@
+"""Runs that stop when precise enough: as many draws as a stated precision needs.
+
+Every reported number — the median and both equal-tailed interval ends at every level, of
+every quantity and metric in every view — must have a Monte Carlo standard error of at most
+``precision × max(|value|, sd)``: relative to the value, except near zero, where the
+variable's standard deviation stands in (a survival share of 0.01 does not need its MCSE
+below 0.00005). Because streams are prefix-stable, a longer run only adds draws: the draws
+of a shorter attempt are the first draws of the next, and the result is the same as a
+fixed-draws run of the final size.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from uncertainty.comparison import compare_run
+from uncertainty.model import Model
+from uncertainty.pipeline import Run, simulate
+from uncertainty.streams import BLOCK_SIZE
+
+__all__ = ["DEFAULT_MAX_DRAWS", "Precision", "simulate_to_precision", "worst_precision"]
+
+#: Most draws an adaptive run makes unless told otherwise.
+DEFAULT_MAX_DRAWS = 10_000_000
+#: Draws of the first attempt when the config sets none.
+FIRST_DRAWS = 100_000
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How precise an adaptive run got.
+
+    Parameters
+    ----------
+    target : float
+        The precision asked for.
+    achieved : float
+        The worst ratio ``mcse / max(|value|, sd)`` over every reported number.
+    draws : int
+        Draws per view used.
+    capped : bool
+        Whether the run stopped at `max_draws` short of the target.
+    worst : tuple of str
+        (variable, view, statistic) of the worst number.
+    attempts : int
+        Runs made.
+    """
+
+    target: float
+    achieved: float
+    draws: int
+    capped: bool
+    worst: tuple[str, str, str]
+    attempts: int
+
+
+def worst_precision(run: Run) -> tuple[float, tuple[str, str, str]]:
+    """The worst ``mcse / max(|value|, sd)`` among medians and ETI ends, and where it is."""
+    s = run.summary
+    scale = np.maximum(np.abs(s["median"].values), s["sd"].values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = {"median": s["mcse_median"].values / scale}
+        eti, err = s["eti"].values, s["mcse_eti"].values
+        for i, level in enumerate(s["level"].values):
+            for j, end in enumerate(("lower", "upper")):
+                scale_end = np.maximum(np.abs(eti[:, :, i, j]), s["sd"].values)
+                ratios[f"{end} end of the {level:.0%} ETI"] = err[:, :, i, j] / scale_end
+    worst, where = 0.0, ("", "", "")
+    for stat, r in ratios.items():
+        r = np.where(np.isfinite(r), r, 0.0)
+        k = np.unravel_index(int(np.argmax(r)), r.shape)
+        if r[k] > worst:
+            worst = float(r[k])
+            where = (str(s["variable"].values[k[0]]), str(s["view"].values[k[1]]), stat)
+    return worst, where
+
+
+def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DEFAULT_MAX_DRAWS,
+                          config_sha256: str = "") -> tuple[Run, Precision]:
+    """Simulate with as many draws as `precision` needs, at most `max_draws`.
+
+    The first attempt uses ``model.run.draws`` (or `FIRST_DRAWS`); each later attempt
+    draws the count the last one's worst error implies (MCSE falls as ``1/sqrt(n)``), plus
+    10%, rounded up to whole blocks. A missing seed is drawn once, before the first attempt,
+    so every attempt extends the same streams.
+    """
+    seed_from = "config" if model.run.seed is not None else "random"
+    seed = model.run.seed if model.run.seed is not None else secrets.randbits(32)
+    n = min(model.run.draws or FIRST_DRAWS, max_draws)
+    attempts = 0
+    while True:
+        attempts += 1
+        sized = replace(model, run=replace(model.run, draws=n, seed=seed))
+        run = simulate(sized, config_sha256=config_sha256, compare=False)
+        worst, where = worst_precision(run)
+        if worst <= precision or n >= max_draws:
+            break
+        needed = n * (worst / precision) ** 2 * 1.1
+        n = min(max_draws, max(2 * n, math.ceil(needed / BLOCK_SIZE) * BLOCK_SIZE))
+    result = Precision(precision, worst, n, worst > precision, where, attempts)
+    provenance = dict(run.provenance, seed_from=seed_from, precision={
+        "target": precision, "achieved": worst, "draws": n, "capped": result.capped,
+        "worst": {"variable": where[0], "view": where[1], "statistic": where[2]},
+        "attempts": attempts, "max_draws": max_draws,
+    })
+    run = replace(run, provenance=provenance,
+                  comparison=compare_run(run.model, run.views, run.draws))
+    return run, result
