@@ -265,3 +265,16 @@ def test_help_and_version_do_not_import_the_numerical_stack() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == ""
+
+
+def test_validate_does_not_import_xarray_or_matplotlib() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from uncertainty.cli import main\n"
+        f"assert CliRunner().invoke(main, ['validate', {str(SEED_CONFIG)!r}]).exit_code == 0\n"
+        "print(','.join(m for m in ('xarray', 'matplotlib') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == ""
