@@ -29,8 +29,11 @@ lint: $(VENV)/.installed-test
 test: lint
 	$(BIN)/python -m pytest
 
+# squigglepy is installed for benchmarks/bench_squigglepy.py only, never a dependency.
 bench: $(VENV)/.installed-run
+	$(BIN)/python -m pip install --quiet squigglepy
 	$(BIN)/python benchmarks/bench_seed_model.py
+	$(BIN)/python benchmarks/bench_squigglepy.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

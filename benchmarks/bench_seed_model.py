@@ -11,13 +11,18 @@ two constraints (``ua.kia <= ua.casualties``, ``ru.kia <= ru.casualties``), 5 vi
 metrics: 40 (variable, view) rows.
 
 package
-    ``uncertainty.simulate(model with run.draws = N, compare=False)``: named-stream
+    ``uncertainty.simulate(model with run.draws = N, compare=False, threads=1)``: named-stream
     sampling, the copula, the linear pool, rejection of candidate draws that break a
     constraint, metric evaluation, the ``(view, draw)`` xarray Dataset and the summary
     (median, mean, sd, ETI and HDI at each credible level, quantile MCSEs). The last
     column times ``compare=True`` too, which adds the comparison of views
     (`uncertainty.comparison.compare_run`: P(A > B), overlap coefficients, claim
     percentiles, thresholds) that `uncertainty run` does and the hand version does not.
+package, T threads
+    The same as ``package`` with ``threads=T`` (``--threads``, default every core): the
+    blocks of the random streams, chunks of draws and the rows of the summary are worked on
+    in T threads; the numbers are identical to one thread's. The ``speedup`` column is the
+    one-thread time over this one. Omitted when T is 1.
 numpy
     `by_hand`: one plain numpy function doing the same work the way a user would write it,
     with no code from the `uncertainty` package in it:
@@ -65,15 +70,12 @@ clock, `time.perf_counter`), so that each one's peak RSS is its own (VmHWM on Li
 `resource.getrusage`); the peak includes the interpreter and imports, whose share is printed
 below the table. Time is reported as nanoseconds per draw (seconds / N * 1e9). The
 ``(CPU time)`` column is the same ratio from `time.process_time` (best of the runs), summed
-over the process's threads. The hand version is single-threaded; the package is too except
-for the copula's matrix product (``factor @ stacked`` in `uncertainty.copula.apply_copula`),
-which OpenBLAS may spread over several threads that then busy-wait for a while: on a machine
-with a free core that adds CPU time (up to a few tenths of a second per run) but no wall
-time, and on a busy one it can cost wall time too. So the CPU ratio is the one to trust when
-other processes compete for the cores only with ``OPENBLAS_NUM_THREADS=1`` set (the child
-processes inherit it); otherwise trust the wall-clock ratio on an idle machine. The first
-run in a process is often slower (fresh memory is page-faulted in), which is why the best
-run is kept.
+over the process's threads. The hand version is single-threaded, and so is the package in
+every column but ``package, T threads`` (it does no matrix product, so OpenBLAS starts no
+threads of its own). On a busy machine, where other processes compete for the cores, the
+CPU ratio is the one to trust, and the T-thread column and its speedup are unreliable:
+repeat on an idle machine. The first run in a process is often slower (fresh memory is
+page-faulted in), which is why the best run is kept.
 
 How to run
 ----------
@@ -81,7 +83,7 @@ From the repository root::
 
     make bench
     .venv/bin/python benchmarks/bench_seed_model.py --draws 100000,1000000 --repeat 5
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_seed_model.py
+    .venv/bin/python benchmarks/bench_seed_model.py --draws 1000000 --threads 2
 
 10**7 draws need about 4.1 GiB for the package and 3.8 GiB for the hand version.
 """
@@ -94,6 +96,7 @@ import functools
 import gc
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -290,13 +293,13 @@ def load_model():
     return uncertainty.load_config(CONFIG).model
 
 
-def run_package(model, n, compare=False):
+def run_package(model, n, compare=False, threads=1):
     """The package's draws and summary: the same work as `by_hand` (compare=False), or
     the whole run stage including the comparison of views (compare=True)."""
     import uncertainty
 
     sized = dataclasses.replace(model, run=dataclasses.replace(model.run, draws=n))
-    return uncertainty.simulate(sized, compare=compare)
+    return uncertainty.simulate(sized, compare=compare, threads=threads)
 
 
 # -- measurement -------------------------------------------------------------------------------
@@ -317,11 +320,12 @@ def peak_rss_mib() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes vs KiB
 
 
-def child(impl: str, n: int, repeat: int, params: dict[str, Any] | None) -> None:
+def child(impl: str, n: int, repeat: int, params: dict[str, Any] | None,
+          threads: int = 1) -> None:
     """Time one implementation at `n` draws in this (fresh) process; print a JSON line."""
     if impl in ("package", "package+compare"):
         model = load_model()
-        work = functools.partial(run_package, model, n, impl == "package+compare")
+        work = functools.partial(run_package, model, n, impl == "package+compare", threads)
     else:
         work = functools.partial(by_hand, params, n)
     base = peak_rss_mib()
@@ -337,9 +341,10 @@ def child(impl: str, n: int, repeat: int, params: dict[str, Any] | None) -> None
                       "base_mib": base}))
 
 
-def measure(impl: str, n: int, repeat: int, params: dict[str, Any]) -> dict[str, Any]:
+def measure(impl: str, n: int, repeat: int, params: dict[str, Any],
+            threads: int = 1) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", impl,
-           "--draws", str(n), "--repeat", str(repeat)]
+           "--draws", str(n), "--repeat", str(repeat), "--threads", str(threads)]
     if impl == "numpy":
         cmd += ["--params", json.dumps(params)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -399,16 +404,19 @@ def main() -> None:
                         help="comma-separated draw counts (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per measurement; the best time is kept (default: 3)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="also time the package with this many threads "
+                             "(default: every core, %(default)s; 1: skip)")
     parser.add_argument("--child", choices=("package", "package+compare", "numpy"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [int(float(d)) for d in args.draws.split(",")]
-    if args.repeat < 1 or any(n < 2 for n in sizes):
-        parser.error("--repeat must be at least 1 and every --draws at least 2")
+    if args.repeat < 1 or any(n < 2 for n in sizes) or args.threads < 1:
+        parser.error("--repeat and --threads must be at least 1 and every --draws at least 2")
     if args.child:
         child(args.child, sizes[0], args.repeat,
-              json.loads(args.params) if args.params else None)
+              json.loads(args.params) if args.params else None, args.threads)
         return
 
     model = load_model()
@@ -418,9 +426,12 @@ def main() -> None:
     gc.collect()
     print(f"numpy {np.__version__}, Python {sys.version.split()[0]}, best of {args.repeat}; "
           "each measurement in a fresh process")
+    threads = args.threads
+    many = (f"  {f'package {threads} threads ns/draw':>26}  {'speedup':>7}"
+            if threads > 1 else "")
     header = (f"{'N':>12}  {'package ns/draw':>15}  {'numpy ns/draw':>13}  "
               f"{'package/numpy':>13}  {'(CPU time)':>10}  {'package peak MiB':>16}  "
-              f"{'numpy peak MiB':>14}  {'+compare ns/draw':>16}")
+              f"{'numpy peak MiB':>14}  {'+compare ns/draw':>16}{many}")
     print(header)
     print("-" * len(header))
     base = {}
@@ -431,12 +442,18 @@ def main() -> None:
         base = {"package": pkg["base_mib"], "numpy": ref["base_mib"]}
         t_pkg, t_ref = min(pkg["times"]), min(ref["times"])
         cpu_ratio = min(pkg["cpu"]) / min(ref["cpu"])
-        print(f"{n:>12,}  {t_pkg / n * 1e9:>15.1f}  {t_ref / n * 1e9:>13.1f}  "
-              f"{t_pkg / t_ref:>13.2f}  {cpu_ratio:>10.2f}  {pkg['peak_mib']:>16,.0f}  "
-              f"{ref['peak_mib']:>14,.0f}  {min(full['times']) / n * 1e9:>16.1f}", flush=True)
+        line = (f"{n:>12,}  {t_pkg / n * 1e9:>15.1f}  {t_ref / n * 1e9:>13.1f}  "
+                f"{t_pkg / t_ref:>13.2f}  {cpu_ratio:>10.2f}  {pkg['peak_mib']:>16,.0f}  "
+                f"{ref['peak_mib']:>14,.0f}  {min(full['times']) / n * 1e9:>16.1f}")
+        if threads > 1:
+            t_many = min(measure("package", n, args.repeat, params, threads)["times"])
+            line += f"  {t_many / n * 1e9:>26.1f}  {t_pkg / t_many:>7.2f}"
+        print(line, flush=True)
     print("package/numpy compares the same work (draws, copula, constraints, metrics, "
-          "summary); +compare adds the package's comparison of views, which the hand version "
-          "does not do")
+          "summary), both in one thread; +compare adds the package's comparison of views, "
+          "which the hand version does not do"
+          + (f"; speedup is package (1 thread) over package ({threads} threads)"
+             if threads > 1 else ""))
     print(f"peak RSS includes the interpreter and imports: {base['package']:,.0f} MiB with the "
           f"package imported, {base['numpy']:,.0f} MiB with numpy alone")
 

@@ -182,6 +182,7 @@ def test_malformed_estimates_are_rejected_with_a_clear_message(
 @settings(max_examples=200)
 @example(value=4.0, lo=2.2250738585072014e-308, hi=5.0)  # lower tail underflowed to 0
 @example(value=2, lo=1.0, hi=2**64)  # an integer beyond int64
+@example(value=73219, lo=1, hi=1.797e308)  # an upper end at the float limit
 @given(
     value=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers()),
     lo=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers()),

@@ -103,10 +103,12 @@ def main() -> None:
                    "of its value (e.g. 0.005); overrides [run] precision.")
 @click.option("--max-draws", type=int, help="Cap on draws per view for --precision "
                                             "[default: 10,000,000].")
+@click.option("--threads", type=int, help="Threads to use; the numbers are the same for any "
+                                          "count [default: every core].")
 @_one_line_errors
 def run(config: Path, draws: int | None, seed: int | None, out: Path | None, force: bool,
         fmt: str, save_draws: bool, no_plots: bool, precision: float | None,
-        max_draws: int | None) -> None:
+        max_draws: int | None, threads: int | None) -> None:
     """Simulate CONFIG and write its results folder.
 
     Writes summary.json (every number unrounded, with provenance), summary.md and
@@ -117,14 +119,17 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     from uncertainty.report import console_report, markdown_report, summary_document, to_json
     from uncertainty.results import check_replaceable, write_results
     from uncertainty.schema import with_overrides
+    from uncertainty.validation import Node
 
+    if threads is not None:
+        Node(threads, "--threads").integer(minimum=1)
     loaded = load_config(config)
     model = with_overrides(loaded.model, draws=draws, seed=seed, precision=precision,
                            max_draws=max_draws)
     folder = out if out is not None else Path("results") / config.stem
     check_replaceable(folder, loaded.sha256, force=force)  # fail before the work, not after
     try:
-        result = _simulate(model, loaded.sha256)
+        result = _simulate(model, loaded.sha256, threads=threads)
     except ResourceError as exc:  # a size refused before allocating: say where it was set
         raise (ResourceError("--draws", exc.message) if draws is not None
                else exc.with_file(str(config))) from None
@@ -150,16 +155,20 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
         click.echo(console_report(result, destination=str(folder)), nl=False)
 
 
-def _simulate(model: Model, config_sha256: str) -> Run:
-    """A fixed-draws run, or an adaptive one when the model asks for a precision."""
+def _simulate(model: Model, config_sha256: str, *, threads: int | None = None) -> Run:
+    """A fixed-draws run, or an adaptive one when the model asks for a precision.
+
+    `threads` None uses every core.
+    """
     if model.run.precision is None:
         from uncertainty.pipeline import simulate
 
-        return simulate(model, config_sha256=config_sha256)
+        return simulate(model, config_sha256=config_sha256, threads=threads)
     from uncertainty.precision import DEFAULT_MAX_DRAWS, simulate_to_precision
 
     result, _ = simulate_to_precision(model, model.run.precision, config_sha256=config_sha256,
-                                      max_draws=model.run.max_draws or DEFAULT_MAX_DRAWS)
+                                      max_draws=model.run.max_draws or DEFAULT_MAX_DRAWS,
+                                      threads=threads)
     return result
 
 

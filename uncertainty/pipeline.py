@@ -14,6 +14,7 @@ import xarray as xr
 
 from uncertainty.comparison import Comparison, compare_run
 from uncertainty.model import Model
+from uncertainty.parallel import resolve_threads
 from uncertainty.resources import check_memory
 from uncertainty.sampling import draw_dataset
 from uncertainty.stats import summarize
@@ -62,14 +63,20 @@ class Run:
     comparison: Comparison | None = None
 
 
-def memory_needed(model: Model, views: int, draws: int) -> int:
-    """Bytes a run needs at its peak, roughly: every (view, variable) row plus the inputs."""
+def memory_needed(model: Model, views: int, draws: int, threads: int = 1) -> int:
+    """Bytes a run needs at its peak, roughly: every (view, variable) row plus the inputs.
+
+    Each thread summarizing rows sorts a copy of one; the copies beyond the first count
+    too.
+    """
     rows = views * (len(model.quantities) + len(model.metrics))
     streams = sum(len(s.estimates) for s in model.sources) + len(model.quantities)
-    return 8 * draws * (rows + 2 * streams)
+    sorting = max(min(threads, rows) - 1, 0)
+    return 8 * draws * (rows + 2 * streams + sorting)
 
 
-def simulate(model: Model, *, config_sha256: str = "", compare: bool = True) -> Run:
+def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
+             threads: int | None = None) -> Run:
     """Draw, evaluate and summarize `model` under every view.
 
     Parameters
@@ -81,6 +88,10 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True) -> 
         Hash of the config text, recorded in the provenance.
     compare : bool
         Also compare the views (`uncertainty.comparison`); off, ``Run.comparison`` is None.
+    threads : int or None
+        Threads for the drawing and the summary; None: every core (``os.cpu_count()``).
+        Every number is the same for any count (see `uncertainty.parallel`), so the count
+        is not recorded.
 
     Returns
     -------
@@ -93,10 +104,11 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True) -> 
     ConstraintConflict
         When a constraint holds in under 1% of some view's draws.
     """
+    threads = resolve_threads(threads)
     settings = model.run
     seed = settings.seed if settings.seed is not None else secrets.randbits(32)
     views = build_views(model)
-    check_memory(memory_needed(model, len(views), settings.draws),
+    check_memory(memory_needed(model, len(views), settings.draws, threads),
                  f"{settings.draws:,} draws for {len(views)} views")
     provenance: dict[str, Any] = {
         "config_sha256": config_sha256,
@@ -106,21 +118,21 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True) -> 
         "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "versions": versions(),
     }
-    drawn = draw_dataset(model, views, seed=seed, draws=settings.draws)
+    drawn = draw_dataset(model, views, seed=seed, draws=settings.draws, threads=threads)
     draws = drawn.draws
     draws.attrs.update(
         title=model.title, seed=seed, draws=settings.draws, config_sha256=config_sha256,
         **{f"version_{k}": v for k, v in provenance["versions"].items()},
     )
-    summary = summarize(draws, settings.levels)
+    summary = summarize(draws, settings.levels, threads=threads)
     comparison = compare_run(model, views, draws) if compare else None
     return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
 
 
 def rebuild(model: Model, draws: xr.Dataset, provenance: dict[str, Any],
-            metrics: list[str] | None = None) -> Run:
+            metrics: list[str] | None = None, *, threads: int | None = None) -> Run:
     """A `Run` from saved draws: the summary and comparison recomputed, nothing redrawn."""
     views = build_views(model)
-    summary = summarize(draws, model.run.levels)
+    summary = summarize(draws, model.run.levels, threads=threads)
     return Run(model, views, draws, summary, provenance, None,
                compare_run(model, views, draws, metrics))

@@ -80,13 +80,15 @@ def worst_precision(run: Run) -> tuple[float, tuple[str, str, str]]:
 
 
 def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DEFAULT_MAX_DRAWS,
-                          config_sha256: str = "") -> tuple[Run, Precision]:
+                          config_sha256: str = "",
+                          threads: int | None = None) -> tuple[Run, Precision]:
     """Simulate with as many draws as `precision` needs, at most `max_draws`.
 
     The first attempt uses ``model.run.draws`` (or `FIRST_DRAWS`); each later attempt
     draws the count the last one's worst error implies (MCSE falls as ``1/sqrt(n)``), plus
     10%, rounded up to whole blocks. A missing seed is drawn once, before the first attempt,
-    so every attempt extends the same streams.
+    so every attempt extends the same streams. `threads` is passed to `simulate`: every
+    attempt, so the result, is the same for any count.
     """
     seed_from = "config" if model.run.seed is not None else "random"
     seed = model.run.seed if model.run.seed is not None else secrets.randbits(32)
@@ -95,7 +97,7 @@ def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DE
     while True:
         attempts += 1
         sized = replace(model, run=replace(model.run, draws=n, seed=seed))
-        run = simulate(sized, config_sha256=config_sha256, compare=False)
+        run = simulate(sized, config_sha256=config_sha256, compare=False, threads=threads)
         worst, where = worst_precision(run)
         if worst <= precision or n >= max_draws:
             break

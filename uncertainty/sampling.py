@@ -13,6 +13,12 @@ Steps, all vectorized over draws:
    so earlier candidates never change) until every view has N;
 4. views select among these arrays; each metric is evaluated once per distinct selection.
 
+Steps 1 to 3 run as independent pieces of work in threads (`uncertainty.parallel`): every
+block of every random stream, then every chunk of draws through the copula, the
+distributions, the pools and the constraint tests; step 4 fills the rows chunk by chunk.
+All of that is elementwise along the draw axis, so the draws are the same for any thread
+count and any chunk size.
+
 The Dataset has dims ``(view, draw)``, one variable per quantity and per metric. Each
 variable's ``view_sources`` attribute gives, per view, a key of where its draws came from;
 rows with equal keys are identical, which the summary uses to skip repeats.
@@ -28,12 +34,13 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty.copula import apply_copula, plan_copula
+from uncertainty.copula import plan_copula
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model import POOLED, Model
+from uncertainty.model import POOLED, Model, Source
+from uncertainty.parallel import CHUNK_SIZE, chunks, resolve_threads, thread_map
 from uncertainty.pooling import log_pool
 from uncertainty.resources import check_memory
-from uncertainty.streams import standard_normal, uniform
+from uncertainty.streams import Kind, draw_streams
 from uncertainty.views import View
 
 __all__ = ["MIN_ACCEPTANCE", "Drawn", "draw_dataset", "pool_choice"]
@@ -72,40 +79,101 @@ def pool_choice(weights: FloatArray, u: FloatArray) -> NDArray[np.intp]:
     return np.minimum(np.searchsorted(edges, u, side="right"), len(weights) - 1)
 
 
-def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int) -> dict[
-    tuple[str, str], FloatArray
-]:
-    """Draws of every (quantity, source id or "pooled") some view uses."""
-    latents = {
-        (s.id, e.quantity): standard_normal(seed, ("estimate", s.id, e.quantity), n)
-        for s in model.sources for e in s.estimates
-    }
-    apply_copula(plan_copula(model.correlations, repair=model.repair_correlations), latents)
-    arrays: dict[tuple[str, str], FloatArray] = {}
-    for source in model.sources:
-        for est in source.estimates:
-            arrays[est.quantity, source.id] = est.distribution.from_normal(
-                latents.pop((source.id, est.quantity))
-            )
-    for quantity in model.quantities:
-        if any(v.source_of(quantity) == POOLED for v in views):
-            arrays[quantity, POOLED] = _pooled(model, quantity, arrays, seed, n)
-    return arrays
+@dataclass(frozen=True)
+class _Candidates:
+    """Candidate draws and the constraint tests on them.
+
+    ``arrays`` maps (quantity, source id or "pooled") to draws; ``passes`` maps each
+    constraint key to one boolean array per constraint, and ``overall`` to their
+    conjunction (both empty without constraints).
+    """
+
+    arrays: dict[tuple[str, str], FloatArray]
+    passes: dict[str, list[BoolArray]]
+    overall: dict[str, BoolArray]
 
 
-def _pooled(model: Model, quantity: str, arrays: Mapping[tuple[str, str], FloatArray],
-            seed: int, n: int) -> FloatArray:
-    if model.run.pool == "log":
-        z = standard_normal(seed, ("pool", "log", quantity), n)
-        return log_pool(model, quantity).from_normal(z)
+def _mix(factor: FloatArray, rows: list[FloatArray]) -> None:
+    """``rows = factor @ rows`` in place, for a lower-triangular `factor`.
+
+    Written out row by row (``row_i = sum_j factor[i, j] * row_j``, j ascending) instead of
+    a matrix product: elementwise, so any chunking gives the same numbers, and no BLAS
+    threads. Rows are replaced from the last: row ``i`` reads rows ``0..i``, none of them
+    replaced yet.
+    """
+    for i in reversed(range(len(rows))):
+        acc = factor[i, 0] * rows[0]
+        for j in range(1, i + 1):
+            acc += factor[i, j] * rows[j]
+        rows[i][...] = acc
+
+
+def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
+            chunk: int) -> _Candidates:
+    """Draws of every (quantity, source id or "pooled") some view uses, and their tests.
+
+    Every block of every stream is drawn in parallel; then each chunk of draws, in
+    parallel, goes through the copula, the distributions, the pools and the constraint
+    tests. All of that is elementwise along the draw axis, and each array is transformed
+    in place (latent normals become draws, a pool's uniforms become its draws).
+    """
+    estimates = [(s.id, e) for s in model.sources for e in s.estimates]
+    pooled = [q for q in model.quantities if any(v.source_of(q) == POOLED for v in views)]
+    log = model.run.pool == "log"
+    requests: list[tuple[Kind, tuple[str, ...]]] = [
+        ("normal", ("estimate", sid, e.quantity)) for sid, e in estimates]
+    requests += [("normal", ("pool", "log", q)) if log else ("uniform", ("pool", q))
+                 for q in pooled]
+    # What can fail (a correlation matrix, a log pool without closed form) fails first.
+    groups = plan_copula(model.correlations, repair=model.repair_correlations).groups
+    pools = {q: log_pool(model, q) for q in pooled} if log else {}
     # Sorted by id so that the order of sources in the file cannot change a draw.
-    members = sorted(model.estimators(quantity), key=lambda s: s.id)
-    choice = pool_choice(np.array([s.weight for s in members]),
-                         uniform(seed, ("pool", quantity), n))
-    pooled = np.empty(n, dtype=np.float64)
+    members = {q: sorted(model.estimators(q), key=lambda s: s.id) for q in pooled}
+    buffers = draw_streams(seed, requests, n, threads=threads)
+    latents = {(sid, e.quantity): buf
+               for (sid, e), buf in zip(estimates, buffers[:len(estimates)], strict=True)}
+    arrays = {(e.quantity, sid): latents[sid, e.quantity] for sid, e in estimates}
+    arrays |= {(q, POOLED): buf for q, buf in zip(pooled, buffers[len(estimates):], strict=True)}
+    tested: dict[str, View] = {}  # each constraint key, and the first view having it
+    for view in views if model.constraints else ():
+        tested.setdefault(_constraint_key(model, view), view)
+    passes = {k: [np.empty(n, dtype=np.bool_) for _ in model.constraints] for k in tested}
+    overall = {k: np.empty(n, dtype=np.bool_) for k in tested}
+
+    def transform(part: slice) -> None:
+        for group in groups:
+            _mix(group.factor, [latents[k][part] for k in group.members])
+        for sid, est in estimates:
+            z = arrays[est.quantity, sid]
+            z[part] = est.distribution.from_normal(z[part])
+        for q in pooled:
+            drawn = arrays[q, POOLED]
+            if log:
+                drawn[part] = pools[q].from_normal(drawn[part])
+            else:
+                drawn[part] = _linear_pool(q, members[q], arrays, drawn[part], part)
+        for key, view in tested.items():
+            ok = overall[key][part]
+            for i, (c, test) in enumerate(zip(model.constraints, passes[key], strict=True)):
+                test[part] = c.holds({q: arrays[q, view.source_of(q)][part] for q in c.names})
+                if i == 0:
+                    ok[...] = test[part]
+                else:
+                    np.logical_and(ok, test[part], out=ok)
+
+    thread_map(transform, chunks(n, chunk), threads)
+    return _Candidates(arrays, passes, overall)
+
+
+def _linear_pool(quantity: str, members: list[Source],
+                 arrays: Mapping[tuple[str, str], FloatArray], u: FloatArray,
+                 part: slice) -> FloatArray:
+    """The linear pool's draws in `part`, given its uniforms `u` there."""
+    choice = pool_choice(np.array([s.weight for s in members]), u)
+    pooled = np.empty(len(u), dtype=np.float64)
     for k, member in enumerate(members):
         picked = choice == k
-        pooled[picked] = arrays[quantity, member.id][picked]
+        pooled[picked] = arrays[quantity, member.id][part][picked]
     return pooled
 
 
@@ -115,21 +183,13 @@ def _constraint_key(model: Model, view: View) -> str:
     return ",".join(f"{q}={view.source_of(q)}" for q in names)
 
 
-def _accept(model: Model, views: tuple[View, ...],
-            arrays: Mapping[tuple[str, str], FloatArray]) -> dict[str, list[BoolArray]]:
-    """Per constraint key: for each constraint, whether each candidate draw meets it."""
-    out: dict[str, list[BoolArray]] = {}
-    for view in views:
-        key = _constraint_key(model, view)
-        if key not in out:
-            out[key] = [
-                c.holds({q: arrays[q, view.source_of(q)] for q in c.names})
-                for c in model.constraints
-            ]
-    return out
+def _share(mask: BoolArray) -> float:
+    """Share of True in `mask`: ``np.mean(mask)``, exactly (an integer count over n)."""
+    return int(np.count_nonzero(mask)) / len(mask)
 
 
-def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int) -> tuple[
+def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
+                 chunk: int) -> tuple[
     dict[tuple[str, str], FloatArray], dict[str, NDArray[np.intp]], xr.Dataset
 ]:
     """Candidate arrays, each constraint key's first `n` accepted indices, acceptance.
@@ -141,10 +201,9 @@ def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int) -> tu
     m = math.ceil(n * 1.05) + 1_000
     first = True
     while True:
-        arrays = _inputs(model, views, seed, m)
-        passes = _accept(model, views, arrays)
-        overall = {k: np.logical_and.reduce(p) for k, p in passes.items()}
-        rates = {k: float(np.mean(ok)) for k, ok in overall.items()}
+        drawn = _inputs(model, views, seed, m, threads=threads, chunk=chunk)
+        passes, overall = drawn.passes, drawn.overall
+        rates = {k: _share(ok) for k, ok in overall.items()}
         if first:
             _check_conflicts(model, views, passes, rates)
             first = False
@@ -156,19 +215,21 @@ def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int) -> tu
         streams = sum(len(s.estimates) for s in model.sources) + len(model.quantities)
         check_memory(8 * m * 2 * streams,
                      f"{m:,} candidate draws (acceptance {worst:.1%}) for {n:,} valid ones")
-    index = {k: np.flatnonzero(ok)[:n] for k, ok in overall.items()}
+    keys = list(overall)
+    found = thread_map(lambda k: np.flatnonzero(overall[k])[:n], keys, threads)
+    index = dict(zip(keys, found, strict=True))
     keys = [_constraint_key(model, v) for v in views]
     acceptance = xr.Dataset(
         {
             "rate": (("view", "constraint"),
-                     np.array([[float(np.mean(p)) for p in passes[k]] for k in keys])),
+                     np.array([[_share(p) for p in passes[k]] for k in keys])),
             "overall": ("view", np.array([rates[k] for k in keys])),
             "candidates": ("view", np.full(len(views), m)),
         },
         coords={"view": [v.id for v in views],
                 "constraint": [c.text for c in model.constraints]},
     )
-    return arrays, index, acceptance
+    return drawn.arrays, index, acceptance
 
 
 def _check_conflicts(model: Model, views: tuple[View, ...],
@@ -177,7 +238,7 @@ def _check_conflicts(model: Model, views: tuple[View, ...],
         key = _constraint_key(model, view)
         if rates[key] >= MIN_ACCEPTANCE:
             continue
-        shares = [float(np.mean(p)) for p in passes[key]]
+        shares = [_share(p) for p in passes[key]]
         i = int(np.argmin(shares))
         constraint = model.constraints[i]
         raise ConstraintConflict(
@@ -186,14 +247,32 @@ def _check_conflicts(model: Model, views: tuple[View, ...],
         )
 
 
-def _stack(rows: Mapping[str, FloatArray], keys: list[str], n: int) -> FloatArray:
-    out = np.empty((len(keys), n), dtype=np.float64)
-    for i, key in enumerate(keys):
-        out[i] = rows[key]
-    return out
+@dataclass(frozen=True)
+class _Rows:
+    """One variable's ``(view, draw)`` array and how to fill it.
+
+    ``first`` lists, for each distinct ``view_sources`` key, the first view having it, the
+    constraint key selecting its draws, and the other views with the same key (which get
+    a copy of its row).
+    """
+
+    data: FloatArray
+    keys: list[str]
+    first: list[tuple[int, str, list[int]]]
 
 
-def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int) -> Drawn:
+def _rows(keys: list[str], ckeys: list[str], n: int) -> _Rows:
+    first: dict[str, tuple[int, str, list[int]]] = {}
+    for j, (key, ck) in enumerate(zip(keys, ckeys, strict=True)):
+        if key in first:
+            first[key][2].append(j)
+        else:
+            first[key] = (j, ck, [])
+    return _Rows(np.empty((len(keys), n), dtype=np.float64), keys, list(first.values()))
+
+
+def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
+                 threads: int | None = None, chunk: int = CHUNK_SIZE) -> Drawn:
     """Draw every input and metric under every view.
 
     Parameters
@@ -206,53 +285,79 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
         Run seed (non-negative).
     draws : int
         Number of (valid) draws per view.
+    threads : int or None
+        Threads to use (see `uncertainty.parallel`); None: every core.
+    chunk : int
+        Draws per chunk of elementwise work (at least 1).
 
     Returns
     -------
     Drawn
         The ``(view, draw)`` Dataset (coordinates ``view``, ``view_label`` and
-        ``envelope_of``) and, with constraints, the acceptance rates.
+        ``envelope_of``) and, with constraints, the acceptance rates. The same for any
+        `threads` and `chunk`.
 
     Raises
     ------
     ConstraintConflict
         When some view's draws meet the constraints less than `MIN_ACCEPTANCE` of the time.
     """
+    threads = resolve_threads(threads)
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1, got {chunk}")
     acceptance = None
     if model.constraints:
-        arrays, index, acceptance = _constrained(model, views, seed, draws)
+        arrays, index, acceptance = _constrained(model, views, seed, draws, threads=threads,
+                                                 chunk=chunk)
     else:
-        arrays, index = _inputs(model, views, seed, draws), {}
-
-    def column(quantity: str, view: View) -> FloatArray:
-        full = arrays[quantity, view.source_of(quantity)]
-        return full[index[_constraint_key(model, view)]] if index else full
+        drawn = _inputs(model, views, seed, draws, threads=threads, chunk=chunk)
+        arrays, index = drawn.arrays, {}
 
     ckeys = [_constraint_key(model, v) if index else "" for v in views]
-    data_vars: dict[str, xr.DataArray] = {}
+    inputs = {
+        q: _rows([f"{v.source_of(q)}|{ck}" for v, ck in zip(views, ckeys, strict=True)],
+                 ckeys, draws)
+        for q in model.quantities
+    }
+    metrics = {
+        m.name: _rows([",".join(f"{q}={v.source_of(q)}" for q in m.expression.names) + f"|{ck}"
+                       for v, ck in zip(views, ckeys, strict=True)], ckeys, draws)
+        for m in model.metrics
+    }
+
+    def fill(part: slice) -> None:
+        # Each distinct row is gathered (or evaluated) once, then copied to the views that
+        # share it; a metric reads its view's rows of the quantities, filled just before.
+        for q, rows in inputs.items():
+            for j, ck, same in rows.first:
+                full = arrays[q, views[j].source_of(q)]
+                if index:
+                    np.take(full, index[ck][part], out=rows.data[j, part], mode="clip")
+                else:
+                    rows.data[j, part] = full[part]
+                for d in same:
+                    rows.data[d, part] = rows.data[j, part]
+        for metric in model.metrics:
+            rows = metrics[metric.name]
+            for j, _, same in rows.first:
+                env = {q: inputs[q].data[j, part] for q in metric.expression.names}
+                rows.data[j, part] = metric.expression.evaluate(env)
+                for d in same:
+                    rows.data[d, part] = rows.data[j, part]
+
+    thread_map(fill, chunks(draws, chunk), threads)
     dims = ("view", "draw")
-    for quantity in model.quantities:
-        keys = [f"{v.source_of(quantity)}|{ck}" for v, ck in zip(views, ckeys, strict=True)]
-        rows: dict[str, FloatArray] = {}
-        for view, key in zip(views, keys, strict=True):
-            if key not in rows:
-                rows[key] = column(quantity, view)
-        data_vars[quantity] = xr.DataArray(
-            _stack(rows, keys, draws), dims=dims,
-            attrs={"kind": "input", "label": quantity, "view_sources": keys},
-        )
+    data_vars: dict[str, xr.DataArray] = {
+        q: xr.DataArray(rows.data, dims=dims,
+                        attrs={"kind": "input", "label": q, "view_sources": rows.keys})
+        for q, rows in inputs.items()
+    }
     for metric in model.metrics:
-        names = metric.expression.names
-        keys = [",".join(f"{q}={v.source_of(q)}" for q in names) + f"|{ck}"
-                for v, ck in zip(views, ckeys, strict=True)]
-        rows = {}
-        for view, key in zip(views, keys, strict=True):
-            if key not in rows:
-                rows[key] = metric.expression.evaluate({q: column(q, view) for q in names})
+        rows = metrics[metric.name]
         data_vars[metric.name] = xr.DataArray(
-            _stack(rows, keys, draws), dims=dims,
+            rows.data, dims=dims,
             attrs={"kind": "metric", "label": metric.label, "expr": metric.expression.text,
-                   "view_sources": keys},
+                   "view_sources": rows.keys},
         )
     coords = {
         "view": [v.id for v in views],

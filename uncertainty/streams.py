@@ -6,21 +6,30 @@ from its own generator, seeded by ``SeedSequence(seed, spawn_key=(*hash(names), 
 
 - reordering a config, or adding a source, changes no other stream;
 - the first N draws of a longer run equal an N-draw run exactly;
-- blocks are independent units of work, to be drawn in any order or in parallel.
+- blocks are independent units of work, drawn in any order or in parallel: `draw_streams`
+  fills every block of several streams concurrently, each block its own slice of the
+  output, so the numbers are the same for any thread count by construction.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BLOCK_SIZE", "standard_normal", "stream_key", "uniform"]
+from uncertainty.parallel import thread_map
+
+__all__ = ["BLOCK_SIZE", "draw_streams", "standard_normal", "stream_key", "uniform"]
 
 #: Draws per block. Part of the reproducibility contract: changing it changes every number.
 BLOCK_SIZE = 1 << 16
+
+FloatArray = NDArray[np.float64]
+#: What a stream draws: standard normals, or uniforms on [0, 1).
+Kind = Literal["normal", "uniform"]
 
 
 def stream_key(names: tuple[str, ...]) -> tuple[int, ...]:
@@ -29,27 +38,55 @@ def stream_key(names: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
-def _blocks(
-    seed: int, names: tuple[str, ...], n: int
-) -> Iterator[tuple[np.random.Generator, slice]]:
-    key = stream_key(names)
-    for b, start in enumerate(range(0, n, BLOCK_SIZE)):
-        sequence = np.random.SeedSequence(seed, spawn_key=(*key, b))
-        rng = np.random.Generator(np.random.PCG64(sequence))
-        yield rng, slice(start, min(start + BLOCK_SIZE, n))
+def _fill_block(seed: int, key: tuple[int, ...], b: int, kind: Kind, out: FloatArray) -> None:
+    """Draw block `b` of the stream with spawn key `key` into `out` (at most one block)."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(*key, b))))
+    if kind == "normal":
+        rng.standard_normal(out=out)
+    else:
+        rng.random(out=out)
 
 
-def standard_normal(seed: int, names: tuple[str, ...], n: int) -> NDArray[np.float64]:
+def draw_streams(seed: int, streams: Sequence[tuple[Kind, tuple[str, ...]]], n: int, *,
+                 threads: int = 1) -> list[FloatArray]:
+    """`n` draws of each stream in `streams`, every block of every stream drawn in parallel.
+
+    Parameters
+    ----------
+    seed : int
+        Run seed (non-negative).
+    streams : sequence of (kind, names)
+        ``kind`` is ``"normal"`` (standard normal) or ``"uniform"`` (on [0, 1)); ``names``
+        identify the stream.
+    n : int
+        Draws per stream.
+    threads : int
+        Threads to use; the draws are the same for any count.
+
+    Returns
+    -------
+    list of ndarray
+        One array of `n` draws per stream, in the order of `streams`.
+    """
+    outs = [np.empty(n, dtype=np.float64) for _ in streams]
+    keys = [stream_key(names) for _, names in streams]
+    jobs = [(i, b, start) for i in range(len(streams))
+            for b, start in enumerate(range(0, n, BLOCK_SIZE))]
+
+    def fill(job: tuple[int, int, int]) -> None:
+        i, b, start = job
+        _fill_block(seed, keys[i], b, streams[i][0], outs[i][start : start + BLOCK_SIZE])
+
+    thread_map(fill, jobs, threads)
+    return outs
+
+
+def standard_normal(seed: int, names: tuple[str, ...], n: int, *,
+                    threads: int = 1) -> FloatArray:
     """`n` standard-normal draws of the stream named `names` under run seed `seed`."""
-    out = np.empty(n, dtype=np.float64)
-    for rng, part in _blocks(seed, names, n):
-        rng.standard_normal(out=out[part])
-    return out
+    return draw_streams(seed, [("normal", names)], n, threads=threads)[0]
 
 
-def uniform(seed: int, names: tuple[str, ...], n: int) -> NDArray[np.float64]:
+def uniform(seed: int, names: tuple[str, ...], n: int, *, threads: int = 1) -> FloatArray:
     """`n` uniform draws on [0, 1) of the stream named `names` under run seed `seed`."""
-    out = np.empty(n, dtype=np.float64)
-    for rng, part in _blocks(seed, names, n):
-        rng.random(out=out[part])
-    return out
+    return draw_streams(seed, [("uniform", names)], n, threads=threads)[0]

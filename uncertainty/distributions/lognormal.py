@@ -39,7 +39,8 @@ class LogNormal(ScipyDistribution):
         return stats.lognorm(s=self.sigma, scale=self.median_value)
 
     def from_normal(self, z: FloatArray) -> FloatArray:  # noqa: D102
-        return self.median_value * np.exp(self.sigma * np.asarray(z, dtype=np.float64))
+        with np.errstate(over="ignore"):  # overflow -> inf: an invalid draw, counted
+            return self.median_value * np.exp(self.sigma * np.asarray(z, dtype=np.float64))
 
     # CDF and survival function in closed form: the same formulas as scipy's, without its
     # per-call overhead, which dominates when a mixture solves for its quantiles.
@@ -92,7 +93,9 @@ class SplitLogNormal(Distribution):
 
     def from_normal(self, z: FloatArray) -> FloatArray:  # noqa: D102
         z = np.asarray(z, dtype=np.float64)
-        return self.median_value * np.exp(np.where(z < 0, self.sigma_lo, self.sigma_hi) * z)
+        # Near the float limit a draw overflows to inf: an invalid draw, counted, not a crash.
+        with np.errstate(over="ignore"):
+            return self.median_value * np.exp(np.where(z < 0, self.sigma_lo, self.sigma_hi) * z)
 
     def ppf(self, q: ArrayLike) -> FloatArray:  # noqa: D102
         return self.from_normal(special.ndtri(np.asarray(q, dtype=np.float64)))

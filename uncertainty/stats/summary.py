@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import xarray as xr
 
+from uncertainty.parallel import resolve_threads, thread_map
 from uncertainty.stats.array import summarize_draws
 
 __all__ = ["envelopes", "summarize"]
@@ -13,7 +16,8 @@ _SCALARS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mea
 _INTERVALS = ("eti", "hdi", "mcse_eti", "mcse_hdi")
 
 
-def summarize(draws: xr.Dataset, levels: tuple[float, ...]) -> xr.Dataset:
+def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
+              threads: int | None = None) -> xr.Dataset:
     """Summary statistics of every variable in every view.
 
     Parameters
@@ -22,6 +26,9 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...]) -> xr.Dataset:
         Dims ``(view, draw)``, as made by `uncertainty.sampling.draw_dataset`.
     levels : tuple of float
         Credible levels.
+    threads : int or None
+        Threads to use; None: every core. Each distinct row is summarized whole, in one
+        thread, so the numbers are the same for any count.
 
     Returns
     -------
@@ -45,21 +52,36 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...]) -> xr.Dataset:
     scalars = {k: np.full((len(names), views), np.nan) for k in _SCALARS}
     intervals = {k: np.full((len(names), views, m, 2), np.nan) for k in _INTERVALS}
     tables: list[dict[str, np.ndarray]] = [scalars, intervals]
+    # Each distinct row is one independent piece of work (a sort and its statistics).
+    distinct: list[tuple[int, int]] = []
+    repeats: list[tuple[int, int, int]] = []
     for i, name in enumerate(names):
-        da = draws[name]
-        keys = da.attrs.get("view_sources") or list(range(views))
+        keys = draws[name].attrs.get("view_sources") or list(range(views))
         done: dict[object, int] = {}
         for j, key in enumerate(keys):
             if key in done:
-                for table in tables:
-                    for stat in table.values():
-                        stat[i, j] = stat[i, done[key]]
-                continue
-            stats = summarize_draws(da.values[j], levels)
-            for table in tables:
-                for k, stat in table.items():
-                    stat[i, j] = stats[k]
-            done[key] = j
+                repeats.append((i, j, done[key]))
+            else:
+                distinct.append((i, j))
+                done[key] = j
+    values = [draws[name].values for name in names]
+    local = threading.local()  # one sorting buffer per thread, reused row after row
+
+    def one(ij: tuple[int, int]) -> dict[str, np.ndarray]:
+        row = values[ij[0]][ij[1]]
+        if len(getattr(local, "scratch", ())) < len(row):
+            local.scratch = np.empty(len(row), dtype=np.float64)
+        return summarize_draws(row, levels, scratch=local.scratch)
+
+    found = thread_map(one, distinct, resolve_threads(threads))
+    for (i, j), stats in zip(distinct, found, strict=True):
+        for table in tables:
+            for k, stat in table.items():
+                stat[i, j] = stats[k]
+    for i, j, first in repeats:
+        for table in tables:
+            for stat in table.values():
+                stat[i, j] = stat[i, first]
     coords = {
         "variable": names,
         "view": draws["view"].values,
