@@ -353,6 +353,22 @@ def measure(impl: str, n: int, repeat: int, params: dict[str, Any],
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def acceptance_failures(run, acceptance, other: str) -> list[str]:
+    """Views whose acceptance rate differs from the package's by more than 5 binomial SEs.
+
+    `acceptance` maps view -> (rate, candidate draws) of the `other` implementation.
+    """
+    failures = []
+    for view, (rate, m) in acceptance.items():
+        theirs = float(run.acceptance["overall"].sel(view=view))
+        m_theirs = int(run.acceptance["candidates"].sel(view=view))
+        se = math.hypot(math.sqrt(rate * (1 - rate) / m),
+                        math.sqrt(theirs * (1 - theirs) / m_theirs))
+        if abs(rate - theirs) > 5 * se:
+            failures.append(f"{view} acceptance: package {theirs:.4%}, {other} {rate:.4%}")
+    return failures
+
+
 def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
     """Both versions agree statistically at `n` draws, or exit 1."""
     run = run_package(model, n)
@@ -376,13 +392,7 @@ def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
             if abs(a - b) > 5 * math.hypot(se_a, se_b):
                 failures.append(f"{variable}/{view} {what}: package {a:.6g}, numpy {b:.6g}, "
                                 f"MCSEs {se_a:.3g}, {se_b:.3g}")
-    for view, (rate, m) in acceptance.items():
-        theirs = float(run.acceptance["overall"].sel(view=view))
-        m_theirs = int(run.acceptance["candidates"].sel(view=view))
-        se = math.hypot(math.sqrt(rate * (1 - rate) / m),
-                        math.sqrt(theirs * (1 - theirs) / m_theirs))
-        if abs(rate - theirs) > 5 * se:
-            failures.append(f"{view} acceptance: package {theirs:.4%}, numpy {rate:.4%}")
+    failures += acceptance_failures(run, acceptance, "numpy")
     a = float(summary["median"].sel(variable="kia_ratio", view="us_intel"))
     b = mine["kia_ratio", "us_intel"]["median"]
     rel = abs(a - b) / a

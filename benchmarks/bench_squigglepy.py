@@ -130,6 +130,7 @@ from bench_seed_model import (
     CONSTRAINTS,
     MIN_ACCEPTANCE,
     VIEWS,
+    acceptance_failures,
     load_model,
     model_params,
     peak_rss_mib,
@@ -400,13 +401,7 @@ def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
             if abs(a - b) > 5 * math.sqrt(2) * se:
                 failures.append(f"{metric}/{view} {what}: package {a:.6g}, squigglepy "
                                 f"{b:.6g}, package MCSE {se:.3g}")
-    for view, (rate, m) in acceptance.items():
-        theirs = float(run.acceptance["overall"].sel(view=view))
-        m_theirs = int(run.acceptance["candidates"].sel(view=view))
-        se = math.hypot(math.sqrt(rate * (1 - rate) / m),
-                        math.sqrt(theirs * (1 - theirs) / m_theirs))
-        if abs(rate - theirs) > 5 * se:
-            failures.append(f"{view} acceptance: package {theirs:.4%}, squigglepy {rate:.4%}")
+    failures += acceptance_failures(run, acceptance, "squigglepy")
     a = float(summary["median"].sel(variable="kia_ratio", view="us_intel"))
     b = mine["kia_ratio", "us_intel"]["median"]
     rel = abs(a - b) / a

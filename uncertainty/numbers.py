@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["level_key", "plain", "rounded"]
+__all__ = ["json_number", "level_key", "plain", "rounded"]
+
+
+def json_number(x: object) -> float | None:
+    """A number for JSON: None (null) for NaN and ±inf, which JSON cannot hold."""
+    value = float(x)  # type: ignore[arg-type]
+    return value if math.isfinite(value) else None
 
 
 def level_key(level: float) -> str:

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from uncertainty.comparison import Comparison
+from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key, plain, rounded
 from uncertainty.report.tables import format_rows, markdown_table
 
 __all__ = ["comparison_document", "comparison_lines", "thresholds_document"]
-
-
-def _num(x: Any) -> float | None:
-    value = float(x)
-    return value if np.isfinite(value) else None
 
 
 def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
@@ -35,23 +30,16 @@ def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
     return groups
 
 
-def _distinct_pairs(pairs: xr.Dataset, variable: str) -> list[tuple[str, str]]:
-    """Unordered pairs of views with different draws: one view stands for its group."""
-    firsts = [g[0] for g in _groups(pairs, variable)]
-    return [(a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]]
-
-
-def _identical_groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
-    return [g for g in _groups(pairs, variable) if len(g) > 1]
-
-
-def _pair_rows(comparison: Comparison, variable: str) -> tuple[list[str], list[list[str]]]:
+def _pair_rows(comparison: Comparison, variable: str,
+               groups: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """One row per unordered pair of views with different draws; a view stands for its group."""
     p = comparison.pairs.sel(variable=variable)
     levels = [float(x) for x in p["level"].values]
     header = ["A", "B", "P(A > B)", "overlap coefficient"] + [
         f"{lv:.0%} ETI overlap" for lv in levels]
+    firsts = [g[0] for g in groups]
     rows = []
-    for a, b in _distinct_pairs(comparison.pairs, variable):
+    for a, b in ((a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
         r = p.sel(view=a, other=b)
         rows.append([a, b, rounded(float(r["prob_greater"]), float(r["prob_greater_mcse"])),
                      f"{float(r['overlap']):.2f}"]
@@ -91,8 +79,9 @@ def comparison_lines(comparison: Comparison, variable: str, *, markdown: bool) -
     if claims is not None:
         out += ["", "Where each source's own point figure falls in each view (percentile of "
                     "the view's draws):", "", table(*_claim_rows(claims))]
-    header, rows = _pair_rows(comparison, variable)
-    groups = _identical_groups(comparison.pairs, variable)
+    groups = _groups(comparison.pairs, variable)
+    header, rows = _pair_rows(comparison, variable, groups)
+    groups = [g for g in groups if len(g) > 1]
     if rows:
         out += ["", "How far the views disagree: P(A > B) on the shared draws; the overlap "
                     "coefficient of their distributions (1 = identical, 0 = disjoint); the "

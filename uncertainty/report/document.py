@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import numpy as np
 
 from uncertainty.copula import plan_copula
+from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
 from uncertainty.pipeline import Run
 from uncertainty.report.comparison import comparison_document, thresholds_document
@@ -17,12 +17,6 @@ from uncertainty.stats import envelopes
 __all__ = ["SCHEMA_VERSION", "summary_document", "to_json"]
 
 SCHEMA_VERSION = 1
-
-
-def _num(x: Any) -> float | None:
-    """A JSON number; None (null) for NaN and ±inf, which JSON cannot hold."""
-    value = float(x)
-    return value if math.isfinite(value) else None
 
 
 def _intervals(table: Any, levels: list[float]) -> dict[str, list[float | None]]:
