@@ -17,9 +17,11 @@ from uncertainty.stats.pairwise import (
     percentile_of,
     prob_greater,
 )
+from uncertainty.stats.sobol import FirstOrder, first_order, first_order_many
 from uncertainty.stats.summary import envelopes, summarize
 
 __all__ = [
+    "FirstOrder",
     "IntervalOverlap",
     "claim_percentiles",
     "compare_views",
@@ -27,6 +29,8 @@ __all__ = [
     "envelopes",
     "eti_sorted",
     "exceedance",
+    "first_order",
+    "first_order_many",
     "hdi_sorted",
     "interval_overlap",
     "overlap_coefficient",

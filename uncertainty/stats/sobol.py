@@ -1,0 +1,211 @@
+"""First-order Sobol indices from one set of Monte Carlo draws (the given-data estimator).
+
+``S = Var(E[Y | X]) / Var(Y)``, the share of the output's variance that one input explains
+on its own, estimated from the draws ``(y_i, x_i)`` already made: group the draws by the
+input (its distinct values, or equal-count bins of its sorted values), take the variance of
+the group means, and remove the part of it that is only the noise of those means. Numpy
+only; no draws beyond the ones given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["DRAWS_PER_BIN", "MIN_DRAWS", "FirstOrder", "first_order", "first_order_many"]
+
+FloatArray = NDArray[np.float64]
+
+#: Draws per bin of a continuous input by default (``bins = N // DRAWS_PER_BIN``); why 20
+#: and not sqrt(N) bins is in the Notes of `first_order`.
+DRAWS_PER_BIN = 20
+#: Fewest draws accepted: two groups of two draws each.
+MIN_DRAWS = 4
+
+
+@dataclass(frozen=True)
+class FirstOrder:
+    """A first-order Sobol index with its Monte Carlo standard error.
+
+    Attributes
+    ----------
+    share : float
+        Bias-corrected estimate of ``Var(E[Y | X]) / Var(Y)``. Never above 1; may be
+        slightly below 0 by noise. Not clipped: clip for display, not here.
+    se : float
+        Its standard error.
+    bins : int
+        Number of groups the draws were split into (bins, or distinct values of ``x``).
+    """
+
+    share: float
+    se: float
+    bins: int
+
+
+def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = None) -> FirstOrder:
+    """First-order Sobol index of input `x` for output `y`, from paired draws.
+
+    Parameters
+    ----------
+    y : ndarray of float, shape (N,)
+        Output draws.
+    x : ndarray of float, int or bool, shape (N,)
+        Input draws, ``x[i]`` paired with ``y[i]``. Integer and bool inputs are categorical
+        codes: grouped by value, never cut into ordered bins. A float input with at most
+        `bins` distinct values is grouped by value too; otherwise its draws are sorted
+        (stable) and cut into `bins` groups of equal count (sizes as ``np.array_split``).
+    bins : int, optional
+        Number of equal-count bins for a continuous input, at least 2. Default
+        ``max(N // DRAWS_PER_BIN, 2)``: 20 draws a bin, not sqrt(N) bins (see Notes).
+
+    Returns
+    -------
+    FirstOrder
+        ``share = D / V`` with ``V`` the variance of `y` (divisor N) and ``D`` the
+        variance of group means less its expected noise. The share is at most 1 (``V - D``
+        is a weighted sum of within-group variances) and can fall below 0 by noise.
+        ``se`` is the influence-function (delta-method) standard error plus the finite-bin
+        terms derived in `_share`.
+
+    Raises
+    ------
+    ValueError
+        If `y` and `x` are not 1-D of one length, have fewer than `MIN_DRAWS` draws, hold
+        NaN or ±inf, `bins` is below 2 or exceeds half the draws of a binned input, or
+        every category of `x` has a single draw.
+
+    Notes
+    -----
+    Binning leaves the variation of ``E[Y | X]`` within each bin out of ``D``: a bias that
+    is fixed by the bin count, while the error shrinks as 1/sqrt(N). Bias in standard
+    deviations of the estimator, ``x = Z1``, ``Z1, Z2`` standard normal (exact shares on
+    equal-probability bins; sd from the influence function and the finite-bin term):
+
+    ==========================  =========  =========  =========
+    ``y``, bins                 N = 1e4    N = 1e5    N = 1e6
+    ==========================  =========  =========  =========
+    Z1 + Z2, sqrt(N)            -0.16      -0.13      -0.11
+    Z1 + Z2, N // 20            -0.02      -0.01      -0.00
+    exp(Z1 / 2) + Z2, sqrt(N)   -0.41      -0.48      -0.55
+    exp(Z1 / 2) + Z2, N // 20   -0.10      -0.04      -0.02
+    exp(Z1) + Z2, sqrt(N)       -5.5       -8.9       -13.9
+    exp(Z1) + Z2, N // 20       -2.1       -1.6       -1.1
+    ==========================  =========  =========  =========
+
+    sqrt(N) bins fall further behind as N grows; with 20 draws a bin the bias shrinks
+    faster than the error. The price is the noise of small bins, about 1/19 of the variance
+    at ``S = 0.5`` (3% of the error), and it is counted in `se`. A conditional mean steep in
+    a tail (``exp(Z1)``, lognormal sigma 1) stays biased low *and* its `se` is too small,
+    as the variance of a variance converges slowly for heavy-tailed `y`: over seeds the
+    bias was -1.4 and -1.2 sd, `se` 0.58 and 0.73 of the sd, and ``share +- 2 se`` held the
+    truth in 35% and 62% of runs (N = 1e4 and 1e5). Treat shares of such outputs with care.
+
+    ======================================  ==========================================
+    case                                    result
+    ======================================  ==========================================
+    ``y`` constant                          ``share`` and ``se`` NaN (0 / 0)
+    ``x`` constant (one group)              ``share = 0.0``, ``se = 0.0``: exact
+    ``y`` a function of a categorical x     ``share = 1``, ``se = 0`` (to rounding)
+    categories with a single draw           within-variance pooled from the others
+    ======================================  ==========================================
+    """
+    y = np.asarray(y, dtype=np.float64)
+    x = np.asarray(x)
+    if y.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"y and x must be 1-D arrays of one length, got shapes {y.shape} "
+                         f"and {x.shape}")
+    n = len(y)
+    if n < MIN_DRAWS:
+        raise ValueError(f"a first-order index needs at least {MIN_DRAWS} draws, got {n}")
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"x must hold real numbers, integer codes or bools, got dtype {x.dtype}")
+    for name, arr in (("y", y), ("x", x)):
+        bad = n - int(np.count_nonzero(np.isfinite(arr)))
+        if bad:
+            raise ValueError(f"{name} has {bad} NaN or infinite draws of {n}; "
+                             "drop those draws (from both y and x) first")
+    if bins is None:
+        bins = max(n // DRAWS_PER_BIN, 2)
+    elif bins < 2:
+        raise ValueError(f"bins must be at least 2, got {bins}")
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    new = np.empty(n, dtype=bool)  # where a new distinct value starts in sorted order
+    new[0] = True
+    np.not_equal(xs[1:], xs[:-1], out=new[1:])
+    distinct = int(np.count_nonzero(new))
+    if x.dtype.kind in "biu" or distinct <= bins:
+        groups, m = np.cumsum(new) - 1, distinct
+        if m == n:
+            raise ValueError("every category of x has a single draw, so the noise of the "
+                             "category means cannot be estimated")
+    elif n < 2 * bins:
+        raise ValueError(f"{bins} bins need at least {2 * bins} draws (two a bin), got {n}")
+    else:
+        sizes = np.full(bins, n // bins)
+        sizes[: n % bins] += 1  # the sizes np.array_split(order, bins) gives
+        groups, m = np.repeat(np.arange(bins), sizes), bins
+    share, se = _share(y[order], groups, m)
+    return FirstOrder(share=share, se=se, bins=m)
+
+
+def first_order_many(y: FloatArray, xs: Mapping[str, NDArray[np.generic]], *,
+                     bins: int | None = None) -> dict[str, FirstOrder]:
+    """`first_order` of one output `y` for each input in `xs`, keyed like `xs`."""
+    return {name: first_order(y, x, bins=bins) for name, x in xs.items()}
+
+
+def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
+    """Share and standard error from draws `y` and their group labels `g` in ``0..m-1``."""
+    n = len(y)
+    if y.min() == y.max():
+        return math.nan, math.nan
+    if m == 1:  # one group: the estimate is 0 whatever the draws, so its error is 0 too
+        return 0.0, 0.0
+    # Scaled to |y - mean| <= 1: the share is scale-free, and fourth powers of raw draws
+    # near 1e77 would overflow.
+    yc = y - y.mean()
+    yc /= np.max(np.abs(yc))
+    nb = np.bincount(g, minlength=m).astype(np.float64)
+    w = nb / n
+    mean_b = np.bincount(g, weights=yc, minlength=m) / nb
+    a_b = mean_b - w @ mean_b  # group mean minus overall mean
+    e = yc - mean_b[g]  # residual within the group
+    ss = np.bincount(g, weights=e * e, minlength=m)
+    single = nb == 1  # no within-variance of their own: use the pooled one
+    s2 = np.where(single, ss.sum() / (n - m), ss / np.maximum(nb - 1, 1))
+    v = float(np.mean((yc - w @ mean_b) ** 2))
+    # Bias of the between-group variance. With eps_b = (mean of group b) - mu_b, noise of
+    # variance sigma_b^2 / n_b, and the overall mean's noise sum_b w_b eps_b:
+    #   E[sum_b w_b mean_b^2 - mean^2] = D + sum_b w_b sigma_b^2 / n_b - sum_b w_b^2 sigma_b^2 / n_b
+    #                                 = D + sum_b (1 - w_b) sigma_b^2 / N        (w_b / n_b = 1/N).
+    # s_b^2 (divisor n_b - 1) is unbiased for sigma_b^2, so subtracting
+    # sum_b (1 - w_b) s_b^2 / N leaves an unbiased D given the groups. Then
+    # V - D = (1 - 1/N) sum_b w_b s_b^2 >= 0: the share cannot exceed 1.
+    d = float(w @ a_b**2 - (1 - w) @ s2 / n)
+    share = d / v
+    # Influence function of S = D / V, times V: IF_D = a^2 + 2 a e - D (a = m(x) - mu,
+    # e = y - m(x); the 2 a e term is the shift of the group mean), IF_V = (a + e)^2 - V,
+    # so V IF_S = IF_D - S IF_V = a^2 + 2 a e - S (a + e)^2, as D = S V.
+    a = a_b[g]
+    t = a * a + 2 * a * e - share * (yc - w @ mean_b) ** 2
+    # Finite groups, two corrections. (1) The plug-in a, e carry the noise eps of their
+    # group mean: t_hat = t + 2 eps e - eps^2, which inflates var(t) by 4 sigma^4 / n_b +
+    # (4 / n_b) E[t e^2] per draw; remove it. (2) The noise quadratic in eps that the bias
+    # correction centres but does not remove: D_hat - D has variance
+    # 2 tr((A C)^2), A = diag(w) - w w^T, C = diag(sigma_b^2 / n_b), times n_b / (n_b - 1)
+    # for the noise of s_b^2. Without (1) and (2) the se of a share of 0 is sqrt(2) times
+    # the error. With them, se / (sd over seeds) measured 0.96-1.02 for normal, lognormal,
+    # Ishigami and categorical cases with 0 < S <= 0.9 (N = 2e3 and 2e4, 2000 and 1000
+    # seeds), and 1.02-1.09 at S = 0: slightly conservative there.
+    tail = np.bincount(g, weights=t * e * e, minlength=m) / nb
+    var_t = max(float(t.var()) - 4 * float(np.sum(s2 * s2 + tail)) / n, 0.0)
+    f = np.where(single, 1.0, nb / np.maximum(nb - 1, 1))
+    quad = float(np.sum(f * s2 * s2 * (1 - 2 * w)) + (w @ s2) ** 2)
+    se = math.sqrt(var_t / n + 2 * quad / n**2) / v
+    return share, se
