@@ -29,12 +29,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty.copula import plan_copula
+from uncertainty.copula import CopulaGroup, plan_copula
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model import POOLED, Model, Source
 from uncertainty.parallel import CHUNK_SIZE, chunks, resolve_threads, thread_map
@@ -43,7 +44,8 @@ from uncertainty.resources import check_memory
 from uncertainty.streams import Kind, draw_streams
 from uncertainty.views import View
 
-__all__ = ["MIN_ACCEPTANCE", "Drawn", "draw_dataset", "pool_choice"]
+__all__ = ["MIN_ACCEPTANCE", "Drawn", "Hold", "ViewDraws", "draw_dataset", "draw_view",
+           "pool_choice"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -80,17 +82,39 @@ def pool_choice(weights: FloatArray, u: FloatArray) -> NDArray[np.intp]:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """One input held at a fixed latent value while every other input varies.
+
+    Parameters
+    ----------
+    key : (source id, quantity)
+        The estimate held; ``("pooled", quantity)`` holds a log pool's own draw.
+    z : float
+        Its latent standard-normal value: ``Phi^-1(p)`` holds it at its p-quantile.
+
+    Inputs correlated with it through the copula take their distribution *given* it: each
+    partner's latent normal ``z_j`` becomes ``z_j + r_jk (z - z_k)``, which for jointly
+    normal latents with correlation ``r_jk`` is exactly a draw from the conditional law.
+    """
+
+    key: tuple[str, str]
+    z: float
+
+
+@dataclass(frozen=True)
 class _Candidates:
     """Candidate draws and the constraint tests on them.
 
     ``arrays`` maps (quantity, source id or "pooled") to draws; ``passes`` maps each
     constraint key to one boolean array per constraint, and ``overall`` to their
-    conjunction (both empty without constraints).
+    conjunction (both empty without constraints). ``choices`` maps each linearly pooled
+    quantity to the index, per draw, of the source the pool took (sources sorted by id).
     """
 
     arrays: dict[tuple[str, str], FloatArray]
     passes: dict[str, list[BoolArray]]
     overall: dict[str, BoolArray]
+    choices: dict[str, NDArray[np.int16]]
 
 
 def _mix(factor: FloatArray, rows: list[FloatArray]) -> None:
@@ -108,8 +132,23 @@ def _mix(factor: FloatArray, rows: list[FloatArray]) -> None:
         rows[i][...] = acc
 
 
+def _hold(hold: Hold, groups: tuple[CopulaGroup, ...],
+          latents: Mapping[tuple[str, str], FloatArray], part: slice) -> None:
+    """Set the held latent to its value, and its copula partners to their conditional law."""
+    z = latents[hold.key][part]
+    for group in groups:
+        if hold.key in group.members:
+            k = group.members.index(hold.key)
+            corr = group.factor @ group.factor.T
+            shift = hold.z - z
+            for j, other in enumerate(group.members):
+                if j != k:
+                    latents[other][part] += corr[j, k] * shift
+    z[...] = hold.z
+
+
 def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
-            chunk: int) -> _Candidates:
+            chunk: int, hold: Hold | None = None) -> _Candidates:
     """Draws of every (quantity, source id or "pooled") some view uses, and their tests.
 
     Every block of every stream is drawn in parallel; then each chunk of draws, in
@@ -134,6 +173,9 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
                for (sid, e), buf in zip(estimates, buffers[:len(estimates)], strict=True)}
     arrays = {(e.quantity, sid): latents[sid, e.quantity] for sid, e in estimates}
     arrays |= {(q, POOLED): buf for q, buf in zip(pooled, buffers[len(estimates):], strict=True)}
+    if log:
+        latents |= {(POOLED, q): arrays[q, POOLED] for q in pooled}
+    choices = {} if log else {q: np.empty(n, dtype=np.int16) for q in pooled}
     tested: dict[str, View] = {}  # each constraint key, and the first view having it
     for view in views if model.constraints else ():
         tested.setdefault(_constraint_key(model, view), view)
@@ -143,6 +185,8 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
     def transform(part: slice) -> None:
         for group in groups:
             _mix(group.factor, [latents[k][part] for k in group.members])
+        if hold is not None:
+            _hold(hold, groups, latents, part)
         for sid, est in estimates:
             z = arrays[est.quantity, sid]
             z[part] = est.distribution.from_normal(z[part])
@@ -151,7 +195,8 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
             if log:
                 drawn[part] = pools[q].from_normal(drawn[part])
             else:
-                drawn[part] = _linear_pool(q, members[q], arrays, drawn[part], part)
+                drawn[part] = _linear_pool(q, members[q], arrays, drawn[part], part,
+                                           choices[q][part])
         for key, view in tested.items():
             ok = overall[key][part]
             for i, (c, test) in enumerate(zip(model.constraints, passes[key], strict=True)):
@@ -162,14 +207,18 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
                     np.logical_and(ok, test[part], out=ok)
 
     thread_map(transform, chunks(n, chunk), threads)
-    return _Candidates(arrays, passes, overall)
+    return _Candidates(arrays, passes, overall, choices)
 
 
 def _linear_pool(quantity: str, members: list[Source],
                  arrays: Mapping[tuple[str, str], FloatArray], u: FloatArray,
-                 part: slice) -> FloatArray:
-    """The linear pool's draws in `part`, given its uniforms `u` there."""
+                 part: slice, chosen: NDArray[np.int16]) -> FloatArray:
+    """The linear pool's draws in `part`, given its uniforms `u` there.
+
+    Writes the index of the member each draw takes into `chosen`.
+    """
     choice = pool_choice(np.array([s.weight for s in members]), u)
+    chosen[...] = choice
     pooled = np.empty(len(u), dtype=np.float64)
     for k, member in enumerate(members):
         picked = choice == k
@@ -189,10 +238,10 @@ def _share(mask: BoolArray) -> float:
 
 
 def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
-                 chunk: int) -> tuple[
-    dict[tuple[str, str], FloatArray], dict[str, NDArray[np.intp]], xr.Dataset
+                 chunk: int, hold: Hold | None = None) -> tuple[
+    _Candidates, dict[str, NDArray[np.intp]], xr.Dataset
 ]:
-    """Candidate arrays, each constraint key's first `n` accepted indices, acceptance.
+    """Candidates, each constraint key's first `n` accepted indices, acceptance.
 
     The first pass draws a few percent more candidates than needed, so that constraints
     that rarely bind need no second pass; streams are prefix-stable, so how many
@@ -201,7 +250,7 @@ def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int, *, th
     m = math.ceil(n * 1.05) + 1_000
     first = True
     while True:
-        drawn = _inputs(model, views, seed, m, threads=threads, chunk=chunk)
+        drawn = _inputs(model, views, seed, m, threads=threads, chunk=chunk, hold=hold)
         passes, overall = drawn.passes, drawn.overall
         rates = {k: _share(ok) for k, ok in overall.items()}
         if first:
@@ -229,7 +278,7 @@ def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int, *, th
         coords={"view": [v.id for v in views],
                 "constraint": [c.text for c in model.constraints]},
     )
-    return drawn.arrays, index, acceptance
+    return drawn, index, acceptance
 
 
 def _check_conflicts(model: Model, views: tuple[View, ...],
@@ -307,8 +356,9 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
         raise ValueError(f"chunk must be at least 1, got {chunk}")
     acceptance = None
     if model.constraints:
-        arrays, index, acceptance = _constrained(model, views, seed, draws, threads=threads,
-                                                 chunk=chunk)
+        drawn, index, acceptance = _constrained(model, views, seed, draws, threads=threads,
+                                                chunk=chunk)
+        arrays = drawn.arrays
     else:
         drawn = _inputs(model, views, seed, draws, threads=threads, chunk=chunk)
         arrays, index = drawn.arrays, {}
@@ -365,3 +415,65 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
         "envelope_of": ("view", [v.envelope_of for v in views]),
     }
     return Drawn(xr.Dataset(data_vars, coords=coords), acceptance)
+
+
+@dataclass(frozen=True)
+class ViewDraws:
+    """One view's draws with the inputs behind them, for sensitivity analysis.
+
+    Parameters
+    ----------
+    quantities : dict of str to ndarray
+        The view's draws of every quantity (the rows `draw_dataset` gives the view).
+    estimates : dict of (source id, quantity) to ndarray
+        Every estimate's draws, aligned with `quantities` (the same accepted draws), used
+        by the view or not.
+    choices : dict of str to (tuple of str, ndarray)
+        For each quantity the view takes from a linear pool: the pool's sources (sorted
+        by id) and, per draw, the index of the one taken.
+    acceptance : float
+        Share of candidate draws meeting the constraints (1 without constraints).
+    """
+
+    quantities: dict[str, FloatArray]
+    estimates: dict[tuple[str, str], FloatArray]
+    choices: dict[str, tuple[tuple[str, ...], NDArray[np.int16]]]
+    acceptance: float
+
+
+def draw_view(model: Model, view: View, *, seed: int, draws: int, hold: Hold | None = None,
+              threads: int | None = None, chunk: int = CHUNK_SIZE) -> ViewDraws:
+    """Draw one view and keep the inputs behind it.
+
+    Without `hold`, ``quantities`` equal the view's rows of
+    ``draw_dataset(model, views, seed=seed, draws=draws)`` exactly, whatever the other
+    views: streams are keyed by names and constraints keep the first accepted candidates.
+
+    Raises
+    ------
+    ConstraintConflict
+        When the view's draws (with `hold`) meet the constraints less than
+        `MIN_ACCEPTANCE` of the time.
+    """
+    threads = resolve_threads(threads)
+    if model.constraints:
+        drawn, index, acceptance = _constrained(model, (view,), seed, draws, threads=threads,
+                                                chunk=chunk, hold=hold)
+        keep = index[_constraint_key(model, view)]
+        rate = float(acceptance["overall"].values[0])
+
+        def pick(a: NDArray[Any]) -> NDArray[Any]:
+            return a[keep]
+    else:
+        drawn = _inputs(model, (view,), seed, draws, threads=threads, chunk=chunk, hold=hold)
+        rate = 1.0
+
+        def pick(a: NDArray[Any]) -> NDArray[Any]:
+            return a
+    estimates = {(s.id, e.quantity): pick(drawn.arrays[e.quantity, s.id])
+                 for s in model.sources for e in s.estimates}
+    quantities = {q: estimates[view.source_of(q), q] if view.source_of(q) != POOLED
+                  else pick(drawn.arrays[q, POOLED]) for q in model.quantities}
+    choices = {q: (tuple(sorted(s.id for s in model.estimators(q))), pick(chosen))
+               for q, chosen in drawn.choices.items()}
+    return ViewDraws(quantities, estimates, choices, rate)
