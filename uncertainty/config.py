@@ -38,6 +38,14 @@ class LoadedConfig:
     sha256: str
     file: str
 
+    def with_spread_scale(self, scale: float) -> Model:
+        """The model with every default spread's log-spread multiplied by `scale`.
+
+        See `uncertainty.schema.build_model`; the text has validated once, so it does again.
+        """
+        data = tomllib.loads(self.text.decode("utf-8"))
+        return build_model(data, default_title=self.model.title, spread_scale=scale)
+
 
 def parse_config(text: bytes, *, file: str = "<config>", default_title: str = "") -> LoadedConfig:
     """Parse and validate config bytes; errors are attributed to `file`.

@@ -20,6 +20,7 @@ __all__ = [
     "Model",
     "RunSettings",
     "Scenario",
+    "SensitivitySettings",
     "Source",
 ]
 
@@ -127,6 +128,23 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class SensitivitySettings:
+    """What the sensitivity analysis varies.
+
+    Parameters
+    ----------
+    tornado : (float, float)
+        The percentiles each input is held at for the tornado (default 5th and 95th).
+    spread_scales : tuple of float
+        Factors applied to the log-spread of every default spread (grades, source and run
+        ``ci90_factor``) in the assumption sweep; 1 (the run itself) is always shown.
+    """
+
+    tornado: tuple[float, float] = (0.05, 0.95)
+    spread_scales: tuple[float, ...] = (0.5, 2.0)
+
+
+@dataclass(frozen=True)
 class Model:
     """Everything a run needs, validated.
 
@@ -144,6 +162,7 @@ class Model:
     correlations: tuple[Correlation, ...] = ()
     repair_correlations: bool = False
     constraints: tuple[Constraint, ...] = ()
+    sensitivity: SensitivitySettings = SensitivitySettings()
     quantities: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -31,6 +31,7 @@ from uncertainty.model import (
     Model,
     RunSettings,
     Scenario,
+    SensitivitySettings,
     Source,
 )
 from uncertainty.pooling import log_pool
@@ -46,7 +47,7 @@ PROVENANCE_KEYS = ("cite", "date", "quote", "note")
 
 
 _TOP_LEVEL = ("title", "run", "grades", "sources", "metrics", "scenarios", "correlations",
-              "constraints")
+              "constraints", "sensitivity")
 
 
 def _only(node: Node, allowed: set[str], what: str = "") -> None:
@@ -65,7 +66,8 @@ def _only(node: Node, allowed: set[str], what: str = "") -> None:
         raise
 
 
-def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
+def build_model(data: Mapping[str, Any], *, default_title: str = "",
+                spread_scale: float = 1.0) -> Model:
     """Validate a parsed config and build the model.
 
     Parameters
@@ -74,6 +76,12 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
         The parsed TOML document.
     default_title : str
         Title used when the config gives none (the loader passes the file's stem).
+    spread_scale : float
+        Multiplies the log-spread of every *default* spread: the one a grade implies, a
+        source's ``ci90_factor`` and the run's (``f`` becomes ``f ** spread_scale``).
+        Spreads an estimate states itself (``ci90``, ``quantiles``, its own
+        ``ci90_factor``, an undercount) are kept. The sensitivity analysis sweeps it to
+        show how much the answer rests on our spread assumptions.
 
     Returns
     -------
@@ -95,7 +103,7 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
     if not sources_node.keys():
         raise sources_node.error("no sources: add at least one [sources.NAME] table")
     sources = tuple(
-        _source(sid, node, Spread(run.ci90_factor, factor_origin), grades)
+        _source(sid, node, Spread(run.ci90_factor, factor_origin), grades, spread_scale)
         for sid, node in sources_node.items()
     )
     _check_quantity_names(sources, sources_node)
@@ -114,8 +122,12 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "") -> Model:
         constraints_node, model.quantities
     )
     plan_copula(correlations, repair=repair)  # a matrix that cannot hold fails here
+    sensitivity_node = root.get("sensitivity")
+    sensitivity = (SensitivitySettings() if sensitivity_node is None
+                   else _sensitivity(sensitivity_node))
     model = replace(model, metrics=metrics, scenarios=scenarios, correlations=correlations,
-                    repair_correlations=repair, constraints=constraints)
+                    repair_correlations=repair, constraints=constraints,
+                    sensitivity=sensitivity)
     if run.pool == "log":
         for quantity in model.quantities:
             if len(model.estimators(quantity)) > 1:
@@ -195,6 +207,26 @@ def _levels(node: Node) -> tuple[float, ...]:
     return tuple(sorted(levels))
 
 
+def _sensitivity(node: Node) -> SensitivitySettings:
+    node.table().only({"tornado", "spread_scales"}, "[sensitivity]")
+    tornado_node, scales_node = node.get("tornado"), node.get("spread_scales")
+    tornado = SensitivitySettings.tornado
+    if tornado_node is not None:
+        tornado = tornado_node.pair()
+        if not 0 < tornado[0] < tornado[1] < 1:
+            raise tornado_node.error("give two percentiles 0 < low < high < 1, e.g. "
+                                     f"[0.05, 0.95], got {show(list(tornado))}")
+    scales = SensitivitySettings.spread_scales
+    if scales_node is not None:
+        scales = tuple(item.positive() for item in scales_node.array())
+        if not scales:
+            raise scales_node.error("give at least one scale, e.g. [0.5, 2]")
+        for i, scale in enumerate(scales):
+            if scale in scales[:i]:
+                raise scales_node.error(f"scale {show(scale)} is listed twice")
+    return SensitivitySettings(tornado=tornado, spread_scales=tuple(sorted(scales)))
+
+
 def _factor(node: Node) -> float:
     f = node.number()
     if not f > 1:
@@ -241,7 +273,8 @@ def _grade_overrides(node: Node | None) -> dict[str, Grade]:
     return out
 
 
-def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade]) -> Source:
+def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade],
+            spread_scale: float = 1.0) -> Source:
     _check_id(node, sid, "source")
     _only(node.table(), {"label", "grade", "ci90_factor", "weight", "estimates"}, "a source")
     label_node, weight_node = node.get("label"), node.get("weight")
@@ -254,6 +287,9 @@ def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade]) -
         spread = Spread(grade.ci90_factor, f"grade {code} ({grade.meaning}; {table})")
     if factor_node is not None:
         spread = Spread(_factor(factor_node), "source's ci90_factor")
+    if spread_scale != 1.0:
+        spread = Spread(spread.factor ** spread_scale,
+                        f"{spread.origin}, log-spread scaled by {spread_scale:g}")
     estimates_node = node.require("estimates").table()
     estimates = []
     seen: set[str] = set()
