@@ -20,6 +20,7 @@ below, stay linear. Log axes are labelled with plain numbers (5, 10, 20), never 
 from uncertainty.plots.density import density_plot
 from uncertainty.plots.forest import forest_plot
 from uncertainty.plots.layout import DENSITY_BINS, LOG_SPREAD, figure_bytes, use_log_axis
+from uncertainty.plots.tornado import tornado_plot
 
 __all__ = [
     "DENSITY_BINS",
@@ -27,5 +28,6 @@ __all__ = [
     "density_plot",
     "figure_bytes",
     "forest_plot",
+    "tornado_plot",
     "use_log_axis",
 ]
