@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,9 @@ import numpy as np
 import pytest
 import scipy
 import xarray as xr
-from click.testing import Result
+from click.testing import CliRunner, Result
+
+from uncertainty.cli import main
 
 Invoke = Callable[..., Result]
 
@@ -30,7 +33,7 @@ QUANTITIES = ["ru.casualties", "ru.kia", "ua.casualties", "ua.kia"]
 VIEWS = ["us_intel", "western", "article_totals", "pooled", "article"]
 #: What a run writes: the summary, the exact config, and two plots per metric in two formats.
 RESULT_FILES = sorted(["config.toml", "summary.json", "summary.md"] + [
-    f"{kind}-{metric}.{fmt}" for kind in ("forest", "density") for metric in METRICS
+    f"{kind}-{metric}.{fmt}" for kind in ("forest", "density", "tornado") for metric in METRICS
     for fmt in ("png", "svg")])
 LEVEL_KEYS = {"0.5", "0.9", "0.95"}
 DRAWS = 20_000
@@ -55,10 +58,19 @@ def run_ok(cli: Invoke, *args: str | Path) -> Result:
     return result
 
 
-@pytest.fixture
-def seed_run(cli: Invoke, workdir: Path) -> tuple[Result, Path]:
-    """The seed config run at `DRAWS` draws: the result and its results folder."""
-    result = run_ok(cli, SEED_CONFIG, "--draws", str(DRAWS))
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
+    """The seed config run once at `DRAWS` draws, in its own working directory: the result
+    and its results folder. Shared by the tests that only read them."""
+    workdir = tmp_path_factory.mktemp("seed-run")
+    previous = Path.cwd()
+    os.chdir(workdir)
+    try:
+        result = CliRunner().invoke(main, ["run", str(SEED_CONFIG), "--draws", str(DRAWS)])
+    finally:
+        os.chdir(previous)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
     return result, workdir / "results" / STEM
 
 
@@ -78,9 +90,9 @@ def test_run_prints_every_metric_and_view(seed_run: tuple[Result, Path]) -> None
     assert "\nConstraints: share of candidate draws that meet them, by view\n" in out
 
 
-def test_run_writes_the_results_folder(seed_run: tuple[Result, Path], workdir: Path) -> None:
+def test_run_writes_the_results_folder(seed_run: tuple[Result, Path]) -> None:
     _, folder = seed_run
-    assert sorted(p.name for p in (workdir / "results").iterdir()) == [STEM]
+    assert sorted(p.name for p in folder.parent.iterdir()) == [STEM]
     assert sorted(p.name for p in folder.iterdir()) == RESULT_FILES
     assert (folder / "config.toml").read_bytes() == SEED_CONFIG.read_bytes()
     markdown = (folder / "summary.md").read_text(encoding="utf-8")
@@ -158,8 +170,9 @@ def test_rerun_of_same_config_replaces_results_without_force(
 
 
 def test_seed_option_changes_the_numbers(cli: Invoke, workdir: Path) -> None:
-    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--out", "default")
-    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--out", "seven", "--seed", "7")
+    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--out", "default", "--no-plots")
+    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--out", "seven", "--seed", "7",
+           "--no-plots")
     default, seven = read_summary(workdir / "default"), read_summary(workdir / "seven")
     assert default["provenance"]["seed"] == 2025
     assert seven["provenance"]["seed"] == 7
@@ -169,8 +182,8 @@ def test_seed_option_changes_the_numbers(cli: Invoke, workdir: Path) -> None:
 
 
 def test_same_seed_gives_identical_records(cli: Invoke, workdir: Path) -> None:
-    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--seed", "7", "--out", "a")
-    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--seed", "7", "--out", "b")
+    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--seed", "7", "--out", "a", "--no-plots")
+    run_ok(cli, SEED_CONFIG, "--draws", "5000", "--seed", "7", "--out", "b", "--no-plots")
     a, b = read_summary(workdir / "a"), read_summary(workdir / "b")
     assert a["records"] == b["records"]
     assert without_created(a) == without_created(b)

@@ -20,6 +20,7 @@ import click
 from uncertainty.errors import ConfigError, ResourceError, ResultsError, UncertaintyError
 
 if TYPE_CHECKING:
+    from uncertainty.config import LoadedConfig
     from uncertainty.model import Model
     from uncertainty.pipeline import Run
 
@@ -105,10 +106,13 @@ def main() -> None:
                                             "[default: 10,000,000].")
 @click.option("--threads", type=int, help="Threads to use; the numbers are the same for any "
                                           "count [default: every core].")
+@click.option("--no-sensitivity", is_flag=True,
+              help="Skip the sensitivity analysis (variance shares, tornado, leave one "
+                   "source out, spread sweep).")
 @_one_line_errors
 def run(config: Path, draws: int | None, seed: int | None, out: Path | None, force: bool,
         fmt: str, save_draws: bool, no_plots: bool, precision: float | None,
-        max_draws: int | None, threads: int | None) -> None:
+        max_draws: int | None, threads: int | None, no_sensitivity: bool) -> None:
     """Simulate CONFIG and write its results folder.
 
     Writes summary.json (every number unrounded, with provenance), summary.md and
@@ -130,12 +134,16 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     check_replaceable(folder, loaded.sha256, force=force)  # fail before the work, not after
     try:
         result = _simulate(model, loaded.sha256, threads=threads)
+        if not no_sensitivity and result.model.metrics:
+            result = _analyze(result, loaded, threads)
     except ResourceError as exc:  # a size refused before allocating: say where it was set
         raise (ResourceError("--draws", exc.message) if draws is not None
                else exc.with_file(str(config))) from None
     except ConfigError as exc:
         raise exc.with_file(str(config)) from None
-    figures = () if no_plots else ("forest", "density")
+    figures: tuple[str, ...] = () if no_plots else ("forest", "density")
+    if figures and result.sensitivity is not None:
+        figures += ("tornado",)
     document = to_json(summary_document(result))
     markdown = markdown_report(result, figures)
     files = {"summary.json": document.encode(), "summary.md": markdown.encode(),
@@ -172,9 +180,19 @@ def _simulate(model: Model, config_sha256: str, *, threads: int | None = None) -
     return result
 
 
+def _analyze(result: Run, loaded: LoadedConfig, threads: int | None) -> Run:
+    """`result` with its sensitivity analysis."""
+    from dataclasses import replace
+
+    from uncertainty.sensitivity import analyze
+
+    return replace(result, sensitivity=analyze(result, rescale=loaded.with_spread_scale,
+                                                threads=threads))
+
+
 def _figure_files(result: Run) -> dict[str, bytes]:
-    """``forest-<metric>`` and ``density-<metric>`` plots, as PNG and SVG bytes."""
-    from uncertainty.plots import density_plot, figure_bytes, forest_plot
+    """``forest-``, ``density-`` and ``tornado-<metric>`` plots, as PNG and SVG bytes."""
+    from uncertainty.plots import density_plot, figure_bytes, forest_plot, tornado_plot
 
     files = {}
     comparison = result.comparison
@@ -188,6 +206,9 @@ def _figure_files(result: Run) -> dict[str, bytes]:
                                   title=result.model.title),
             "density": density_plot(result.draws, metric.name, title=result.model.title),
         }
+        if result.sensitivity is not None:
+            figures["tornado"] = tornado_plot(result.sensitivity.inputs, metric.name,
+                                              title=result.model.title)
         for kind, figure in figures.items():
             for fmt in ("png", "svg"):
                 files[f"{kind}-{metric.name}.{fmt}"] = figure_bytes(figure, fmt)
@@ -249,6 +270,76 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
         else:
             lines.append(text_table(result.summary, metric.name))
         lines += comparison_lines(result.comparison, metric.name, markdown=fmt == "markdown")
+    click.echo("\n".join(lines))
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--metric", "metrics", multiple=True,
+              help="Analyse only this metric (repeat for several). [default: all]")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
+              default="table", show_default=True, help="What to print on stdout.")
+@click.option("--threads", type=int, help="Threads to use; the numbers are the same for any "
+                                          "count [default: every core].")
+@_one_line_errors
+def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int | None) -> None:
+    """What drives each metric of TARGET: a config, or a results folder to analyse again.
+
+    For each metric and view: the share of its variance each input explains (first-order
+    Sobol indices), the median with each input held at its 5th and 95th percentile
+    (tornado), the pool and scenarios without each source in turn, and the intervals with
+    our default spreads scaled. A results folder is analysed with its saved config, seed
+    and draw count, so the numbers are those of its run.
+    """
+    import json
+
+    from uncertainty.config import load_config, parse_config
+    from uncertainty.report.sensitivity import sensitivity_document, sensitivity_lines
+    from uncertainty.results import load_results
+    from uncertainty.schema import with_overrides
+    from uncertainty.validation import Node
+
+    if threads is not None:
+        Node(threads, "--threads").integer(minimum=1)
+    if target.is_dir():
+        saved = load_results(target)
+        loaded = parse_config(saved.config, file=str(target / "config.toml"))
+        provenance = saved.summary.get("provenance") or {}
+        if not isinstance(provenance.get("seed"), int) or not isinstance(
+                provenance.get("draws"), int):
+            raise ResultsError(str(target / "summary.json"),
+                               "provenance: no recorded seed and draw count to analyse again")
+        model = with_overrides(loaded.model, draws=provenance["draws"],
+                               seed=provenance["seed"])
+    else:
+        loaded = load_config(target)
+        model = loaded.model
+    if not model.metrics:
+        raise ConfigError("metrics", "no metrics to analyse", loaded.file)
+    chosen = _check_metrics(model, metrics)
+    try:
+        result = _analyze(_simulate(model, loaded.sha256, threads=threads), loaded, threads)
+    except ConfigError as exc:
+        raise exc.with_file(loaded.file) from None
+    sens = result.sensitivity
+    assert sens is not None  # just analysed
+    if fmt == "json":
+        document = sensitivity_document(sens)
+        document["inputs"] = {m: v for m, v in document["inputs"].items() if m in chosen}
+        for part in ("leave_out", "spread_sweep"):
+            if part in document:
+                document[part]["metrics"] = {m: v for m, v in document[part]["metrics"].items()
+                                             if m in chosen}
+        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        return
+    lines = [result.model.title]
+    for metric in result.model.metrics:
+        if metric.name in chosen:
+            heading = f"{metric.name}: {metric.label}  [{metric.expression.text}]"
+            lines += ["", f"## {heading}" if fmt == "markdown" else heading]
+            lines += sensitivity_lines(sens, metric.name, markdown=fmt == "markdown")
+    if sens.notes:
+        lines += ["", "Not computed:", *(f"- {note}" for note in sens.notes)]
     click.echo("\n".join(lines))
 
 

@@ -6,7 +6,7 @@ import datetime as _dt
 import secrets
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy
@@ -19,6 +19,9 @@ from uncertainty.resources import check_memory
 from uncertainty.sampling import draw_dataset
 from uncertainty.stats import summarize
 from uncertainty.views import View, build_views
+
+if TYPE_CHECKING:
+    from uncertainty.sensitivity import Sensitivity
 
 __all__ = ["Run", "memory_needed", "rebuild", "simulate", "versions"]
 
@@ -52,6 +55,8 @@ class Run:
         With constraints, the acceptance rates (see `uncertainty.sampling.Drawn`).
     comparison : Comparison or None
         How the views compare (see `uncertainty.comparison`).
+    sensitivity : Sensitivity or None
+        What drives each metric (see `uncertainty.sensitivity.analyze`), when analysed.
     """
 
     model: Model
@@ -61,6 +66,7 @@ class Run:
     provenance: dict[str, Any] = field(default_factory=dict)
     acceptance: xr.Dataset | None = None
     comparison: Comparison | None = None
+    sensitivity: Sensitivity | None = None
 
 
 def memory_needed(model: Model, views: int, draws: int, threads: int = 1) -> int:

@@ -12,6 +12,7 @@ from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
 from uncertainty.pipeline import Run
 from uncertainty.report.comparison import comparison_document, thresholds_document
+from uncertainty.report.sensitivity import sensitivity_document
 from uncertainty.stats import envelopes
 
 __all__ = ["SCHEMA_VERSION", "summary_document", "to_json"]
@@ -28,8 +29,9 @@ def summary_document(run: Run) -> dict[str, Any]:
 
     Keys: ``schema_version``, ``title``, ``provenance``, ``levels``, ``sources`` (each
     estimate as written, the distribution built and where its spread came from), ``views``
-    (which source gives each quantity), ``metrics`` and ``records`` (one per variable and
-    view, with ``mcse`` beside the numbers it qualifies).
+    (which source gives each quantity), ``metrics``, ``records`` (one per variable and
+    view, with ``mcse`` beside the numbers it qualifies), and ``sensitivity`` (null when
+    not analysed; see `uncertainty.report.sensitivity.sensitivity_document`).
     """
     s = run.summary
     levels = [float(p) for p in s["level"].values]
@@ -95,6 +97,8 @@ def summary_document(run: Run) -> dict[str, Any]:
         "correlations": _correlations(run),
         "constraints": _constraints(run),
         "envelopes": _envelopes(run, levels),
+        "sensitivity": (None if run.sensitivity is None
+                        else sensitivity_document(run.sensitivity)),
         "views": [
             {"id": v.id, "label": v.label, "kind": v.kind, "sources": dict(v.assignment)}
             for v in run.views

@@ -6,6 +6,7 @@ from uncertainty.copula import plan_copula
 from uncertainty.numbers import plain
 from uncertainty.pipeline import Run
 from uncertainty.report.comparison import comparison_lines
+from uncertainty.report.sensitivity import drivers, sensitivity_lines
 from uncertainty.report.tables import (
     format_rows,
     markdown_table,
@@ -90,6 +91,10 @@ def console_report(run: Run, destination: str | None = None) -> str:
     if not model.metrics:
         for name in names:
             lines += ["", name, text_table(summary, name, env)]
+    if run.sensitivity is not None:
+        lines += ["", "What drives each metric (share of its variance one input explains alone;"
+                      " details in summary.md):"]
+        lines.append(format_rows(*_driver_rows(run)))
     if run.acceptance is not None:
         lines += ["", "Constraints: share of candidate draws that meet them, by view"]
         lines.append(format_rows(*_acceptance_rows(run)))
@@ -141,11 +146,34 @@ def _assumptions(run: Run) -> list[str]:
     return out
 
 
+def _driver_rows(run: Run) -> tuple[list[str], list[list[str]]]:
+    assert run.sensitivity is not None  # callers check
+    rows = [[metric, view, *(f"{label} ({share:.0%})" for label, share, _ in top),
+             *([""] * (2 - len(top)))] for metric, view, top in drivers(run.sensitivity)]
+    return ["metric", "view", "drives most of its uncertainty (share)", "next (share)"], rows
+
+
+def _sensitivity(run: Run, figures: tuple[str, ...]) -> list[str]:
+    sens = run.sensitivity
+    assert sens is not None  # callers check
+    out = ["", "## Sensitivity: what drives each metric", "",
+           "For each metric and view, the input (a source's estimate of a quantity, or which "
+           "source a pool takes) whose uncertainty explains most of the metric's variance on "
+           "its own.", "", markdown_table(*_driver_rows(run), numeric=False)]
+    for metric in run.model.metrics:
+        figure = f"tornado-{metric.name}.png" if "tornado" in figures else None
+        out += ["", f"### Sensitivity of {metric.name}"]
+        out += sensitivity_lines(sens, metric.name, markdown=True, figure=figure)
+    if sens.notes:
+        out += ["", "Not computed:", "", *(f"- {note}" for note in sens.notes)]
+    return out
+
+
 def markdown_report(run: Run, figures: tuple[str, ...] = ()) -> str:
     """``summary.md``: title, provenance, metric tables, inputs, sources and views.
 
-    `figures` names the plot kinds written beside it (``"forest"``, ``"density"``), as
-    ``<kind>-<metric>.png``; the report embeds them.
+    `figures` names the plot kinds written beside it (``"forest"``, ``"density"``,
+    ``"tornado"``), as ``<kind>-<metric>.png``; the report embeds them.
     """
     model, summary, p = run.model, run.summary, run.provenance
     env = envelopes(summary)
@@ -168,6 +196,8 @@ def markdown_report(run: Run, figures: tuple[str, ...] = ()) -> str:
             out += ["", f"![{kind} plot of {metric.name}]({kind}-{metric.name}.png)"]
         if run.comparison is not None:
             out += comparison_lines(run.comparison, metric.name, markdown=True)
+    if run.sensitivity is not None:
+        out += _sensitivity(run, figures)
     out += _assumptions(run)
     out += ["## Inputs", "", "Each quantity as drawn in each view."]
     for quantity in model.quantities:

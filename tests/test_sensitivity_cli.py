@@ -1,0 +1,118 @@
+"""Sensitivity end to end: the run report's section, the charts, and `uncertainty sensitivity`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+Invoke = Callable[..., Result]
+CONFIGS = Path(__file__).parents[1] / "configs"
+SEED = CONFIGS / "seed-article-2025.toml"
+METRICS = ("kia_ratio", "casualty_ratio", "ua_survival", "ru_survival")
+
+
+def _seed_with_draws(workdir: Path, draws: int) -> Path:
+    config = workdir / "study.toml"
+    text = SEED.read_text(encoding="utf-8")
+    assert "\nprecision = 0.005" in text
+    config.write_text(text.replace("\nprecision = 0.005", f"\ndraws = {draws}"),
+                      encoding="utf-8")
+    return config
+
+
+def test_the_seed_report_names_what_drives_each_metric_with_its_chart(
+    cli: Invoke, workdir: Path
+) -> None:
+    config = _seed_with_draws(workdir, 20_000)
+    result = cli("run", config)
+    assert result.exit_code == 0, result.output
+    folder = workdir / "results" / "study"
+    markdown = (folder / "summary.md").read_text(encoding="utf-8")
+    assert "## Sensitivity: what drives each metric" in markdown
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    inputs = summary["sensitivity"]["inputs"]
+    for metric in METRICS:
+        assert f"![tornado chart of {metric}](tornado-{metric}.png)" in markdown
+        assert (folder / f"tornado-{metric}.png").read_bytes().startswith(b"\x89PNG")
+        assert (folder / f"tornado-{metric}.svg").read_bytes().startswith(b"<?xml")
+        pooled = inputs[metric]["views"]["pooled"]["inputs"]
+        top = max(pooled.values(), key=lambda i: i["share"])
+        # the driver table names it, with its share
+        assert f"| {metric} | pooled | {top['label']} ({top['share']:.0%}) |" in markdown
+    assert "What drives each metric" in result.stdout
+    assert summary["sensitivity"]["leave_out"]["level"] == 0.9
+    assert summary["sensitivity"]["spread_sweep"]["scales"] == [0.5, 1.0, 2.0]
+
+
+def test_no_sensitivity_skips_the_section_and_the_charts(cli: Invoke, workdir: Path) -> None:
+    config = _seed_with_draws(workdir, 5_000)
+    assert cli("run", config, "--no-sensitivity").exit_code == 0
+    folder = workdir / "results" / "study"
+    assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))[
+        "sensitivity"] is None
+    assert not list(folder.glob("tornado-*"))
+    assert "Sensitivity" not in (folder / "summary.md").read_text(encoding="utf-8")
+
+
+def test_sensitivity_of_a_config_and_of_its_results_folder_agree(
+    cli: Invoke, workdir: Path
+) -> None:
+    config = _seed_with_draws(workdir, 10_000)
+    assert cli("run", config, "--no-plots").exit_code == 0
+    from_folder = cli("sensitivity", "results/study", "--format", "json")
+    assert from_folder.exit_code == 0, from_folder.output
+    from_config = cli("sensitivity", config, "--format", "json")
+    assert from_config.exit_code == 0, from_config.output
+    document = json.loads(from_folder.stdout)
+    assert document == json.loads(from_config.stdout)
+    saved = json.loads((workdir / "results" / "study" / "summary.json").read_text("utf-8"))
+    assert document == saved["sensitivity"]  # the run's own numbers
+
+
+def test_sensitivity_prints_tables_for_the_chosen_metric(cli: Invoke, workdir: Path) -> None:
+    config = _seed_with_draws(workdir, 5_000)
+    result = cli("sensitivity", config, "--metric", "kia_ratio")
+    assert result.exit_code == 0, result.output
+    assert "kia_ratio: Russian KIA per Ukrainian KIA" in result.stdout
+    assert "casualty_ratio" not in result.stdout
+    for part in ("share of variance", "Leave one source out", "ru.kia from us_intel",
+                 "×0.5", "×2"):
+        assert part in result.stdout
+    markdown = cli("sensitivity", config, "--metric", "kia_ratio", "--format", "markdown")
+    assert "## kia_ratio: Russian KIA per Ukrainian KIA" in markdown.stdout
+    assert "| view | input | share of variance |" in markdown.stdout
+
+
+def test_sensitivity_needs_a_metric(cli: Invoke, workdir: Path) -> None:
+    (workdir / "bare.toml").write_text("[sources.a]\nestimates.x = 5\n", encoding="utf-8")
+    result = cli("sensitivity", "bare.toml")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: bare.toml: metrics: no metrics to analyse\n"
+
+
+def test_sensitivity_rejects_an_unknown_metric(cli: Invoke, workdir: Path) -> None:
+    result = cli("sensitivity", SEED, "--metric", "kia")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --metric: unknown metric 'kia' (expected one of: ")
+
+
+def test_sensitivity_of_a_folder_that_is_not_results(cli: Invoke, workdir: Path) -> None:
+    (workdir / "empty").mkdir()
+    result = cli("sensitivity", "empty")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: empty: is not a results folder of this tool")
+
+
+def test_sensitivity_of_results_without_provenance(cli: Invoke, workdir: Path) -> None:
+    folder = workdir / "r"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "config.toml")
+    (folder / "summary.json").write_text("{}", encoding="utf-8")
+    result = cli("sensitivity", "r")
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: r/summary.json: provenance: no recorded seed and draw "
+                             "count to analyse again\n")

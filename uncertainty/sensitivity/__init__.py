@@ -1,0 +1,92 @@
+"""Sensitivity analysis: which input, which source and which assumption drive the answer.
+
+Four analyses of a finished run, each in its own module:
+
+=================  ====================================================================
+`inputs`           variance shares (first-order Sobol indices from the run's own draws)
+                   and the tornado (median with each input held at its 5th and 95th
+                   percentile), per metric and view
+`leave_out`        the pool and each scenario recomputed without each source in turn
+`sweep`            every default spread (grades, ``ci90_factor``) scaled, e.g. ×0.5, ×2
+=================  ====================================================================
+
+Every recomputation uses the run's seed and draw count, and streams are keyed by names, so
+the differences come from the change studied, not from new noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import xarray as xr
+
+from uncertainty.model import Model
+from uncertainty.pipeline import Run, simulate
+from uncertainty.sensitivity.inputs import Input, input_analysis, inputs_of
+from uncertainty.sensitivity.leave_out import leave_out, without
+from uncertainty.sensitivity.sweep import spread_sweep
+
+__all__ = ["Input", "Sensitivity", "analyze", "inputs_of", "leave_out", "spread_sweep",
+           "without"]
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """The sensitivity analyses of one run.
+
+    Parameters
+    ----------
+    inputs : xarray.Dataset
+        Variance shares and tornado medians (`uncertainty.sensitivity.inputs`).
+    leave_out : xarray.Dataset or None
+        Without each source (`uncertainty.sensitivity.leave_out`); None with one source.
+    sweep : xarray.Dataset or None
+        Default spreads scaled (`uncertainty.sensitivity.sweep`); None when the analysis
+        had no way to rebuild the model (no config).
+    notes : tuple of str
+        What could not be computed, and why.
+    """
+
+    inputs: xr.Dataset
+    leave_out: xr.Dataset | None
+    sweep: xr.Dataset | None
+    notes: tuple[str, ...] = ()
+
+
+def analyze(run: Run, *, rescale: Callable[[float], Model] | None = None,
+            threads: int | None = None,
+            progress: Callable[[str], None] | None = None) -> Sensitivity:
+    """Every sensitivity analysis of `run`.
+
+    Parameters
+    ----------
+    run : Run
+        A finished run (its draws set the draw count; its provenance the seed).
+    rescale : callable, optional
+        Factor to the model rebuilt with every default log-spread scaled by it, e.g.
+        `uncertainty.config.LoadedConfig.with_spread_scale`. Without it there is no sweep.
+    threads : int or None
+        Threads for the simulations; the numbers are the same for any count.
+    progress : callable, optional
+        Called with a short description before each piece of work.
+
+    Returns
+    -------
+    Sensitivity
+    """
+    model = run.model
+    seed = int(run.provenance["seed"])
+    n = run.draws.sizes["draw"]
+    fixed = replace(model.run, draws=n, seed=seed, precision=None)
+
+    def summary_of(m: Model) -> xr.Dataset:
+        return simulate(replace(m, run=fixed), compare=False, threads=threads).summary
+
+    inputs, notes = input_analysis(model, run.views, run.draws, seed=seed, threads=threads,
+                                   progress=progress)
+    loo, loo_notes = leave_out(model, run.summary, simulate=summary_of, progress=progress)
+    sweep, sweep_notes = (None, []) if rescale is None else spread_sweep(
+        replace(model, run=fixed), run.summary, rescale=rescale, simulate=summary_of,
+        progress=progress)
+    return Sensitivity(inputs, loo, sweep, tuple(notes + loo_notes + sweep_notes))

@@ -1,0 +1,343 @@
+"""Which input drives a metric: variance shares and the tornado, view by view.
+
+An *input* is one thing a view's draws of a metric depend on:
+
+=====================  ==================  ==================================================
+input id               kind                what it is
+=====================  ==================  ==================================================
+``ua.kia@us_intel``    ``estimate``        that source's estimate of the quantity
+``ua.kia@pooled``      ``choice``          which source a linear pool takes, draw by draw
+``ua.kia@pooled``      ``log pool``        a logarithmic pool's own draw
+=====================  ==================  ==================================================
+
+**Shares.** For each metric and view, the first-order Sobol index of each input,
+``Var(E[Y | X]) / Var(Y)``, estimated from the view's own draws (a given-data estimator,
+`uncertainty.stats.sobol`); ``Y`` is the logarithm of the metric when every draw of it is
+positive in every view (a ratio's spread is multiplicative), else the metric itself. With
+independent inputs the shares and the interaction remainder ``1 - sum`` add up to the
+variance; inputs linked by a correlation or a constraint share variance, so their shares
+overlap and do not add up, and ``dependence`` says which links.
+
+**Tornado.** The metric's median with one input held at its 5th and at its 95th percentile
+(of the source's own distribution) while every other input varies: inputs correlated with
+it follow their conditional law, and constraints still reject. A pool's choice is held by
+making the pool take each of its sources in turn; its ends are the lowest and highest
+median.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+from scipy import special
+
+from uncertainty.errors import ConstraintConflict
+from uncertainty.model import POOLED, Metric, Model
+from uncertainty.numbers import plain
+from uncertainty.pooling import log_pool
+from uncertainty.sampling import Hold, ViewDraws, draw_view
+from uncertainty.stats import first_order
+from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
+from uncertainty.views import View
+
+__all__ = ["Input", "input_analysis", "inputs_of", "metric_scale"]
+
+FloatArray = NDArray[np.float64]
+Kind = Literal["estimate", "choice", "log pool"]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a view's draws (see the module docstring)."""
+
+    quantity: str
+    source: str
+    kind: Kind
+
+    @property
+    def id(self) -> str:
+        """``quantity@source``, or ``quantity@pooled`` for a pool's own input."""
+        return f"{self.quantity}@{self.source}"
+
+    @property
+    def label(self) -> str:
+        """What the input is, in words."""
+        if self.kind == "estimate":
+            return f"{self.quantity} from {self.source}"
+        if self.kind == "choice":
+            return f"{self.quantity}: which source the pool takes"
+        return f"{self.quantity}: log pool"
+
+
+def inputs_of(model: Model, view: View, names: tuple[str, ...]) -> list[Input]:
+    """The inputs behind quantities `names` in `view`, leaving out fixed (point) estimates."""
+    found = []
+    for q in names:
+        src = view.source_of(q)
+        if src != POOLED:
+            found.append(Input(q, src, "estimate"))
+        elif model.run.pool == "log":
+            found.append(Input(q, POOLED, "log pool"))
+        else:
+            found += [Input(q, s.id, "estimate") for s in model.estimators(q)]
+            found.append(Input(q, POOLED, "choice"))
+    return [i for i in found if i.kind != "estimate" or _varies(model, i)]
+
+
+def _varies(model: Model, item: Input) -> bool:
+    estimate = model.source(item.source).estimate(item.quantity)
+    assert estimate is not None  # views only name sources that estimate the quantity
+    lo, hi = estimate.distribution.ppf(np.array([0.01, 0.99]))
+    return bool(hi > lo)
+
+
+def metric_scale(draws: xr.Dataset, metric: str) -> Literal["log", "linear"]:
+    """``"log"`` when every finite draw of `metric` is positive in every view."""
+    values = draws[metric].values
+    finite = values[np.isfinite(values)]
+    return "log" if finite.size and bool(np.all(finite > 0)) else "linear"
+
+
+def _dependence(model: Model, view: View, metric: Metric, inputs: list[Input]) -> str:
+    """Which of the metric's inputs are linked by correlations or constraints, in words.
+
+    Inputs are nodes; a correlation links its two estimates; a constraint links every
+    input of every quantity it names. Two of the metric's inputs in one connected
+    component are dependent, and their shares overlap. Empty when none are.
+    """
+    parent: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        while parent.setdefault(a, a) != a:
+            a = parent[a]
+        return a
+
+    links: list[tuple[list[str], str]] = []
+    for corr in model.correlations:
+        links.append(([f"{corr.a[1]}@{corr.a[0]}", f"{corr.b[1]}@{corr.b[0]}"],
+                      f"the correlation {corr.name}"))
+    for c in model.constraints:
+        links.append(([i.id for i in inputs_of(model, view, c.names)],
+                      f"the constraint {c.text!r}"))
+    for ids, _ in links:
+        first, *rest = [find(i) for i in ids] or [""]
+        for r in rest:
+            if r != first:
+                parent[r] = first
+    labels = {i.id: i.label for i in inputs}
+    groups: dict[str, list[str]] = {}
+    for i in labels:
+        groups.setdefault(find(i), []).append(i)
+    parts = []
+    for root, members in groups.items():
+        if len(members) > 1:
+            how = [why for ids, why in links if ids and find(ids[0]) == root]
+            parts.append(f"{' and '.join(labels[m] for m in members)} are linked by "
+                         f"{' and '.join(how)}")
+    return "; ".join(parts)
+
+
+def _strongest_correlation(xs: list[FloatArray]) -> float:
+    """The largest absolute rank correlation between two of `xs` (NaN with fewer than two)."""
+    if len(xs) < 2:
+        return np.nan
+    ranks = np.array([np.argsort(np.argsort(x, kind="stable"), kind="stable") for x in xs],
+                     dtype=np.float64)
+    corr = np.atleast_2d(np.corrcoef(ranks))
+    return float(np.max(np.abs(corr[np.triu_indices(len(xs), 1)])))
+
+
+def _median(y: FloatArray) -> tuple[float, float]:
+    s = np.sort(y[np.isfinite(y)])
+    if not s.size:
+        return np.nan, np.nan
+    return float(quantile_sorted(s, 0.5)), float(quantile_mcse_sorted(s, 0.5))
+
+
+def _held_value(model: Model, item: Input, p: float) -> float:
+    if item.kind == "log pool":
+        return float(log_pool(model, item.quantity).ppf(np.array([p]))[0])
+    estimate = model.source(item.source).estimate(item.quantity)
+    assert estimate is not None
+    return float(estimate.distribution.ppf(np.array([p]))[0])
+
+
+def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, seed: int,
+                   threads: int | None = None,
+                   progress: Callable[[str], None] | None = None) -> tuple[xr.Dataset, list[str]]:
+    """Variance shares and tornado medians of every metric in every view.
+
+    Parameters
+    ----------
+    model, views : Model, tuple of View
+        As simulated.
+    draws : xarray.Dataset
+        The run's draws (dims ``view``, ``draw``); its size sets how many draws each
+        analysis takes, and its metric draws decide each metric's scale.
+    seed : int
+        The run's seed: the unheld draws are the run's own.
+    threads : int or None
+        As for `uncertainty.sampling.draw_view`.
+    progress : callable, optional
+        Called with a short description before each piece of work.
+
+    Returns
+    -------
+    (xarray.Dataset, list of str)
+        Dims ``metric``, ``view``, ``input``, ``end`` (``low``, ``high``): ``share`` and
+        ``share_se`` over ``(metric, view, input)``; ``remainder`` (one minus the sum of
+        shares), ``dependence`` (see `_dependence`), ``strongest_correlation`` (the
+        largest rank correlation between two linked estimates in the view's draws, NaN
+        when none are linked), ``base`` and ``base_mcse`` (the median with nothing held)
+        over ``(metric, view)``; ``median``, ``median_mcse`` and
+        ``held`` over ``(metric, view, input, end)``. NaN (and ``""``) where an input does
+        not enter a metric in a view. Coordinates ``scale`` (metric), ``view_label``,
+        ``input_label``, ``input_kind``; attribute ``percentiles``. And notes on anything
+        that could not be computed.
+    """
+    n = draws.sizes["draw"]
+    metrics = model.metrics
+    lo_p, hi_p = model.sensitivity.tornado
+    all_inputs: dict[str, Input] = {}
+    per: dict[tuple[str, str], list[Input]] = {}
+    for view in views:
+        for m in metrics:
+            found = inputs_of(model, view, m.expression.names)
+            per[m.name, view.id] = found
+            for i in found:
+                all_inputs.setdefault(i.id, i)
+    ids = list(all_inputs)
+    shape3 = (len(metrics), len(views), len(ids))
+    shape4 = (*shape3, 2)
+    share, share_se = np.full(shape3, np.nan), np.full(shape3, np.nan)
+    median, median_mcse = np.full(shape4, np.nan), np.full(shape4, np.nan)
+    held = np.full(shape4, "", dtype=object)
+    base, base_mcse = np.full(shape3[:2], np.nan), np.full(shape3[:2], np.nan)
+    dependence = np.full(shape3[:2], "", dtype=object)
+    strongest = np.full(shape3[:2], np.nan)
+    scales = [metric_scale(draws, m.name) for m in metrics]
+    notes: list[str] = []
+    done: dict[tuple[tuple[str, str], ...], int] = {}  # assignment -> first view index
+
+    def tick(what: str) -> None:
+        if progress is not None:
+            progress(what)
+
+    def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
+        tick(what)
+        try:
+            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=threads)
+        except ConstraintConflict as exc:
+            notes.append(f"{what}: left out, because then {exc.constraint!r} holds in only "
+                         f"{exc.rate:.2%} of the draws")
+            return None
+
+    def evaluate(vd: ViewDraws, m: Metric) -> FloatArray:
+        return np.asarray(m.expression.evaluate({q: vd.quantities[q]
+                                                 for q in m.expression.names}),
+                          dtype=np.float64)
+
+    for j, view in enumerate(views):
+        if view.assignment in done:  # identical draws: copy the first such view's figures
+            first = done[view.assignment]
+            for arr in (share, share_se, median, median_mcse, held, base, base_mcse,
+                        dependence, strongest):
+                arr[:, j] = arr[:, first]
+            continue
+        done[view.assignment] = j
+        vd = attempt(view, None, f"view {view.id}")
+        assert vd is not None  # the run itself met the constraints
+        for a, m in enumerate(metrics):
+            y = evaluate(vd, m)
+            base[a, j], base_mcse[a, j] = _median(y)
+            found = per[m.name, view.id]
+            dependence[a, j] = _dependence(model, view, m, found)
+            if dependence[a, j]:
+                strongest[a, j] = _strongest_correlation(
+                    [vd.estimates[i.source, i.quantity] for i in found if i.kind == "estimate"])
+            ok = np.isfinite(y) & ((y > 0) if scales[a] == "log" else True)
+            t = np.log(y[ok]) if scales[a] == "log" else y[ok]
+            for item in found:
+                x = (vd.choices[item.quantity][1] if item.kind == "choice"
+                     else vd.quantities[item.quantity] if item.kind == "log pool"
+                     else vd.estimates[item.source, item.quantity])
+                est = first_order(t, x[ok])
+                k = ids.index(item.id)
+                share[a, j, k], share_se[a, j, k] = est.share, est.se
+        for item in dict.fromkeys(i for m in metrics for i in per[m.name, view.id]):
+            k = ids.index(item.id)
+            users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
+            if item.kind == "choice":
+                _choice_ends(model, view, item, users, metrics, attempt, evaluate,
+                             (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
+                continue
+            key = (item.source, item.quantity)
+            for e, p in enumerate((lo_p, hi_p)):
+                what = f"view {view.id}, {item.label} at its {p:.0%} point"
+                held_vd = attempt(view, Hold(key, float(special.ndtri(p))), what)
+                if held_vd is None:
+                    continue
+                for a in users:
+                    median[a, j, k, e], median_mcse[a, j, k, e] = _median(
+                        evaluate(held_vd, metrics[a]))
+                    held[a, j, k, e] = plain(_held_value(model, item, p))
+    coords = {
+        "metric": [m.name for m in metrics],
+        "metric_label": ("metric", [m.label for m in metrics]),
+        "scale": ("metric", scales),
+        "view": [v.id for v in views],
+        "view_label": ("view", [v.label for v in views]),
+        "input": ids,
+        "input_label": ("input", [all_inputs[i].label for i in ids]),
+        "input_kind": ("input", [all_inputs[i].kind for i in ids]),
+        "end": ["low", "high"],
+    }
+    d3, d4 = ("metric", "view", "input"), ("metric", "view", "input", "end")
+    with np.errstate(invalid="ignore"):
+        remainder = 1 - np.nansum(share, axis=2)
+    remainder[np.all(np.isnan(share), axis=2)] = np.nan
+    dataset = xr.Dataset(
+        {
+            "share": (d3, share), "share_se": (d3, share_se),
+            "remainder": (("metric", "view"), remainder),
+            "dependence": (("metric", "view"), dependence.astype(str)),
+            "strongest_correlation": (("metric", "view"), strongest),
+            "base": (("metric", "view"), base), "base_mcse": (("metric", "view"), base_mcse),
+            "median": (d4, median), "median_mcse": (d4, median_mcse),
+            "held": (d4, held.astype(str)),
+        },
+        coords=coords,
+        attrs={"percentiles": [lo_p, hi_p], "draws": n},
+    )
+    return dataset, notes
+
+
+def _choice_ends(model: Model, view: View, item: Input, users: list[int],
+                 metrics: tuple[Metric, ...],
+                 attempt: Callable[[View, Hold | None, str], ViewDraws | None],
+                 evaluate: Callable[[ViewDraws, Metric], FloatArray],
+                 out: tuple[FloatArray, FloatArray, NDArray[np.object_]]) -> None:
+    """A pool's choice held: the pool forced to each source; the ends are the extremes."""
+    median, mcse, held = out
+    found: dict[int, list[tuple[float, float, str]]] = {a: [] for a in users}
+    for source in model.estimators(item.quantity):
+        assignment = tuple((q, source.id if q == item.quantity else s)
+                           for q, s in view.assignment)
+        forced = attempt(replace(view, assignment=assignment),
+                         None, f"view {view.id}, {item.quantity} taken from {source.id}")
+        if forced is None:
+            continue
+        for a in users:
+            found[a].append((*_median(evaluate(forced, metrics[a])), source.id))
+    for a, rows in found.items():
+        rows = [r for r in rows if np.isfinite(r[0])]
+        if not rows:
+            continue
+        rows.sort(key=lambda r: r[0])
+        for e, row in enumerate((rows[0], rows[-1])):
+            median[a, e], mcse[a, e], held[a, e] = row

@@ -1,0 +1,92 @@
+"""The assumption sweep: our own spread assumptions scaled, and how the intervals respond.
+
+Every *default* spread (the one a grade implies, a source's ``ci90_factor``, the run's) is
+an assumption of ours, not a source's. The sweep rebuilds the model with each default
+log-spread multiplied by a factor (``[sensitivity] spread_scales``, by default 0.5 and 2)
+and simulates it with the run's seed and draw count; factor 1 is the run itself. Spreads
+that a source stated (``ci90``, ``quantiles``) are not scaled: they are the source's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+import xarray as xr
+
+from uncertainty.errors import ConstraintConflict
+from uncertainty.model import Model
+from uncertainty.sensitivity.leave_out import FIGURES, compared_level, figures, present
+
+__all__ = ["spread_sweep"]
+
+
+def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float], Model],
+                 simulate: Callable[[Model], xr.Dataset],
+                 progress: Callable[[str], None] | None = None) -> tuple[xr.Dataset, list[str]]:
+    """Each metric's median and interval in every view, with the default spreads scaled.
+
+    Parameters
+    ----------
+    model : Model
+        As simulated; ``model.sensitivity.spread_scales`` lists the factors.
+    summary : xarray.Dataset
+        The run's summary: the figures at factor 1.
+    rescale : callable
+        Factor to the model rebuilt with scaled default spreads (its run settings are
+        replaced by `model`'s).
+    simulate : callable
+        Model to summary, with the run's seed and draws.
+    progress : callable, optional
+        Called with a short description before each simulation.
+
+    Returns
+    -------
+    (xarray.Dataset, list of str)
+        Dims ``metric``, ``view``, ``scale`` (the factors and 1, ascending), ``figure``
+        (the median and the interval's ends at the level in ``attrs["level"]``):
+        ``value`` and its ``mcse``. And notes on any factor whose model could not be
+        simulated.
+    """
+    level = compared_level(model.run.levels)
+    scales = sorted({1.0, *model.sensitivity.spread_scales})
+    views = [str(v) for v in summary["view"].values]
+    parents = [p for p in dict.fromkeys(summary["envelope_of"].values.tolist()) if p] \
+        if "envelope_of" in summary.coords else []
+    shown = [v for v in views if v not in _members(summary)] + parents
+    metrics = [m.name for m in model.metrics]
+    value = np.full((len(metrics), len(shown), len(scales), len(FIGURES)), np.nan)
+    mcse = np.full(value.shape, np.nan)
+    notes: list[str] = []
+    for s, scale in enumerate(scales):
+        if scale == 1.0:
+            scaled = summary
+        else:
+            if progress is not None:
+                progress(f"default spreads scaled by {scale:g}")
+            try:
+                scaled = simulate(replace(rescale(scale), run=model.run))
+            except ConstraintConflict as exc:
+                notes.append(f"default spreads scaled by {scale:g}: {exc.constraint!r} holds "
+                             f"in only {exc.rate:.2%} of the draws of view {exc.view!r}")
+                continue
+        for a, name in enumerate(metrics):
+            for j, view in enumerate(shown):
+                if present(scaled, view):
+                    value[a, j, s], mcse[a, j, s] = figures(scaled, name, view, level)
+    dims = ("metric", "view", "scale", "figure")
+    dataset = xr.Dataset(
+        {"value": (dims, value), "mcse": (dims, mcse)},
+        coords={"metric": metrics, "view": shown, "scale": scales, "figure": list(FIGURES)},
+        attrs={"level": level},
+    )
+    return dataset, notes
+
+
+def _members(summary: xr.Dataset) -> set[str]:
+    """Views that are members of an envelope (shown through their parent instead)."""
+    if "envelope_of" not in summary.coords:
+        return set()
+    return {str(v) for v, p in zip(summary["view"].values, summary["envelope_of"].values,
+                                   strict=True) if p}
