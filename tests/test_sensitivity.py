@@ -280,3 +280,50 @@ def test_sensitivity_settings_are_validated(table: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         model_from(RATIO.format(s1=0.3, s2=0.2) + f"[sensitivity]\n{table}\n")
     assert str(info.value).startswith(message), str(info.value)
+
+
+LOG_POOL = """
+[run]
+pool = "log"
+[sources.a]
+estimates.q = { dist = "lognormal", median = 100, sigma = 0.3 }
+[sources.b]
+estimates.q = { dist = "lognormal", median = 150, sigma = 0.4 }
+estimates.k = { dist = "lognormal", median = 2, sigma = 0.25 }
+[metrics]
+m = { expr = "q * k" }
+"""
+
+
+def test_a_log_pool_is_one_input_held_at_its_own_percentiles() -> None:
+    from uncertainty.pooling import log_pool
+
+    run = run_toml(LOG_POOL, draws=N, seed=2)
+    sens = analyze(run)
+    pool = log_pool(run.model, "q")
+    s_pool = float(np.log(pool.ppf(np.array([0.95]))[0] / pool.median)) / -Z05
+    ins = sens.inputs.sel(metric="m", view="pooled")
+    assert str(sens.inputs["input_kind"].sel(input="q@pooled").values) == "log pool"
+    for name, truth in (("q@pooled", s_pool**2 / (s_pool**2 + 0.25**2)),
+                        ("k@b", 0.25**2 / (s_pool**2 + 0.25**2))):
+        cell = ins.sel(input=name)
+        assert abs(float(cell["share"]) - truth) <= K * float(cell["share_se"]), name
+    low = ins.sel(input="q@pooled", end="low")
+    truth = float(pool.ppf(np.array([0.05]))[0]) * 2  # times k's median
+    assert abs(float(low["median"]) - truth) <= K * float(low["median_mcse"])
+
+
+def test_an_envelope_is_analysed_member_by_member() -> None:
+    toml = THREE.replace("[run]\n", '[run]\npool = "envelope"\n')
+    run = run_toml(toml, draws=20_000, seed=4)
+    sens = analyze(run)
+    views = list(sens.inputs["view"].values)
+    assert "pooled[q=a]" in views and "pooled" not in views
+    assert "choice" not in set(sens.inputs["input_kind"].values)
+    assert sens.leave_out is not None
+    base = sens.leave_out["base"].sel(metric="n", view="pooled").values
+    assert math.isnan(base[0]) and np.isfinite(base[1:]).all()  # a range, no single median
+    from uncertainty.report.sensitivity import sensitivity_lines
+
+    text = "\n".join(sensitivity_lines(sens, "n", markdown=True))
+    assert "| pooled | (all sources) | — |" in text  # the envelope's median: none

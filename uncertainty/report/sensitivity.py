@@ -139,6 +139,12 @@ def _figure_cells(values: np.ndarray, errors: np.ndarray) -> tuple[str, str]:
     return median, f"[{rounded(values[1], errors[1])}, {rounded(values[2], errors[2])}]"
 
 
+def _decimals(mcse: float) -> int:
+    """Decimals `rounded` would show for a number with this MCSE."""
+    text = rounded(1.0, mcse)
+    return len(text.split(".")[1]) if "." in text else 0
+
+
 def _width(values: np.ndarray, base: np.ndarray, log: bool) -> float:
     if log and values[1] > 0 and base[1] > 0:
         return float(np.log(values[2] / values[1]) / np.log(base[2] / base[1]))
@@ -162,8 +168,12 @@ def _leave_out_rows(loo: xr.Dataset, metric: str, log: bool) -> tuple[list[str],
             if reason or not np.isfinite(values[1]):
                 rows.append(["", str(source), "—", "—", reason or "could not be computed", ""])
                 continue
-            move = (f"{values[0] / base[0] - 1:+.1%}" if log and math.isfinite(values[0])
-                    else rounded(values[0] - base[0], errors[0]))
+            if not (math.isfinite(values[0]) and math.isfinite(base[0])):
+                move = "—"  # an envelope has no single median
+            elif log:
+                move = f"{values[0] / base[0] - 1:+.1%}"
+            else:
+                move = f"{values[0] - base[0]:+.{max(_decimals(errors[0]), 0)}f}"
             rows.append(["", str(source), *_figure_cells(values, errors), move,
                          f"{_width(values, base, log):.2f}"])
     return header, rows
