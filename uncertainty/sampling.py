@@ -156,15 +156,18 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
     tests. All of that is elementwise along the draw axis, and each array is transformed
     in place (latent normals become draws, a pool's uniforms become its draws).
     """
-    estimates = [(s.id, e) for s in model.sources for e in s.estimates]
     pooled = [q for q in model.quantities if any(v.source_of(q) == POOLED for v in views)]
     log = model.run.pool == "log"
+    # What can fail (a correlation matrix, a log pool without closed form) fails first.
+    groups = plan_copula(model.correlations, repair=model.repair_correlations).groups
+    used = _used_estimates(model, views, groups, pooled if not log else [])
+    estimates = [(s.id, e) for s in model.sources for e in s.estimates
+                 if (s.id, e.quantity) in used]
+    groups = tuple(g for g in groups if g.members[0] in used)
     requests: list[tuple[Kind, tuple[str, ...]]] = [
         ("normal", ("estimate", sid, e.quantity)) for sid, e in estimates]
     requests += [("normal", ("pool", "log", q)) if log else ("uniform", ("pool", q))
                  for q in pooled]
-    # What can fail (a correlation matrix, a log pool without closed form) fails first.
-    groups = plan_copula(model.correlations, repair=model.repair_correlations).groups
     pools = {q: log_pool(model, q) for q in pooled} if log else {}
     # Sorted by id so that the order of sources in the file cannot change a draw.
     members = {q: sorted(model.estimators(q), key=lambda s: s.id) for q in pooled}
@@ -208,6 +211,23 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
 
     thread_map(transform, chunks(n, chunk), threads)
     return _Candidates(arrays, passes, overall, choices)
+
+
+def _used_estimates(model: Model, views: tuple[View, ...], groups: tuple[CopulaGroup, ...],
+                    linear: list[str]) -> set[tuple[str, str]]:
+    """The (source, quantity) estimates the views draw from.
+
+    Those a view names, the members of a linear pool a view takes, and every estimate
+    correlated with one of those. Streams are keyed by names, so leaving the others
+    undrawn changes no draw.
+    """
+    used = {(v.source_of(q), q) for v in views for q in model.quantities
+            if v.source_of(q) != POOLED}
+    used |= {(s.id, q) for q in linear for s in model.estimators(q)}
+    for group in groups:
+        if used.intersection(group.members):
+            used.update(group.members)
+    return used
 
 
 def _linear_pool(quantity: str, members: list[Source],
@@ -426,8 +446,8 @@ class ViewDraws:
     quantities : dict of str to ndarray
         The view's draws of every quantity (the rows `draw_dataset` gives the view).
     estimates : dict of (source id, quantity) to ndarray
-        Every estimate's draws, aligned with `quantities` (the same accepted draws), used
-        by the view or not.
+        The draws of every estimate the view uses (directly, through a linear pool or a
+        correlation), aligned with `quantities` (the same accepted draws).
     choices : dict of str to (tuple of str, ndarray)
         For each quantity the view takes from a linear pool: the pool's sources (sorted
         by id) and, per draw, the index of the one taken.
@@ -471,7 +491,8 @@ def draw_view(model: Model, view: View, *, seed: int, draws: int, hold: Hold | N
         def pick(a: NDArray[Any]) -> NDArray[Any]:
             return a
     estimates = {(s.id, e.quantity): pick(drawn.arrays[e.quantity, s.id])
-                 for s in model.sources for e in s.estimates}
+                 for s in model.sources for e in s.estimates
+                 if (e.quantity, s.id) in drawn.arrays}
     quantities = {q: estimates[view.source_of(q), q] if view.source_of(q) != POOLED
                   else pick(drawn.arrays[q, POOLED]) for q in model.quantities}
     choices = {q: (tuple(sorted(s.id for s in model.estimators(q))), pick(chosen))

@@ -12,6 +12,7 @@ from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import rounded
 from uncertainty.report.tables import format_rows, markdown_table
 from uncertainty.sensitivity import Sensitivity
+from uncertainty.sensitivity.inputs import TORNADO_INPUTS
 
 __all__ = ["WEAK", "drivers", "sensitivity_document", "sensitivity_lines"]
 
@@ -24,7 +25,7 @@ _SHARES = (
     "with the input held at its {lo} and at its {hi} percentile (of the source's own "
     "distribution) while every other input varies (an input correlated with it follows "
     "it, as the correlation says); a pool's choice is held by making the pool take each "
-    "source in turn."
+    "source in turn. Only the {top} inputs of a view with the largest shares are held."
 )
 
 
@@ -38,6 +39,10 @@ def _pct(share: float, se: float) -> str:
     if not math.isfinite(share):
         return "—"
     return f"{rounded(100 * share, 100 * se)}% ± {rounded(100 * se, 100 * se / 4)}%"
+
+
+def _number(x: float, mcse: float) -> str:
+    return rounded(x, mcse) if math.isfinite(x) else "—"
 
 
 def _what(inputs: xr.Dataset, metric: str) -> str:
@@ -102,8 +107,8 @@ def _input_rows(inputs: xr.Dataset, metric: str) -> tuple[list[str], list[list[s
             med, err, held = (row[v].values[k] for v in ("median", "median_mcse", "held"))
             rows.append(["", str(inputs["input_label"].values[k]),
                          _pct(float(shares[k]), float(row["share_se"].values[k])),
-                         rounded(float(med[0]), float(err[0])),
-                         rounded(float(med[1]), float(err[1])),
+                         _number(float(med[0]), float(err[0])),
+                         _number(float(med[1]), float(err[1])),
                          " → ".join(str(h) for h in held) if any(held) else ""])
         remainder = float(row["remainder"])
         if math.isfinite(remainder):
@@ -213,7 +218,8 @@ def sensitivity_lines(sens: Sensitivity, metric: str, *, markdown: bool,
         return markdown_table(header, rows, numeric=False) if markdown else format_rows(
             header, rows)
 
-    out = ["", _SHARES.format(what=_what(inputs, metric), lo=lo, hi=hi), ""]
+    out = ["", _SHARES.format(what=_what(inputs, metric), lo=lo, hi=hi, top=TORNADO_INPUTS),
+           ""]
     if figure is not None and markdown:
         out += [f"![tornado chart of {metric}]({figure})", ""]
     out.append(table(*_input_rows(inputs, metric)))

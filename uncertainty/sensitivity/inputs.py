@@ -41,11 +41,11 @@ from uncertainty.model import POOLED, Metric, Model
 from uncertainty.numbers import plain
 from uncertainty.pooling import log_pool
 from uncertainty.sampling import Hold, ViewDraws, draw_view
-from uncertainty.stats import first_order
+from uncertainty.stats import Grouping, first_order, group_draws
 from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
 from uncertainty.views import View
 
-__all__ = ["Input", "input_analysis", "inputs_of", "metric_scale"]
+__all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale"]
 
 FloatArray = NDArray[np.float64]
 Kind = Literal["estimate", "choice", "log pool"]
@@ -142,14 +142,18 @@ def _dependence(model: Model, view: View, metric: Metric, inputs: list[Input]) -
     return "; ".join(parts)
 
 
-def _strongest_correlation(xs: list[FloatArray]) -> float:
-    """The largest absolute rank correlation between two of `xs` (NaN with fewer than two)."""
-    if len(xs) < 2:
+def _strongest_correlation(orders: list[NDArray[np.intp]]) -> float:
+    """The largest absolute rank correlation between two inputs, given each one's sort order.
+
+    NaN with fewer than two.
+    """
+    if len(orders) < 2:
         return np.nan
-    ranks = np.array([np.argsort(np.argsort(x, kind="stable"), kind="stable") for x in xs],
-                     dtype=np.float64)
+    ranks = np.empty((len(orders), len(orders[0])), dtype=np.float64)
+    for row, order in zip(ranks, orders, strict=True):
+        row[order] = np.arange(len(order), dtype=np.float64)
     corr = np.atleast_2d(np.corrcoef(ranks))
-    return float(np.max(np.abs(corr[np.triu_indices(len(xs), 1)])))
+    return float(np.max(np.abs(corr[np.triu_indices(len(orders), 1)])))
 
 
 def _median(y: FloatArray) -> tuple[float, float]:
@@ -157,6 +161,19 @@ def _median(y: FloatArray) -> tuple[float, float]:
     if not s.size:
         return np.nan, np.nan
     return float(quantile_sorted(s, 0.5)), float(quantile_mcse_sorted(s, 0.5))
+
+
+#: Most inputs per view held for the tornado: those with the largest shares.
+TORNADO_INPUTS = 8
+
+
+def _tornado_inputs(per: dict[tuple[str, str], list[Input]], metrics: tuple[Metric, ...],
+                    view: View, shares: FloatArray, ids: list[str]) -> list[Input]:
+    """The view's inputs with the `TORNADO_INPUTS` largest shares in any metric."""
+    found = list(dict.fromkeys(i for m in metrics for i in per[m.name, view.id]))
+    best = {i.id: float(np.nanmax(shares[:, ids.index(i.id)])) for i in found}
+    found.sort(key=lambda i: -best[i.id] if np.isfinite(best[i.id]) else np.inf)
+    return found[:TORNADO_INPUTS]
 
 
 def _held_value(model: Model, item: Input, p: float) -> float:
@@ -195,8 +212,9 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         largest rank correlation between two linked estimates in the view's draws, NaN
         when none are linked), ``base`` and ``base_mcse`` (the median with nothing held)
         over ``(metric, view)``; ``median``, ``median_mcse`` and
-        ``held`` over ``(metric, view, input, end)``. NaN (and ``""``) where an input does
-        not enter a metric in a view. Coordinates ``scale`` (metric), ``view_label``,
+        ``held`` over ``(metric, view, input, end)``, for the `TORNADO_INPUTS` inputs of
+        each view with the largest shares. NaN (and ``""``) where an input does not enter
+        a metric in a view, or is not held. Coordinates ``scale`` (metric), ``view_label``,
         ``input_label``, ``input_kind``; attribute ``percentiles``. And notes on anything
         that could not be computed.
     """
@@ -252,24 +270,30 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         done[view.assignment] = j
         vd = attempt(view, None, f"view {view.id}")
         assert vd is not None  # the run itself met the constraints
+        groupings: dict[str, Grouping] = {}  # one sort per input serves every metric
         for a, m in enumerate(metrics):
             y = evaluate(vd, m)
             base[a, j], base_mcse[a, j] = _median(y)
             found = per[m.name, view.id]
-            dependence[a, j] = _dependence(model, view, m, found)
-            if dependence[a, j]:
-                strongest[a, j] = _strongest_correlation(
-                    [vd.estimates[i.source, i.quantity] for i in found if i.kind == "estimate"])
             ok = np.isfinite(y) & ((y > 0) if scales[a] == "log" else True)
+            every = bool(np.all(ok))
             t = np.log(y[ok]) if scales[a] == "log" else y[ok]
             for item in found:
                 x = (vd.choices[item.quantity][1] if item.kind == "choice"
                      else vd.quantities[item.quantity] if item.kind == "log pool"
                      else vd.estimates[item.source, item.quantity])
-                est = first_order(t, x[ok])
+                if every and item.id not in groupings:
+                    groupings[item.id] = group_draws(x)
+                est = first_order(t, x[ok], grouping=groupings.get(item.id) if every else None)
                 k = ids.index(item.id)
                 share[a, j, k], share_se[a, j, k] = est.share, est.se
-        for item in dict.fromkeys(i for m in metrics for i in per[m.name, view.id]):
+            dependence[a, j] = _dependence(model, view, m, found)
+            if dependence[a, j]:
+                linked = [i for i in found if i.kind == "estimate"]
+                if all(i.id in groupings for i in linked):
+                    strongest[a, j] = _strongest_correlation(
+                        [groupings[i.id].order for i in linked])
+        for item in _tornado_inputs(per, metrics, view, share[:, j], ids):
             k = ids.index(item.id)
             users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
             if item.kind == "choice":

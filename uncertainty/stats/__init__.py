@@ -17,11 +17,18 @@ from uncertainty.stats.pairwise import (
     percentile_of,
     prob_greater,
 )
-from uncertainty.stats.sobol import FirstOrder, first_order, first_order_many
+from uncertainty.stats.sobol import (
+    FirstOrder,
+    Grouping,
+    first_order,
+    first_order_many,
+    group_draws,
+)
 from uncertainty.stats.summary import envelopes, summarize
 
 __all__ = [
     "FirstOrder",
+    "Grouping",
     "IntervalOverlap",
     "claim_percentiles",
     "compare_views",
@@ -31,6 +38,7 @@ __all__ = [
     "exceedance",
     "first_order",
     "first_order_many",
+    "group_draws",
     "hdi_sorted",
     "interval_overlap",
     "overlap_coefficient",

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DRAWS_PER_BIN", "MIN_DRAWS", "FirstOrder", "first_order", "first_order_many"]
+__all__ = ["DRAWS_PER_BIN", "MIN_DRAWS", "FirstOrder", "Grouping", "first_order",
+           "first_order_many", "group_draws"]
 
 FloatArray = NDArray[np.float64]
 
@@ -47,7 +48,8 @@ class FirstOrder:
     bins: int
 
 
-def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = None) -> FirstOrder:
+def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = None,
+                grouping: Grouping | None = None) -> FirstOrder:
     """First-order Sobol index of input `x` for output `y`, from paired draws.
 
     Parameters
@@ -62,6 +64,9 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
     bins : int, optional
         Number of equal-count bins for a continuous input, at least 2. Default
         ``max(N // DRAWS_PER_BIN, 2)``: 20 draws a bin, not sqrt(N) bins (see Notes).
+    grouping : Grouping, optional
+        ``group_draws(x, bins=bins)`` computed once, to spare the sort when one input is
+        analysed for several outputs; `x` and `bins` are then not used.
 
     Returns
     -------
@@ -129,6 +134,37 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
         if bad:
             raise ValueError(f"{name} has {bad} NaN or infinite draws of {n}; "
                              "drop those draws (from both y and x) first")
+    if grouping is None:
+        grouping = group_draws(x, bins=bins)
+    elif len(grouping.order) != n:
+        raise ValueError(f"the grouping is of {len(grouping.order)} draws, y has {n}")
+    share, se = _share(y[grouping.order], grouping.labels, grouping.groups)
+    return FirstOrder(share=share, se=se, bins=grouping.groups)
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How `first_order` groups the draws of one input, reusable for several outputs.
+
+    Attributes
+    ----------
+    order : ndarray of int
+        The draws sorted by the input (stable).
+    labels : ndarray of int
+        The group of each draw in that order, ``0 .. groups - 1``.
+    groups : int
+        Number of groups.
+    """
+
+    order: NDArray[np.intp]
+    labels: NDArray[np.intp]
+    groups: int
+
+
+def group_draws(x: NDArray[np.generic], *, bins: int | None = None) -> Grouping:
+    """The groups `first_order` uses for input draws `x` (see its Parameters and Raises)."""
+    x = np.asarray(x)
+    n = len(x)
     if bins is None:
         bins = max(n // DRAWS_PER_BIN, 2)
     elif bins < 2:
@@ -140,7 +176,7 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
     np.not_equal(xs[1:], xs[:-1], out=new[1:])
     distinct = int(np.count_nonzero(new))
     if x.dtype.kind in "biu" or distinct <= bins:
-        groups, m = np.cumsum(new) - 1, distinct
+        labels, m = np.cumsum(new) - 1, distinct
         if m == n:
             raise ValueError("every category of x has a single draw, so the noise of the "
                              "category means cannot be estimated")
@@ -149,9 +185,8 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
     else:
         sizes = np.full(bins, n // bins)
         sizes[: n % bins] += 1  # the sizes np.array_split(order, bins) gives
-        groups, m = np.repeat(np.arange(bins), sizes), bins
-    share, se = _share(y[order], groups, m)
-    return FirstOrder(share=share, se=se, bins=m)
+        labels, m = np.repeat(np.arange(bins), sizes), bins
+    return Grouping(order, labels, m)
 
 
 def first_order_many(y: FloatArray, xs: Mapping[str, NDArray[np.generic]], *,
