@@ -149,7 +149,7 @@ def test_validate_reports_the_same_one_line_error(cli: Invoke, workdir: Path) ->
             'title = "Test model"', 'title = "Test model"\ntitel = "typo"',
             "Error: bad.toml: titel: unknown key "
             "(expected one of: constraints, correlations, grades, metrics, run, scenarios, "
-            "sensitivity, sources, title)",
+            "sensitivity, sources, tables, title)",
             id="top-level",
         ),
         pytest.param(

@@ -47,7 +47,7 @@ CASES = [
                  "Error: bad.toml: correlations.x.rho: a rank correlation must be strictly "
                  "between -1 and 1, got 1", id="correlation-rho"),
     pytest.param(config(tables='[correlations]\nrepair = "yes"'),
-                 "Error: bad.toml: correlations.repair: expected true or false",
+                 "Error: bad.toml: correlations.repair: expected true or false, got a string 'yes'",
                  id="correlation-repair"),
     pytest.param(config(top='constraints = ["kia <= casualties"]'),
                  "Error: bad.toml: constraints[0]: in 'kia <= casualties': unknown quantity "

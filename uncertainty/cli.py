@@ -116,12 +116,12 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     """Simulate CONFIG and write its results folder.
 
     Writes summary.json (every number unrounded, with provenance), summary.md and
-    config.toml (the exact input) to results/<config stem>/, replacing earlier results of
-    the same config atomically.
+    config.toml (the exact input, with a copy of each table it reads) to
+    results/<config stem>/, replacing earlier results of the same config atomically.
     """
     from uncertainty.config import load_config
     from uncertainty.report import console_report, markdown_report, summary_document, to_json
-    from uncertainty.results import check_replaceable, write_results
+    from uncertainty.results import check_replaceable, saved_table, write_results
     from uncertainty.schema import with_overrides
     from uncertainty.validation import Node
 
@@ -148,6 +148,7 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     markdown = markdown_report(result, figures)
     files = {"summary.json": document.encode(), "summary.md": markdown.encode(),
              "config.toml": loaded.text}
+    files |= {saved_table(name): data for name, data in loaded.tables.items()}
     if figures:
         files |= _figure_files(result)
     if save_draws:
@@ -245,7 +246,8 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
         if saved.draws is None:
             raise ResultsError(str(target), f"has no saved draws ({DRAWS_FILE}); rerun with "
                                "`uncertainty run CONFIG --save-draws`, or compare the config")
-        loaded = parse_config(saved.config, file=str(target / "config.toml"))
+        loaded = parse_config(saved.config, file=str(target / "config.toml"),
+                              read_table=saved.read_table)
         chosen = _check_metrics(loaded.model, metrics)
         result = rebuild(loaded.model, saved.draws, saved.summary.get("provenance", {}),
                          chosen)
@@ -303,7 +305,8 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
         Node(threads, "--threads").integer(minimum=1)
     if target.is_dir():
         saved = load_results(target)
-        loaded = parse_config(saved.config, file=str(target / "config.toml"))
+        loaded = parse_config(saved.config, file=str(target / "config.toml"),
+                              read_table=saved.read_table)
         provenance = saved.summary.get("provenance") or {}
         if not isinstance(provenance.get("seed"), int) or not isinstance(
                 provenance.get("draws"), int):

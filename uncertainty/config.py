@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from uncertainty.errors import ConfigError
 from uncertainty.model import Model
 from uncertainty.schema import build_model
 
-__all__ = ["LoadedConfig", "load_config", "parse_config"]
+__all__ = ["LoadedConfig", "TableReader", "load_config", "parse_config"]
 
 _TOML_PLACE = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
 
@@ -31,12 +33,15 @@ class LoadedConfig:
         Hex digest of `text`.
     file : str
         The path as the user gave it.
+    tables : mapping of str to bytes
+        The bytes of each ``[tables.NAME]`` file, kept like `text`.
     """
 
     model: Model
     text: bytes
     sha256: str
     file: str
+    tables: Mapping[str, bytes] = field(default_factory=dict)
 
     def with_spread_scale(self, scale: float) -> Model:
         """The model with every default spread's log-spread multiplied by `scale`.
@@ -44,11 +49,42 @@ class LoadedConfig:
         See `uncertainty.schema.build_model`; the text has validated once, so it does again.
         """
         data = tomllib.loads(self.text.decode("utf-8"))
-        return build_model(data, default_title=self.model.title, spread_scale=scale)
+        return build_model(data, default_title=self.model.title, spread_scale=scale,
+                           tables=self.tables)
 
 
-def parse_config(text: bytes, *, file: str = "<config>", default_title: str = "") -> LoadedConfig:
+#: Reads a table: (table name, its ``file`` as written) to bytes; OSError when it cannot.
+TableReader = Callable[[str, str], bytes]
+
+
+def _read_tables(data: Mapping[str, Any], read: TableReader) -> dict[str, bytes]:
+    """The bytes of every ``[tables.NAME]`` whose ``file`` is a string (others fail later)."""
+    tables = data.get("tables")
+    found: dict[str, bytes] = {}
+    if not isinstance(tables, dict):
+        return found
+    for name, table in tables.items():
+        file = table.get("file") if isinstance(table, dict) else None
+        if not isinstance(file, str):
+            continue
+        try:
+            found[name] = read(name, file)
+        except FileNotFoundError:
+            raise ConfigError(f"tables.{name}.file", f"{file!r}: file not found") from None
+        except IsADirectoryError:
+            raise ConfigError(f"tables.{name}.file", f"{file!r} is a folder") from None
+        except OSError as exc:
+            raise ConfigError(f"tables.{name}.file",
+                              f"{file!r}: cannot read: {exc.strerror}") from None
+    return found
+
+
+def parse_config(text: bytes, *, file: str = "<config>", default_title: str = "",
+                 read_table: TableReader | None = None) -> LoadedConfig:
     """Parse and validate config bytes; errors are attributed to `file`.
+
+    `read_table` reads the files of ``[tables]`` sections (default: relative to the working
+    folder).
 
     Raises
     ------
@@ -69,11 +105,13 @@ def parse_config(text: bytes, *, file: str = "<config>", default_title: str = ""
         raise ConfigError("", f"TOML syntax: {exc}", file) from None
     except RecursionError:
         raise ConfigError("", "TOML nested too deeply", file) from None
+    reader = read_table or (lambda _name, path: Path(path).read_bytes())
     try:
-        model = build_model(data, default_title=default_title)
+        tables = _read_tables(data, reader)
+        model = build_model(data, default_title=default_title, tables=tables)
     except ConfigError as exc:
         raise exc.with_file(file) from None
-    return LoadedConfig(model, text, hashlib.sha256(text).hexdigest(), file)
+    return LoadedConfig(model, text, hashlib.sha256(text).hexdigest(), file, tables)
 
 
 def load_config(path: str | Path) -> LoadedConfig:
@@ -94,4 +132,6 @@ def load_config(path: str | Path) -> LoadedConfig:
         raise ConfigError("", "is a folder, not a config file", file) from None
     except OSError as exc:
         raise ConfigError("", f"cannot read: {exc.strerror}", file) from None
-    return parse_config(text, file=file, default_title=p.stem)
+    folder = p.parent
+    return parse_config(text, file=file, default_title=p.stem,
+                        read_table=lambda _name, path: (folder / path).read_bytes())

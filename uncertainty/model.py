@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from uncertainty.distributions import Distribution
 from uncertainty.expr import Constraint, Expression
 from uncertainty.grades import Grade
+from uncertainty.tables import TableReport
 
 __all__ = [
     "DEFAULT_CI90_FACTOR",
@@ -163,6 +164,7 @@ class Model:
     repair_correlations: bool = False
     constraints: tuple[Constraint, ...] = ()
     sensitivity: SensitivitySettings = SensitivitySettings()
+    tables: tuple[TableReport, ...] = ()
     quantities: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "check_replaceable",
     "draws_bytes",
     "load_results",
+    "saved_table",
     "write_results",
 ]
 
@@ -141,6 +142,11 @@ def draws_bytes(draws: xr.Dataset) -> bytes:
     return bytes(out if not isinstance(out, memoryview) else out.tobytes())
 
 
+def saved_table(name: str) -> str:
+    """The file name of the copy of table `name` in a results folder."""
+    return f"table-{name}.csv"
+
+
 @dataclass(frozen=True)
 class SavedResults:
     """A results folder read back: the exact config bytes, the summary, the draws if saved."""
@@ -149,6 +155,10 @@ class SavedResults:
     config: bytes
     summary: dict[str, Any]
     draws: xr.Dataset | None
+
+    def read_table(self, name: str, _file: str) -> bytes:
+        """The saved copy of table `name` (a `uncertainty.config.TableReader`)."""
+        return (self.folder / saved_table(name)).read_bytes()
 
 
 def load_results(folder: Path) -> SavedResults:

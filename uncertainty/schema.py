@@ -7,6 +7,7 @@ Every rule about what a config may say lives here, and every violation raises a
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import keyword
 import re
 from collections.abc import Iterator, Mapping
@@ -35,6 +36,16 @@ from uncertainty.model import (
     Source,
 )
 from uncertainty.pooling import log_pool
+from uncertainty.tables import (
+    RowOutcome,
+    TableReport,
+    TableRow,
+    estimate_spec,
+    read_rows,
+    select,
+    source_id,
+    table_spec,
+)
 from uncertainty.validation import Node, show
 
 __all__ = ["build_model", "with_overrides"]
@@ -46,8 +57,8 @@ _SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PROVENANCE_KEYS = ("cite", "date", "quote", "note")
 
 
-_TOP_LEVEL = ("title", "run", "grades", "sources", "metrics", "scenarios", "correlations",
-              "constraints", "sensitivity")
+_TOP_LEVEL = ("title", "run", "grades", "sources", "tables", "metrics", "scenarios",
+              "correlations", "constraints", "sensitivity")
 
 
 def _only(node: Node, allowed: set[str], what: str = "") -> None:
@@ -67,7 +78,7 @@ def _only(node: Node, allowed: set[str], what: str = "") -> None:
 
 
 def build_model(data: Mapping[str, Any], *, default_title: str = "",
-                spread_scale: float = 1.0) -> Model:
+                spread_scale: float = 1.0, tables: Mapping[str, bytes] | None = None) -> Model:
     """Validate a parsed config and build the model.
 
     Parameters
@@ -82,6 +93,8 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "",
         Spreads an estimate states itself (``ci90``, ``quantiles``, its own
         ``ci90_factor``, an undercount) are kept. The sensitivity analysis sweeps it to
         show how much the answer rests on our spread assumptions.
+    tables : mapping of str to bytes, optional
+        The bytes of each ``[tables.NAME]`` file, read by the loader.
 
     Returns
     -------
@@ -99,15 +112,26 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "",
     run, factor_origin = _run(root.get("run"))
     grades = _grade_overrides(root.get("grades"))
 
-    sources_node = root.require("sources").table()
-    if not sources_node.keys():
-        raise sources_node.error("no sources: add at least one [sources.NAME] table")
-    sources = tuple(
-        _source(sid, node, Spread(run.ci90_factor, factor_origin), grades, spread_scale)
-        for sid, node in sources_node.items()
+    tables_node = root.get("tables")
+    sources_node = root.get("sources") or (None if tables_node else root.require("sources"))
+    default = Spread(run.ci90_factor, factor_origin)
+    sources = () if sources_node is None else tuple(
+        _source(sid, node, default, grades, spread_scale)
+        for sid, node in sources_node.table().items()
     )
-    _check_quantity_names(sources, sources_node)
-    model = Model(title=title, run=run, sources=sources)
+    reports: tuple[TableReport, ...] = ()
+    if tables_node is not None:
+        found = [_table_sources(name, node, (tables or {}).get(name), default, grades,
+                                spread_scale, {s.id for s in sources})
+                 for name, node in tables_node.table().items()]
+        sources += tuple(s for table_sources, _ in found for s in table_sources)
+        reports = tuple(report for _, report in found)
+    if not sources:
+        raise (sources_node or root).error(
+            "no sources: add at least one [sources.NAME] table" if sources_node is None or
+            tables_node is None else "no sources: no [sources] and no usable table row")
+    _check_quantity_names(sources, sources_node or root)
+    model = Model(title=title, run=run, sources=sources, tables=reports)
 
     metrics_node = root.get("metrics")
     metrics = () if metrics_node is None else _metrics(metrics_node, model.quantities)
@@ -281,15 +305,10 @@ def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade],
     factor_node, grade_node = node.get("ci90_factor"), node.get("grade")
     grade = None
     if grade_node is not None:
-        code = _grade_code(grade_node)
-        grade = grades.get(code) or default_grade(code)
-        table = "the config's [grades]" if grade.overridden else "the default grade table"
-        spread = Spread(grade.ci90_factor, f"grade {code} ({grade.meaning}; {table})")
+        grade, spread = _graded(_grade_code(grade_node), grades)
     if factor_node is not None:
         spread = Spread(_factor(factor_node), "source's ci90_factor")
-    if spread_scale != 1.0:
-        spread = Spread(spread.factor ** spread_scale,
-                        f"{spread.origin}, log-spread scaled by {spread_scale:g}")
+    spread = _scaled(spread, spread_scale)
     estimates_node = node.require("estimates").table()
     estimates = []
     seen: set[str] = set()
@@ -317,6 +336,103 @@ def _source(sid: str, node: Node, spread: Spread, grades: Mapping[str, Grade],
         grade=grade,
         weight_from=weight_from,
     )
+
+
+def _scaled(spread: Spread, scale: float) -> Spread:
+    if scale == 1.0:
+        return spread
+    return Spread(spread.factor ** scale, f"{spread.origin}, log-spread scaled by {scale:g}")
+
+
+def _graded(code: str, grades: Mapping[str, Grade]) -> tuple[Grade, Spread]:
+    grade = grades.get(code) or default_grade(code)
+    table = "the config's [grades]" if grade.overridden else "the default grade table"
+    return grade, Spread(grade.ci90_factor, f"grade {code} ({grade.meaning}; {table})")
+
+
+# -- [tables.*] ------------------------------------------------------------------------------
+def _quantity_ok(name: str) -> bool:
+    return all(_SEGMENT.match(p) and not keyword.iskeyword(p) for p in name.split("."))
+
+
+def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
+                   grades: Mapping[str, Grade], spread_scale: float,
+                   taken: set[str]) -> tuple[list[Source], TableReport]:
+    """The sources a table's rows give, and what became of every row."""
+    spec = table_spec(name, node, _quantity_ok)
+    file_path = node.child_path("file")
+    if data is None:
+        raise ConfigError(file_path, f"table {spec.file!r} was not read")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(file_path, f"{spec.file}: byte {exc.start} is not UTF-8") from None
+    try:
+        rows, outcomes = read_rows(spec, text)
+    except ValueError as exc:
+        raise ConfigError(node.child_path("columns"), f"{spec.file}: {exc}") from None
+    kept, dropped = select(spec, rows)
+    outcomes += dropped
+    named = _strings_node(node.get("grades"))
+    default_node = node.get("grade")
+    by_source: dict[str, list[TableRow]] = {}
+    for row in kept:  # names that differ only in case or punctuation are one source
+        by_source.setdefault(source_id(row.source), []).append(row)
+    sources = []
+    for sid, source_rows in by_source.items():
+        source_name = source_rows[0].source
+        if sid in taken or sid == POOLED:
+            raise ConfigError(node.path, f"source {source_name!r} of the table has id {sid!r}, "
+                              "which [sources] or another table already uses")
+        flag_grades = [f.grade for r in source_rows for f in r.flags if f.grade]
+        flag_weights = [f.weight for r in source_rows for f in r.flags if f.weight]
+        code_node = named.get(source_name) or default_node
+        grade, spread, weight_from = None, default, "default"
+        if source_name in named or not flag_grades:
+            code = _grade_code(code_node) if code_node is not None else None
+        else:
+            code = flag_grades[0]
+            _grade_code(Node(code, node.child_path("flags")))
+        if code is not None:
+            grade, spread = _graded(code, grades)
+            weight_from = f"grade {code}"
+        spread = _scaled(spread, spread_scale)
+        weight = grade.weight if grade is not None else 1.0
+        if flag_weights:
+            weight, weight_from = min(flag_weights), "a flag on its row"
+        estimates = []
+        factor = spread.factor
+        for row in source_rows:
+            try:
+                spec_table, how = estimate_spec(spec, row, factor)
+                est = Node(spec_table, f"tables.{name}.row {row.row}")
+                built = build_estimate(est, spread)
+            except (ValueError, ConfigError) as exc:
+                text_ = exc.message if isinstance(exc, ConfigError) else str(exc)
+                outcomes.append(RowOutcome(row.row, row.source, row.quantity,
+                                           row.date.isoformat(), row.figure(), "skipped",
+                                           text_))
+                continue
+            note = "; ".join(p for p in (f"row {row.row} of {spec.file}", row.note, how) if p)
+            provenance = tuple((k, v) for k, v in (("cite", row.cite),
+                                                   ("date", row.date.isoformat()),
+                                                   ("note", note)) if v)
+            estimates.append(Estimate(sid, row.quantity, written(spec_table),
+                                      built.distribution, built.spread, provenance,
+                                      _stated(est, built.distribution)))
+            outcomes.append(RowOutcome(row.row, row.source, row.quantity, row.date.isoformat(),
+                                       row.figure(), "used", how, written(spec_table)))
+        if estimates:
+            taken.add(sid)
+            sources.append(Source(sid, source_name, weight, tuple(estimates), grade,
+                                  weight_from))
+    report = TableReport(name, spec.file, hashlib.sha256(data).hexdigest(), spec.as_of,
+                         spec.window, tuple(sorted(outcomes, key=lambda o: o.row)))
+    return sources, report
+
+
+def _strings_node(node: Node | None) -> dict[str, Node]:
+    return {} if node is None else dict(node.table().items())
 
 
 #: Forms whose key holds the number the source said.
@@ -480,11 +596,7 @@ def _estimate_ref(node: Node, source: str | None, model: Model) -> tuple[str, st
 
 def _correlations(node: Node, model: Model) -> tuple[tuple[Correlation, ...], bool]:
     repair_node = node.table().get("repair")
-    repair = False
-    if repair_node is not None:
-        if not isinstance(repair_node.value, bool):
-            raise repair_node.error("expected true or false")
-        repair = repair_node.value
+    repair = False if repair_node is None else repair_node.boolean()
     out: list[Correlation] = []
     seen: dict[frozenset[tuple[str, str]], str] = {}
     for name, child in node.items():

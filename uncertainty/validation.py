@@ -124,6 +124,13 @@ class Node:
             raise self.error(f"must be a finite number, got {v}")
         return x
 
+    def boolean(self) -> bool:
+        """``true`` or ``false``."""
+        if not isinstance(self.value, bool):
+            raise self.error(f"expected true or false, got {_type_name(self.value)} "
+                             f"{show(self.value)}")
+        return self.value
+
     def positive(self) -> float:
         """A finite number > 0."""
         x = self.number()

@@ -12,6 +12,7 @@ from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
 from uncertainty.pipeline import Run
 from uncertainty.report.comparison import comparison_document, thresholds_document
+from uncertainty.report.rows import tables_document
 from uncertainty.report.sensitivity import sensitivity_document
 from uncertainty.stats import envelopes
 
@@ -97,6 +98,7 @@ def summary_document(run: Run) -> dict[str, Any]:
         "correlations": _correlations(run),
         "constraints": _constraints(run),
         "envelopes": _envelopes(run, levels),
+        "tables": tables_document(model),
         "sensitivity": (None if run.sensitivity is None
                         else sensitivity_document(run.sensitivity)),
         "views": [

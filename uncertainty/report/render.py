@@ -6,6 +6,7 @@ from uncertainty.copula import plan_copula
 from uncertainty.numbers import plain
 from uncertainty.pipeline import Run
 from uncertainty.report.comparison import comparison_lines
+from uncertainty.report.rows import row_counts, rows_section
 from uncertainty.report.sensitivity import drivers, sensitivity_lines
 from uncertainty.report.tables import (
     format_rows,
@@ -81,6 +82,9 @@ def console_report(run: Run, destination: str | None = None) -> str:
     lines = [model.title, _run_line(run) + ". Equal-tailed credible intervals."]
     if destination:
         lines.append(f"Results: {destination}")
+    for report in model.tables:
+        lines.append(f"Table {report.name} ({report.file}): {row_counts(report)}; every row "
+                     "and why is listed in summary.md.")
     names = [m.name for m in model.metrics] or list(model.quantities)
     for metric in model.metrics:
         lines += ["", f"{metric.name}: {metric.label}  [{metric.expression.text}]"]
@@ -222,4 +226,5 @@ def markdown_report(run: Run, figures: tuple[str, ...] = ()) -> str:
     rows = [[f"{v.id}: {v.label}", *(v.source_of(q) for q in model.quantities)]
             for v in run.views]
     out.append(markdown_table(header, rows, numeric=False))
+    out += rows_section(model)
     return "\n".join(out) + "\n"

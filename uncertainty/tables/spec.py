@@ -1,0 +1,237 @@
+"""The ``[tables.NAME]`` section: which columns of a table give what, validated.
+
+===================  ==========================================================  =========
+key                  meaning                                                     default
+===================  ==========================================================  =========
+``file``             the table (CSV, UTF-8), relative to the config file          required
+``columns``          ``{ source, date, value, low, high, cite }``: column names   source,
+                     (``value``, ``low``, ``high``: at least one)                 date
+``date_format``      ``strptime`` format of the date column                       ``%Y-%m-%d``
+``quantity``         ``{ columns = [...], map = { "russia deaths" = "ru.deaths" } }``:  required
+                     the columns' cells joined by a space, mapped to quantities
+``range_level``      the probability of a low–high range                          0.9
+``as_of``            the date the study is about (TOML date)                      none
+``window``           ``[from, to]`` days relative to ``as_of``                    [-365, 0]
+``aliases``          ``{ "name in file" = "name used" }``: one source, two names  none
+``grades``           ``{ "name" = "B2" }``: a source's grade                       none
+``grade``            the grade of every other source of the table                 none
+``flags``            ``{ "column" = { "yes" = { grade | weight | skip } } }``     none
+``carry``            ``{ rates = { quantity = per day }, widen = per year }``     none
+===================  ==========================================================  =========
+
+A source's grade comes from ``grades``, else from a flag on one of its used rows, else from
+``grade``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from uncertainty.validation import Node, show
+
+__all__ = ["Carry", "Flag", "RowOutcome", "TableReport", "TableSpec", "table_spec"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """What a value of a flag column does: skip the row, or grade or weight its source."""
+
+    column: str
+    value: str
+    skip: bool = False
+    grade: str | None = None
+    weight: float | None = None
+
+
+@dataclass(frozen=True)
+class Carry:
+    """A rate model: ``rates[q]`` per day moves a figure of ``q`` to ``as_of``."""
+
+    rates: Mapping[str, float]
+    widen: float = 0.0
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A validated ``[tables.NAME]`` section (see `uncertainty.schema`)."""
+
+    name: str
+    file: str
+    source: str
+    date: str
+    date_format: str
+    quantity: tuple[str, ...]
+    quantities: Mapping[str, str]
+    value: str | None = None
+    low: str | None = None
+    high: str | None = None
+    cite: str | None = None
+    range_level: float = 0.9
+    as_of: dt.date | None = None
+    window: tuple[int, int] = (-365, 0)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    flags: tuple[Flag, ...] = ()
+    carry: Carry | None = None
+
+    def columns(self) -> dict[str, str]:
+        """Each role (``"source"``, ``"value"``...) and the column that gives it."""
+        roles = {"source": self.source, "date": self.date, "value": self.value,
+                 "low": self.low, "high": self.high, "cite": self.cite}
+        found = {k: v for k, v in roles.items() if v is not None}
+        found |= {f"quantity[{i}]": c for i, c in enumerate(self.quantity)}
+        found |= {f"flags.{f.column}": f.column for f in self.flags}
+        return found
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What became of one row: ``status`` is used, skipped, outside window or superseded."""
+
+    row: int
+    source: str
+    quantity: str
+    date: str
+    figure: str
+    status: str
+    reason: str = ""
+    estimate: str = ""
+
+
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """Every row of one table and what became of it, for the report."""
+
+    name: str
+    file: str
+    sha256: str
+    as_of: dt.date | None
+    window: tuple[int, int]
+    rows: tuple[RowOutcome, ...]
+
+
+def _column(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    name = node.string().strip()
+    if not name:
+        raise node.error("a column name cannot be empty")
+    return name
+
+
+def _strings(node: Node | None) -> dict[str, str]:
+    if node is None:
+        return {}
+    return {k: v.string().strip() for k, v in node.table().items()}
+
+
+def _date(node: Node) -> dt.date:
+    value = node.value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise node.error(f"expected a date such as 2025-12-31, got {show(value)}")
+
+
+def _flags(node: Node | None) -> tuple[Flag, ...]:
+    flags = []
+    for column, values in (node.table().items() if node is not None else ()):
+        for value, action in values.table().items():
+            action.table().only({"grade", "weight", "skip"}, "a flag")
+            grade = action.get("grade")
+            weight = action.get("weight")
+            skip = action.get("skip")
+            if grade is None and weight is None and skip is None:
+                raise action.error("give grade, weight or skip = true")
+            flags.append(Flag(column, value,
+                              skip=skip.boolean() if skip is not None else False,
+                              grade=grade.string() if grade is not None else None,
+                              weight=weight.positive() if weight is not None else None))
+    return tuple(flags)
+
+
+def _carry(node: Node | None, quantities: set[str]) -> Carry | None:
+    if node is None:
+        return None
+    node.table().only({"rates", "widen"}, "a carry")
+    rates = {}
+    for quantity, rate in node.require("rates").table().items():
+        if quantity not in quantities:
+            raise rate.error(f"{quantity!r} is not a quantity the table maps to (mapped: "
+                             f"{', '.join(sorted(quantities))})")
+        rates[quantity] = rate.number()
+    widen_node = node.get("widen")
+    widen = 0.0 if widen_node is None else widen_node.number()
+    if widen < 0:
+        raise node.error(f"widen must be 0 or more (a share per year), got {show(widen)}")
+    return Carry(rates, widen)
+
+
+def table_spec(name: str, node: Node, quantity_ok: Callable[[str], bool]) -> TableSpec:
+    """Validate ``[tables.NAME]``.
+
+    `quantity_ok` says whether a quantity name is well formed (the schema's rule).
+
+    Raises
+    ------
+    ConfigError
+        At the first problem, with its key path.
+    """
+    node.table().only({"file", "columns", "date_format", "quantity", "range_level", "as_of",
+                       "window", "aliases", "grades", "grade", "flags", "carry"}, "a table")
+    columns = node.require("columns").table()
+    columns.only({"source", "date", "value", "low", "high", "cite"}, "columns")
+    figures = [_column(columns.get(k)) for k in ("value", "low", "high")]
+    if all(f is None for f in figures):
+        raise columns.error("give at least one of value, low and high")
+    quantity = node.require("quantity").table()
+    quantity.only({"columns", "map"}, "quantity")
+    keys = tuple(_column(c) or "" for c in quantity.require("columns").array())
+    if not keys:
+        raise quantity.require("columns").error("give at least one column")
+    mapping = quantity.require("map").table()
+    quantities = {}
+    for key, target in mapping.items():
+        q = target.string()
+        if not quantity_ok(q):
+            raise target.error(f"{q!r} is not a quantity name (dotted names such as ua.kia)")
+        quantities[key] = q
+    level_node = node.get("range_level")
+    level = 0.9 if level_node is None else level_node.number()
+    if level_node is not None and not 0 < level < 1:
+        raise level_node.error(f"a range level is between 0 and 1, got {show(level)}")
+    window_node = node.get("window")
+    window = (-365, 0)
+    if window_node is not None:
+        lo, hi = (item.integer() for item in window_node.array(2))
+        if lo > hi:
+            raise window_node.error(f"the window [{lo}, {hi}] must start before it ends")
+        window = (lo, hi)
+    as_of = node.get("as_of")
+    fmt = node.get("date_format")
+    return TableSpec(
+        name=name,
+        file=node.require("file").string(),
+        source=_column(columns.require("source")) or "",
+        date=_column(columns.require("date")) or "",
+        date_format=fmt.string() if fmt is not None else "%Y-%m-%d",
+        quantity=keys,
+        quantities=quantities,
+        value=figures[0], low=figures[1], high=figures[2],
+        cite=_column(columns.get("cite")),
+        range_level=level,
+        as_of=_date(as_of) if as_of is not None else None,
+        window=window,
+        aliases=_strings(node.get("aliases")),
+        flags=_flags(node.get("flags")),
+        carry=_carry(node.get("carry"), set(quantities.values())),
+    )
