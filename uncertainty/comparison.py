@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from uncertainty import progress
 from uncertainty.model import POOLED, Metric, Model
 from uncertainty.stats import claim_percentiles, compare_views, thresholds_table
 from uncertainty.views import View
@@ -87,7 +88,9 @@ def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
     chosen = [m for m in model.metrics if metrics is None or m.name in metrics]
     names = [m.name for m in chosen]
     log = {name: _positive(draws, name) for name in names}
+    progress.stage("comparing views", 2, "steps")
     pairs = compare_views(draws, names, model.run.levels, log=log)
+    progress.advance()
     claims, thresholds = {}, {}
     for metric in chosen:
         made = point_claims(model, views, metric)
@@ -95,4 +98,5 @@ def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
             claims[metric.name] = claim_percentiles(draws, metric.name, made)
         if metric.thresholds:
             thresholds[metric.name] = thresholds_table(draws, metric.name, metric.thresholds)
+    progress.advance()
     return Comparison(pairs, claims, thresholds)

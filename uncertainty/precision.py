@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from uncertainty import progress
 from uncertainty.comparison import compare_run
 from uncertainty.model import Model
 from uncertainty.pipeline import Run, simulate
@@ -99,6 +100,8 @@ def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DE
         sized = replace(model, run=replace(model.run, draws=n, seed=seed))
         run = simulate(sized, config_sha256=config_sha256, compare=False, threads=threads)
         worst, where = worst_precision(run)
+        progress.note(f"{n:,} draws: worst Monte Carlo error {worst:.2%} of its value "
+                      f"(target {precision:.2%})")
         if worst <= precision or n >= max_draws:
             break
         needed = n * (worst / precision) ** 2 * 1.1

@@ -35,6 +35,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from uncertainty import progress
 from uncertainty.copula import CopulaGroup, plan_copula
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model import POOLED, Model, Source
@@ -209,7 +210,12 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
                 else:
                     np.logical_and(ok, test[part], out=ok)
 
-    thread_map(transform, chunks(n, chunk), threads)
+    def counted(part: slice) -> None:
+        transform(part)
+        progress.advance(part.stop - part.start)
+
+    progress.stage("drawing", n, "draws")
+    thread_map(counted, chunks(n, chunk), threads)
     return _Candidates(arrays, passes, overall, choices)
 
 
@@ -415,7 +421,12 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
                 for d in same:
                     rows.data[d, part] = rows.data[j, part]
 
-    thread_map(fill, chunks(draws, chunk), threads)
+    def counted(part: slice) -> None:
+        fill(part)
+        progress.advance(part.stop - part.start)
+
+    progress.stage("evaluating metrics", draws, "draws")
+    thread_map(counted, chunks(draws, chunk), threads)
     dims = ("view", "draw")
     data_vars: dict[str, xr.DataArray] = {
         q: xr.DataArray(rows.data, dims=dims,

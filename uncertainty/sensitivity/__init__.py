@@ -21,9 +21,10 @@ from dataclasses import dataclass, replace
 
 import xarray as xr
 
+from uncertainty import progress
 from uncertainty.model import Model
 from uncertainty.pipeline import Run, simulate
-from uncertainty.sensitivity.inputs import Input, input_analysis, inputs_of
+from uncertainty.sensitivity.inputs import Input, input_analysis, inputs_of, work
 from uncertainty.sensitivity.leave_out import leave_out, without
 from uncertainty.sensitivity.sweep import spread_sweep
 
@@ -55,8 +56,7 @@ class Sensitivity:
 
 
 def analyze(run: Run, *, rescale: Callable[[float], Model] | None = None,
-            threads: int | None = None,
-            progress: Callable[[str], None] | None = None) -> Sensitivity:
+            threads: int | None = None) -> Sensitivity:
     """Every sensitivity analysis of `run`.
 
     Parameters
@@ -68,8 +68,6 @@ def analyze(run: Run, *, rescale: Callable[[float], Model] | None = None,
         `uncertainty.config.LoadedConfig.with_spread_scale`. Without it there is no sweep.
     threads : int or None
         Threads for the simulations; the numbers are the same for any count.
-    progress : callable, optional
-        Called with a short description before each piece of work.
 
     Returns
     -------
@@ -83,10 +81,14 @@ def analyze(run: Run, *, rescale: Callable[[float], Model] | None = None,
     def summary_of(m: Model) -> xr.Dataset:
         return simulate(replace(m, run=fixed), compare=False, threads=threads).summary
 
-    inputs, notes = input_analysis(model, run.views, run.draws, seed=seed, threads=threads,
-                                   progress=progress)
-    loo, loo_notes = leave_out(model, run.summary, simulate=summary_of, progress=progress)
-    sweep, sweep_notes = (None, []) if rescale is None else spread_sweep(
-        replace(model, run=fixed), run.summary, rescale=rescale, simulate=summary_of,
-        progress=progress)
+    scales = [s for s in model.sensitivity.spread_scales if s != 1.0] if rescale else []
+    total = (work(model, run.views) + (len(model.sources) if len(model.sources) > 1 else 0)
+             + len(scales))
+    with progress.within("sensitivity", total, "analyses") as step:
+        inputs, notes = input_analysis(model, run.views, run.draws, seed=seed,
+                                       threads=threads, step=step)
+        loo, loo_notes = leave_out(model, run.summary, simulate=summary_of, step=step)
+        sweep, sweep_notes = (None, []) if rescale is None else spread_sweep(
+            replace(model, run=fixed), run.summary, rescale=rescale, simulate=summary_of,
+            step=step)
     return Sensitivity(inputs, loo, sweep, tuple(notes + loo_notes + sweep_notes))

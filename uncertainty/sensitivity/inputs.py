@@ -45,7 +45,7 @@ from uncertainty.stats import Grouping, first_order, group_draws
 from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
 from uncertainty.views import View
 
-__all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale"]
+__all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
 FloatArray = NDArray[np.float64]
 Kind = Literal["estimate", "choice", "log pool"]
@@ -167,10 +167,33 @@ def _median(y: FloatArray) -> tuple[float, float]:
 TORNADO_INPUTS = 8
 
 
+def _view_inputs(per: dict[tuple[str, str], list[Input]], metrics: tuple[Metric, ...],
+                 view: View) -> list[Input]:
+    return list(dict.fromkeys(i for m in metrics for i in per[m.name, view.id]))
+
+
+def _cost(model: Model, item: Input) -> int:
+    """Draws of a view the tornado makes for `item`: each end, or each source of a pool."""
+    return len(model.estimators(item.quantity)) if item.kind == "choice" else 2
+
+
+def work(model: Model, views: tuple[View, ...]) -> int:
+    """Units of work `input_analysis` reports through `step`: one per draw of a view."""
+    total, seen = 0, set()
+    for view in views:
+        if view.assignment in seen:
+            continue
+        seen.add(view.assignment)
+        found = dict.fromkeys(i for m in model.metrics
+                              for i in inputs_of(model, view, m.expression.names))
+        total += 1 + sum(_cost(model, i) for i in found)
+    return total
+
+
 def _tornado_inputs(per: dict[tuple[str, str], list[Input]], metrics: tuple[Metric, ...],
                     view: View, shares: FloatArray, ids: list[str]) -> list[Input]:
     """The view's inputs with the `TORNADO_INPUTS` largest shares in any metric."""
-    found = list(dict.fromkeys(i for m in metrics for i in per[m.name, view.id]))
+    found = _view_inputs(per, metrics, view)
     best = {i.id: float(np.nanmax(shares[:, ids.index(i.id)])) for i in found}
     found.sort(key=lambda i: -best[i.id] if np.isfinite(best[i.id]) else np.inf)
     return found[:TORNADO_INPUTS]
@@ -186,7 +209,7 @@ def _held_value(model: Model, item: Input, p: float) -> float:
 
 def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, seed: int,
                    threads: int | None = None,
-                   progress: Callable[[str], None] | None = None) -> tuple[xr.Dataset, list[str]]:
+                   step: Callable[[int], None] | None = None) -> tuple[xr.Dataset, list[str]]:
     """Variance shares and tornado medians of every metric in every view.
 
     Parameters
@@ -200,8 +223,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         The run's seed: the unheld draws are the run's own.
     threads : int or None
         As for `uncertainty.sampling.draw_view`.
-    progress : callable, optional
-        Called with a short description before each piece of work.
+    step : callable, optional
+        Called with the units of work done (see `work`), for progress.
 
     Returns
     -------
@@ -242,12 +265,12 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     notes: list[str] = []
     done: dict[tuple[tuple[str, str], ...], int] = {}  # assignment -> first view index
 
-    def tick(what: str) -> None:
-        if progress is not None:
-            progress(what)
+    def tick(units: int = 1) -> None:
+        if step is not None:
+            step(units)
 
     def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
-        tick(what)
+        tick()
         try:
             return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=threads)
         except ConstraintConflict as exc:
@@ -293,7 +316,10 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                 if all(i.id in groupings for i in linked):
                     strongest[a, j] = _strongest_correlation(
                         [groupings[i.id].order for i in linked])
-        for item in _tornado_inputs(per, metrics, view, share[:, j], ids):
+        held_inputs = _tornado_inputs(per, metrics, view, share[:, j], ids)
+        tick(sum(_cost(model, i) for i in _view_inputs(per, metrics, view)
+                 if i not in held_inputs))
+        for item in held_inputs:
             k = ids.index(item.id)
             users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
             if item.kind == "choice":

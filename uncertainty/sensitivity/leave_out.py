@@ -97,8 +97,8 @@ def _compared_views(model: Model) -> list[str]:
 
 
 def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], xr.Dataset],
-              progress: Callable[[str], None] | None = None) -> tuple[xr.Dataset | None,
-                                                                        list[str]]:
+              step: Callable[[int], None] | None = None) -> tuple[xr.Dataset | None,
+                                                                   list[str]]:
     """How far each metric's median and 90% interval move without each source.
 
     Parameters
@@ -109,8 +109,8 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
         The run's summary, for the figures with every source.
     simulate : callable
         Model to summary (the pipeline's, with the run's seed and draws).
-    progress : callable, optional
-        Called with a short description before each simulation.
+    step : callable, optional
+        Called with 1 after each source (for progress).
 
     Returns
     -------
@@ -139,13 +139,13 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
         for j, view in enumerate(views):
             base[a, j], base_mcse[a, j] = figures(summary, name, view, level)
     for k, source_id in enumerate(sources):
+        if step is not None:
+            step(1)
         reduced, why = without(model, source_id)
         for a, name in enumerate(metrics):
             reason[a, k] = why.get(name, "")
         if reduced is None:
             continue
-        if progress is not None:
-            progress(f"without {source_id}")
         try:
             reduced_summary = simulate(reduced)
         except ConstraintConflict as exc:

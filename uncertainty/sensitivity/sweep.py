@@ -24,7 +24,7 @@ __all__ = ["spread_sweep"]
 
 def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float], Model],
                  simulate: Callable[[Model], xr.Dataset],
-                 progress: Callable[[str], None] | None = None) -> tuple[xr.Dataset, list[str]]:
+                 step: Callable[[int], None] | None = None) -> tuple[xr.Dataset, list[str]]:
     """Each metric's median and interval in every view, with the default spreads scaled.
 
     Parameters
@@ -38,8 +38,8 @@ def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float]
         replaced by `model`'s).
     simulate : callable
         Model to summary, with the run's seed and draws.
-    progress : callable, optional
-        Called with a short description before each simulation.
+    step : callable, optional
+        Called with 1 after each simulation (for progress).
 
     Returns
     -------
@@ -63,8 +63,8 @@ def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float]
         if scale == 1.0:
             scaled = summary
         else:
-            if progress is not None:
-                progress(f"default spreads scaled by {scale:g}")
+            if step is not None:
+                step(1)
             try:
                 scaled = simulate(replace(rescale(scale), run=model.run))
             except ConstraintConflict as exc:

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import xarray as xr
 
+from uncertainty import progress
 from uncertainty.parallel import resolve_threads, thread_map
 from uncertainty.stats.array import summarize_draws
 
@@ -71,8 +72,11 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
         row = values[ij[0]][ij[1]]
         if len(getattr(local, "scratch", ())) < len(row):
             local.scratch = np.empty(len(row), dtype=np.float64)
-        return summarize_draws(row, levels, scratch=local.scratch)
+        found = summarize_draws(row, levels, scratch=local.scratch)
+        progress.advance()
+        return found
 
+    progress.stage("summarizing", len(distinct), "rows")
     found = thread_map(one, distinct, resolve_threads(threads))
     for (i, j), stats in zip(distinct, found, strict=True):
         for table in tables:
