@@ -1,17 +1,25 @@
 """Writing a results folder (the only module that writes files) and reading one back.
 
-A folder is written whole or not at all: files go to a temporary sibling folder, which
-then takes the place of the old one by rename. Results made from a different config are
-never replaced without ``force``.
+A folder is written whole or not at all: files go to a hidden staging folder beside it,
+which then takes the place of the old one in one atomic exchange of the two (Linux
+``renameat2``; elsewhere two renames). A run killed at any moment leaves either the old
+results or the new ones in place, never a mix; its staging folder is deleted by the next
+write. `results_lock` keeps two runs from writing one folder at once. Results made from a
+different config are never replaced without ``force``.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import json
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +34,8 @@ __all__ = [
     "check_replaceable",
     "draws_bytes",
     "load_results",
+    "lock_path",
+    "results_lock",
     "saved_table",
     "write_results",
 ]
@@ -90,7 +100,9 @@ def write_results(
     parent = folder.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=parent))
+        _sweep_leftovers(folder)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{folder.name}.{os.getpid()}.",
+                                        dir=parent))
         # mkdtemp makes the folder private (0700); results get the usual permissions.
         umask = os.umask(0)
         os.umask(umask)
@@ -103,23 +115,141 @@ def write_results(
                 fh.write(content)
                 fh.flush()
                 os.fsync(fh.fileno())
+        _fsync_dir(staging)
         if not os.path.lexists(folder):
             os.replace(staging, folder)
-            return
-        # Move the old folder aside, put the new one in place, then delete the old one; if
-        # the second step fails the old folder goes back.
-        retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=parent))
-        os.replace(folder, retired / folder.name)
-        try:
-            os.replace(staging, folder)
-        except OSError:
-            os.replace(retired / folder.name, folder)
-            raise
-        finally:
-            shutil.rmtree(retired, ignore_errors=True)
+        elif _exchange(staging, folder):
+            shutil.rmtree(staging, ignore_errors=True)  # now the old results
+        else:
+            _replace_in_two_steps(staging, folder)
+        _fsync_dir(parent)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ResultsError(str(folder), f"cannot write results: {exc.strerror}") from None
+
+
+#: Prefix of the hidden folders a write stages its files in, beside the results folder.
+_STAGING = ".staging-"
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    False where the system cannot (no such call, or a file system without it): the caller
+    falls back to two renames.
+    """
+    if sys.platform != "linux":
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _replace_in_two_steps(staging: Path, folder: Path) -> None:
+    """Move the old folder aside, the new one in place, then delete the old one.
+
+    Used only where the atomic exchange is not available: between the two renames the
+    results folder is briefly absent (the old results wait beside it).
+    """
+    retired = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{folder.name}.{os.getpid()}.old.",
+                                    dir=folder.parent))
+    os.replace(folder, retired / folder.name)
+    try:
+        os.replace(staging, folder)
+    except OSError:
+        os.replace(retired / folder.name, folder)
+        raise
+    finally:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _sweep_leftovers(folder: Path) -> None:
+    """Delete staging folders that killed runs left beside `folder`.
+
+    A staging folder's name carries its process id; one whose process is gone is a
+    leftover (a live run's is kept).
+    """
+    prefix = f"{_STAGING}{folder.name}."
+    for leftover in folder.parent.glob(f"{prefix}*"):
+        pid = leftover.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a folder's entries durable (a rename is not, until its folder is synced)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def lock_path(folder: Path) -> Path:
+    """The lock file that marks a run writing `folder` (beside it, hidden)."""
+    return folder.parent / f".{folder.name}.lock"
+
+
+@contextmanager
+def _lock(folder: Path, *, wait: bool) -> Iterator[None]:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    path = lock_path(folder)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise ResultsError(str(folder), f"another run (pid {holder}) is writing these "
+                               "results; wait for it to finish, or use --out to write "
+                               "elsewhere") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock, also when the process is killed
+
+
+@contextmanager
+def results_lock(folder: Path) -> Iterator[None]:
+    """Hold `folder` for one run, from before its work until its results are written.
+
+    A second run writing the same folder meanwhile fails at once with `ResultsError`
+    (one wins, the other reports the conflict); the lock dies with its process, so a
+    killed run never blocks the next.
+    """
+    if sys.platform == "win32":  # pragma: no cover - no fcntl
+        yield
+        return
+    with _lock(folder, wait=False):
+        yield
 
 
 #: File name of saved draws in a results folder.
