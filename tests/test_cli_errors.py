@@ -147,21 +147,21 @@ def test_validate_reports_the_same_one_line_error(cli: Invoke, workdir: Path) ->
     [
         pytest.param(
             'title = "Test model"', 'title = "Test model"\ntitel = "typo"',
-            "Error: bad.toml: titel: unknown key "
+            "Error: bad.toml: titel: unknown key; did you mean 'title'? "
             "(expected one of: constraints, correlations, grades, metrics, run, scenarios, "
             "sensitivity, sources, tables, title)",
             id="top-level",
         ),
         pytest.param(
             "seed = 1", "seed = 1\nsed = 2",
-            "Error: bad.toml: run.sed: unknown key "
+            "Error: bad.toml: run.sed: unknown key; did you mean 'seed'? "
             "(expected one of: ci90_factor, draws, levels, max_draws, pool, precision, seed)",
             id="run",
         ),
         pytest.param(
             "[sources.totals]", '[sources.totals]\nlable = "typo"',
-            "Error: bad.toml: sources.totals.lable: unknown key in a source "
-            "(expected one of: ci90_factor, estimates, grade, label, weight)",
+            "Error: bad.toml: sources.totals.lable: unknown key in a source; did you mean "
+            "'label'? (expected one of: ci90_factor, estimates, grade, label, weight)",
             id="source",
         ),
         pytest.param(
@@ -712,8 +712,8 @@ def test_force_replaces_results_of_a_different_config(cli: Invoke, workdir: Path
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     folder = workdir / "results" / "model"
-    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "summary.json",
-                                                       "summary.md"]
+    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "summary.html",
+                                                       "summary.json", "summary.md"]
     assert (folder / "config.toml").read_bytes() == second.read_bytes()
     assert json.loads((folder / "summary.json").read_text())["provenance"]["seed"] == 2
     assert sorted(p.name for p in (workdir / "results").iterdir()) == ["model"]

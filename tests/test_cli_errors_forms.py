@@ -82,8 +82,8 @@ CASES = [
                  id="undercount-not-a-table"),
     pytest.param("{ at_least = 0 }", ".at_least: must be positive, got 0", id="floor-zero"),
     pytest.param("{ at_most = 8000, undercount = { ci90 = [1.2, 2] } }",
-                 ".undercount: unknown key in an at_most estimate (expected one of: at_most, "
-                 "ci90_factor, overcount)",
+                 ".undercount: unknown key in an at_most estimate; did you mean 'overcount'? "
+                 "(expected one of: at_most, ci90_factor, overcount)",
                  id="at-most-with-undercount"),
     pytest.param("{ at_most = 8000, overcount = { ci90 = [1.5, 1.2] } }",
                  ".overcount.ci90: lower bound 1.5 must be below upper bound 1.2",

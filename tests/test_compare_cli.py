@@ -103,3 +103,16 @@ def test_run_writes_plots_that_are_real_images_and_embeds_them(
     assert us["value"] == pytest.approx(14.0625)
     assert set(us["percentiles"]) == {"us_intel", "western", "article_totals", "pooled",
                                       "article"}
+
+
+def test_a_claim_that_is_not_a_number_is_null_in_json(cli: Invoke, workdir: Path) -> None:
+    # At the US figures log(112,500 / 8,000 - 20) is the log of a negative number: NaN.
+    text = FACE_VALUE.read_text("utf-8")
+    assert '"ru.kia / ua.kia"' in text
+    (workdir / "nan.toml").write_text(
+        text.replace('"ru.kia / ua.kia"', '"log(ru.kia / ua.kia - 20)"'), encoding="utf-8")
+    result = cli("run", "nan.toml", "--draws", "2000", "--no-plots", "--no-sensitivity")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((workdir / "results" / "nan" / "summary.json").read_text("utf-8"))
+    values = [c["value"] for c in summary["comparisons"]["kia_ratio"]["claims"]]
+    assert None in values

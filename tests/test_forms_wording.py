@@ -461,7 +461,8 @@ def test_mixture_of_point_masses_works_and_is_discrete() -> None:
         ({"mixture": [8_000, {"mixture": [1, {"about": -1}]}]}, "mixture[1].mixture[1].about",
          "'about' reads a positive count and must be positive, got -1"),
         ({"mixture": [8_000, 9_000], "weight": [1, 2]}, "weight",
-         "unknown key in a mixture (expected one of: mixture, weights)"),
+         "unknown key in a mixture; did you mean 'weights'? (expected one of: mixture, "
+         "weights)"),
     ],
 )
 def test_bad_mixtures_name_the_offending_key(
@@ -566,10 +567,10 @@ def test_bad_truncation(written: dict[str, object], path: str, message: str) -> 
         ({"at_least": 8_000, "undercount": [1.2, 2]}, "undercount",
          "expected a table, got an array [1.2, 2]"),
         ({"at_least": 8_000, "undercount": {"ci": [1.2, 2]}}, "undercount.ci",
-         "unknown key in an undercount (expected one of: ci90)"),
+         "unknown key in an undercount; did you mean 'ci90'? (expected one of: ci90)"),
         ({"at_least": 8_000, "overcount": {"ci90": [1.2, 2]}}, "overcount",
-         "unknown key in an at_least estimate (expected one of: at_least, ci90_factor, "
-         "undercount)"),
+         "unknown key in an at_least estimate; did you mean 'undercount'? (expected one "
+         "of: at_least, ci90_factor, undercount)"),
         ({"at_least": 8_000, "undercount": {"ci90": [1.2, 2]}, "ci90_factor": 2},
          "ci90_factor", "give either undercount or ci90_factor, not both"),
         ({"at_most": 8_000, "overcount": {"ci90": [1, 2]}}, "overcount.ci90",

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+from pathlib import Path
 
 from uncertainty import progress
 from uncertainty.parallel import thread_map
@@ -33,7 +40,7 @@ def test_a_long_stage_shows_bar_counts_time_left_and_note() -> None:
         progress.stage("drawing", 1000, "draws")
         clock.now += 2.0
         progress.advance(250)
-        assert reporter.line() == "drawing · [##........]  25% 250/1,000 draws · about 6 s left"
+        assert reporter.line() == "drawing · [##........]  25% 250/1,000 draws · 6 s left"
         progress.note("worst Monte Carlo error 0.61% (target 0.50%)")
         assert reporter.line().endswith("· worst Monte Carlo error 0.61% (target 0.50%)")
     text = out.getvalue()
@@ -67,3 +74,63 @@ def test_worker_threads_report_to_the_callers_reporter() -> None:
         progress.stage("drawing", 40, "draws")
         thread_map(lambda _: progress.advance(1), range(40), 2)
         assert "40/40 draws" in reporter.line()
+
+
+# -- the command line on a pseudo-terminal ---------------------------------------------------
+ENTRY_POINT = Path(sys.executable).parent / "uncertainty"
+SEED = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
+
+
+def _run(args: list[str], cwd: Path, *, stderr_tty: bool) -> tuple[int, bytes, bytes]:
+    """Run the installed command with stdout to a file and stderr on a pty (or a pipe)."""
+    out_path = cwd / "stdout.txt"
+    with open(out_path, "wb") as out:
+        if not stderr_tty:
+            done = subprocess.run([str(ENTRY_POINT), *args], stdout=out,
+                                  stderr=subprocess.PIPE, cwd=cwd, timeout=300, check=False)
+            return done.returncode, out_path.read_bytes(), done.stderr
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([str(ENTRY_POINT), *args], stdout=out, stderr=slave, cwd=cwd)
+        os.close(slave)
+        err = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed its end
+                    chunk = b""
+                if not chunk:
+                    break
+                err += chunk
+            elif proc.poll() is not None:
+                break
+        proc.wait(timeout=300)
+        os.close(master)
+    return proc.returncode, out_path.read_bytes(), err
+
+
+# A run of the seed config at 200,000 draws lasts several seconds, over `DELAY`.
+ARGS = ["run", str(SEED), "--draws", "200000", "--format", "json", "--out", "r"]
+
+
+def test_a_terminal_shows_progress_and_json_on_stdout_stays_valid(tmp_path: Path) -> None:
+    code, out, err = _run(ARGS, tmp_path, stderr_tty=True)
+    assert code == 0, err
+    json.loads(out)  # progress never reaches stdout
+    text = err.decode("utf-8")
+    # The first second is silent; the sensitivity analysis and the plots come later.
+    assert "sensitivity · [" in text and "analyses" in text
+    assert "plots · [" in text and "12/12 figures" in text
+    assert " left" in text
+    assert text.endswith("\r\x1b[K")  # the line is cleared when the run ends
+
+
+def test_quiet_or_a_pipe_shows_no_progress(tmp_path: Path) -> None:
+    code, out, err = _run([*ARGS, "--quiet"], tmp_path, stderr_tty=True)
+    assert code == 0
+    assert err == b""
+    json.loads(out)
+    code, out, err = _run(ARGS, tmp_path, stderr_tty=False)
+    assert code == 0
+    assert err == b""

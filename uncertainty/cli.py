@@ -11,7 +11,9 @@ written.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from uncertainty.config import LoadedConfig
     from uncertainty.model import Model
     from uncertainty.pipeline import Run
+    from uncertainty.saved import SavedSummary
 
 __all__ = ["main"]
 
@@ -35,6 +38,16 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C: one line, exit status 130 (128 + SIGINT), nothing written."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted; no results were written, earlier results are as "
+                         "they were")
+
+
 def _one_line_errors(func: F) -> F:
     """Translate this package's errors into one-line messages with exit status 2."""
 
@@ -44,6 +57,8 @@ def _one_line_errors(func: F) -> F:
             return func(*args, **kwargs)
         except UncertaintyError as exc:
             raise InputError(" ".join(str(exc).split())) from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -77,7 +92,13 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else plural}"
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="""\b
+Example, from nothing to a table:
+  uncertainty init study.toml
+  uncertainty run study.toml
+  uncertainty show results/study
+""")
 @click.version_option(package_name="uncertainty", prog_name="uncertainty")
 def main() -> None:
     """Monte Carlo uncertainty for conflicting statistical claims.
@@ -87,7 +108,11 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(epilog="""\b
+Examples:
+  uncertainty run configs/seed-article-2025.toml --draws 100000 --seed 7
+  uncertainty run study.toml --precision 0.005 --out results/study-precise
+""")
 @click.argument("config", type=click.Path(path_type=Path))
 @click.option("--draws", type=int, help="Draws per view (overrides [run] draws).")
 @click.option("--seed", type=int, help="Run seed (overrides [run] seed).")
@@ -109,19 +134,29 @@ def main() -> None:
 @click.option("--no-sensitivity", is_flag=True,
               help="Skip the sensitivity analysis (variance shares, tornado, leave one "
                    "source out, spread sweep).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress line on stderr (there is none when stderr is not a terminal).")
 @_one_line_errors
 def run(config: Path, draws: int | None, seed: int | None, out: Path | None, force: bool,
         fmt: str, save_draws: bool, no_plots: bool, precision: float | None,
-        max_draws: int | None, threads: int | None, no_sensitivity: bool) -> None:
+        max_draws: int | None, threads: int | None, no_sensitivity: bool,
+        quiet: bool) -> None:
     """Simulate CONFIG and write its results folder.
 
-    Writes summary.json (every number unrounded, with provenance), summary.md and
-    config.toml (the exact input, with a copy of each table it reads) to
-    results/<config stem>/, replacing earlier results of the same config atomically.
+    Writes summary.json (every number unrounded, with provenance), summary.md, summary.html
+    (one self-contained page to share), the plots and config.toml (the exact input, with a
+    copy of each table it reads) to results/<config stem>/, replacing earlier results of
+    the same config atomically.
     """
     from uncertainty.config import load_config
-    from uncertainty.report import console_report, markdown_report, summary_document, to_json
-    from uncertainty.results import check_replaceable, saved_table, write_results
+    from uncertainty.report import (
+        console_report,
+        html_report,
+        markdown_report,
+        summary_document,
+        to_json,
+    )
+    from uncertainty.results import check_replaceable, results_lock, saved_table, write_results
     from uncertainty.schema import with_overrides
     from uncertainty.validation import Node
 
@@ -131,37 +166,52 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     model = with_overrides(loaded.model, draws=draws, seed=seed, precision=precision,
                            max_draws=max_draws)
     folder = out if out is not None else Path("results") / config.stem
-    check_replaceable(folder, loaded.sha256, force=force)  # fail before the work, not after
-    try:
-        result = _simulate(model, loaded.sha256, threads=threads)
-        if not no_sensitivity and result.model.metrics:
-            result = _analyze(result, loaded, threads)
-    except ResourceError as exc:  # a size refused before allocating: say where it was set
-        raise (ResourceError("--draws", exc.message) if draws is not None
-               else exc.with_file(str(config))) from None
-    except ConfigError as exc:
-        raise exc.with_file(str(config)) from None
-    figures: tuple[str, ...] = () if no_plots else ("forest", "density")
-    if figures and result.sensitivity is not None:
-        figures += ("tornado",)
-    document = to_json(summary_document(result))
-    markdown = markdown_report(result, figures)
-    files = {"summary.json": document.encode(), "summary.md": markdown.encode(),
-             "config.toml": loaded.text}
-    files |= {saved_table(name): data for name, data in loaded.tables.items()}
-    if figures:
-        files |= _figure_files(result)
-    if save_draws:
-        from uncertainty.results import DRAWS_FILE, draws_bytes
+    # Held from before the work until the results are in place: a second run writing the
+    # same folder meanwhile stops at once instead of racing this one.
+    with results_lock(folder), _progress(quiet):
+        check_replaceable(folder, loaded.sha256, force=force)  # fail before the work
+        try:
+            result = _simulate(model, loaded.sha256, threads=threads)
+            if not no_sensitivity and result.model.metrics:
+                result = _analyze(result, loaded, threads)
+        except ResourceError as exc:  # a size refused before allocating: say where it was set
+            raise (ResourceError("--draws", exc.message) if draws is not None
+                   else exc.with_file(str(config))) from None
+        except ConfigError as exc:
+            raise exc.with_file(str(config)) from None
+        figures: tuple[str, ...] = () if no_plots else ("forest", "density")
+        if figures and result.sensitivity is not None:
+            figures += ("tornado",)
+        document = to_json(summary_document(result))
+        markdown = markdown_report(result, figures)
+        files = {"summary.json": document.encode(), "summary.md": markdown.encode(),
+                 "config.toml": loaded.text}
+        files |= {saved_table(name): data for name, data in loaded.tables.items()}
+        if figures:
+            files |= _figure_files(result)
+        svgs = {name.removesuffix(".svg") + ".png": data.decode("utf-8")
+                for name, data in files.items() if name.endswith(".svg")}
+        files["summary.html"] = html_report(markdown, svgs, title=result.model.title).encode()
+        if save_draws:
+            from uncertainty.results import DRAWS_FILE, draws_bytes
 
-        files[DRAWS_FILE] = draws_bytes(result.draws)
-    write_results(folder, files, config_sha256=loaded.sha256, force=force)
+            files[DRAWS_FILE] = draws_bytes(result.draws)
+        write_results(folder, files, config_sha256=loaded.sha256, force=force)
     if fmt == "json":
         click.echo(document, nl=False)
     elif fmt == "markdown":
         click.echo(markdown, nl=False)
     else:
         click.echo(console_report(result, destination=str(folder)), nl=False)
+
+
+def _progress(quiet: bool) -> AbstractContextManager[None]:
+    """A progress line on stderr while the block runs, if stderr is a terminal and not quiet."""
+    from uncertainty.progress import TerminalProgress, reporting
+
+    stream = sys.stderr
+    show = not quiet and stream.isatty()
+    return reporting(TerminalProgress(stream) if show else None)
 
 
 def _simulate(model: Model, config_sha256: str, *, threads: int | None = None) -> Run:
@@ -193,7 +243,11 @@ def _analyze(result: Run, loaded: LoadedConfig, threads: int | None) -> Run:
 
 def _figure_files(result: Run) -> dict[str, bytes]:
     """``forest-``, ``density-`` and ``tornado-<metric>`` plots, as PNG and SVG bytes."""
+    from uncertainty import progress
     from uncertainty.plots import density_plot, figure_bytes, forest_plot, tornado_plot
+
+    kinds = 2 + (result.sensitivity is not None)
+    progress.stage("plots", kinds * len(result.model.metrics), "figures")
 
     files = {}
     comparison = result.comparison
@@ -213,10 +267,15 @@ def _figure_files(result: Run) -> dict[str, bytes]:
         for kind, figure in figures.items():
             for fmt in ("png", "svg"):
                 files[f"{kind}-{metric.name}.{fmt}"] = figure_bytes(figure, fmt)
+            progress.advance()
     return files
 
 
-@main.command()
+@main.command(epilog="""\b
+Examples:
+  uncertainty run configs/seed-article-2025.toml --save-draws
+  uncertainty compare results/seed-article-2025 --metric kia_ratio
+""")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--metric", "metrics", multiple=True,
               help="Compare only this metric (repeat for several). [default: all]")
@@ -275,7 +334,11 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     click.echo("\n".join(lines))
 
 
-@main.command()
+@main.command(epilog="""\b
+Examples:
+  uncertainty sensitivity configs/seed-article-2025.toml --metric kia_ratio
+  uncertainty sensitivity results/seed-article-2025 --format markdown
+""")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--metric", "metrics", multiple=True,
               help="Analyse only this metric (repeat for several). [default: all]")
@@ -283,8 +346,10 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
               default="table", show_default=True, help="What to print on stdout.")
 @click.option("--threads", type=int, help="Threads to use; the numbers are the same for any "
                                           "count [default: every core].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line on stderr.")
 @_one_line_errors
-def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int | None) -> None:
+def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int | None,
+                quiet: bool) -> None:
     """What drives each metric of TARGET: a config, or a results folder to analyse again.
 
     For each metric and view: the share of its variance each input explains (first-order
@@ -304,7 +369,7 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
     if threads is not None:
         Node(threads, "--threads").integer(minimum=1)
     if target.is_dir():
-        saved = load_results(target)
+        saved = load_results(target, draws=False)
         loaded = parse_config(saved.config, file=str(target / "config.toml"),
                               read_table=saved.read_table)
         provenance = saved.summary.get("provenance") or {}
@@ -321,7 +386,9 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
         raise ConfigError("metrics", "no metrics to analyse", loaded.file)
     chosen = _check_metrics(model, metrics)
     try:
-        result = _analyze(_simulate(model, loaded.sha256, threads=threads), loaded, threads)
+        with _progress(quiet):
+            result = _analyze(_simulate(model, loaded.sha256, threads=threads), loaded,
+                              threads)
     except ConfigError as exc:
         raise exc.with_file(loaded.file) from None
     sens = result.sensitivity
@@ -347,15 +414,24 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
 
 
 def _check_metrics(model: Model, wanted: tuple[str, ...]) -> list[str]:
-    names = [m.name for m in model.metrics]
+    return _chosen([m.name for m in model.metrics], wanted)
+
+
+def _chosen(names: list[str], wanted: tuple[str, ...]) -> list[str]:
+    """The metrics `--metric` names (all of `names` when none), each checked to exist."""
+    from uncertainty.validation import unknown
+
     for name in wanted:
         if name not in names:
-            raise ConfigError("--metric", f"unknown metric {name!r} (expected one of: "
-                              f"{', '.join(names)})")
+            raise ConfigError("--metric", unknown("metric", name, names,
+                                                  listing=None if names else "none"))
     return list(wanted) or names
 
 
-@main.command()
+@main.command(epilog="""\b
+Example:
+  uncertainty validate configs/seed-article-2025.toml
+""")
 @click.argument("config", type=click.Path(path_type=Path))
 @_one_line_errors
 def validate(config: Path) -> None:
@@ -378,3 +454,122 @@ def validate(config: Path) -> None:
             click.echo(f"  {source.id}.{e.quantity}: {e.distribution.describe()} ({e.spread})")
     for metric in model.metrics:
         click.echo(f"  metric {metric.name} = {metric.expression.text}")
+
+
+@main.command(short_help="Write a commented starter config to start a study from.",
+              epilog="""\b
+Examples:
+  uncertainty init                  # writes study.toml here
+  uncertainty init studies/flood.toml
+  uncertainty run studies/flood.toml
+""")
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@_one_line_errors
+def init(path: Path | None, force: bool) -> None:
+    """Write a commented starter config to PATH [default: study.toml].
+
+    The starter has two sources, one metric, a scenario, a correlation and a constraint,
+    every common option explained in comments and the less common ones commented out. It
+    runs as written. PATH may be an existing folder, to write study.toml in it. An
+    existing file is kept unless --force.
+    """
+    from uncertainty.starter import DEFAULT_NAME, starter_config
+
+    target = Path(DEFAULT_NAME) if path is None else path
+    if target.is_dir():
+        target = target / DEFAULT_NAME
+    if target.exists() and not force:
+        raise InputError(f"{target}: exists already; use --force to replace it, or give "
+                         "another path")
+    try:
+        with open(target, "w" if force else "x", encoding="utf-8") as fh:
+            fh.write(starter_config(target))
+    except FileExistsError:  # appeared since the check above
+        raise InputError(f"{target}: exists already; use --force to replace it, or give "
+                         "another path") from None
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write: {exc.strerror}") from None
+    click.echo(f"Wrote {target}: a starter study (two sources, one metric); its comments "
+               "explain every option.")
+    click.echo(f"Next: uncertainty run {target}")
+
+
+@main.command(short_help="Print a saved result's tables without running anything again.",
+              epilog="""\b
+Examples:
+  uncertainty run configs/seed-article-2025.toml
+  uncertainty show results/seed-article-2025 --metric kia_ratio
+  uncertainty show results/seed-article-2025 --format json
+""")
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option("--metric", "metrics", multiple=True,
+              help="Show only this metric (repeat for several). [default: all]")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
+              default="table", show_default=True, help="What to print on stdout.")
+@_one_line_errors
+def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
+    """Print the tables of a saved result, RESULTS_DIR, without running anything again.
+
+    Reads RESULTS_DIR/summary.json (written by `uncertainty run`) and prints each metric's
+    table as run printed it (median and equal-tailed intervals by view, rounded to the
+    digits their Monte Carlo error supports), with the run's draws, seed, date and config
+    hash. The config file itself is not needed. --format json prints the summary's
+    records of the chosen metrics, unrounded.
+    """
+    import json
+    from dataclasses import asdict
+
+    from uncertainty.results import load_results
+    from uncertainty.saved import read_summary
+
+    if results_dir.is_file():
+        raise ResultsError(str(results_dir), "is a file, not a results folder; `uncertainty "
+                           "run` it first, then show the folder it writes")
+    saved = read_summary(load_results(results_dir, draws=False).summary,
+                         str(results_dir / "summary.json"))
+    names = [m.name for m in saved.metrics]
+    chosen = _chosen(names, metrics) if names or metrics else saved.inputs
+    if fmt == "json":
+        document = {
+            "title": saved.title,
+            "provenance": saved.provenance,
+            "levels": [float(p) for p in saved.summary["level"].values],
+            "metrics": [asdict(m) for m in saved.metrics if m.name in chosen],
+            "records": [r for r in saved.records if r.get("name") in chosen],
+        }
+        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        return
+    click.echo(_saved_tables(saved, chosen, str(results_dir), markdown=fmt == "markdown"),
+               nl=False)
+
+
+def _saved_tables(saved: SavedSummary, chosen: list[str], folder: str, *,
+                  markdown: bool) -> str:
+    """The tables of the `chosen` variables of a saved summary, as `run` prints them."""
+    from uncertainty.report.tables import markdown_table, text_table, variable_rows
+    from uncertainty.saved import provenance_line
+    from uncertainty.stats import envelopes
+
+    summary = saved.summary
+    env = envelopes(summary)
+    line = provenance_line(saved.provenance)
+    metrics = {m.name: m for m in saved.metrics}
+    if markdown:
+        lines = [f"# {saved.title}", "", f"{line}.", "", f"Results: `{folder}`"]
+    else:
+        lines = [saved.title, f"{line}. Equal-tailed credible intervals.", f"Results: {folder}"]
+    for name in chosen:  # the headings of `run` and of summary.md
+        metric = metrics.get(name)
+        if markdown:
+            lines += ["", f"## {name}: {metric.label}" if metric else f"## {name}", ""]
+            lines += [f"`{metric.expr}`", ""] if metric else []
+            lines.append(markdown_table(*variable_rows(summary, name, hdi=True, env=env)))
+        else:
+            lines += ["", f"{name}: {metric.label}  [{metric.expr}]" if metric else name,
+                      text_table(summary, name, env)]
+    invalid = int(summary["invalid"].sel(variable=chosen).sum())
+    if invalid:
+        lines += ["", f"Note: {invalid:,} draws were invalid (NaN or infinite, e.g. a "
+                      "division by zero) and are left out of the intervals; see invalid draws."]
+    return "\n".join(lines) + "\n"

@@ -15,7 +15,6 @@ draws concerned; the summary counts those draws as invalid instead of hiding the
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import reduce
@@ -25,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from uncertainty.errors import ExpressionError
+from uncertainty.validation import unknown
 
 __all__ = [
     "FUNCTIONS",
@@ -208,10 +208,8 @@ class _Translator:
             return _Var(dotted)
         if dotted in FUNCTIONS:
             raise ExpressionError(f"function {dotted!r} must be called, as {dotted}(...)")
-        close = difflib.get_close_matches(dotted, list(self.known), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        known = ", ".join(sorted(self.known)) or "none"
-        raise ExpressionError(f"unknown quantity {dotted!r}{hint} (known: {known})")
+        raise ExpressionError(unknown("quantity", dotted, sorted(self.known), listed_as="known",
+                                      listing=None if self.known else "none"))
 
     def visit(self, node: ast.AST, depth: int) -> _Node:
         if depth > MAX_DEPTH:
@@ -250,9 +248,10 @@ class _Translator:
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name is None or name not in FUNCTIONS:
             shown = name if name is not None else ast.unparse(node.func)
-            raise ExpressionError(
-                f"unknown function {shown!r} (allowed: {', '.join(sorted(FUNCTIONS))})"
-            )
+            # Function names are short, so a stricter cutoff: 'median' shares three
+            # letters with 'min' (0.67) but means something else; 'sqr' -> 'sqrt' is 0.86.
+            raise ExpressionError(unknown("function", shown, sorted(FUNCTIONS),
+                                          listed_as="allowed", cutoff=0.75))
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise ExpressionError(f"{name}() takes plain arguments only")
         n = len(node.args)

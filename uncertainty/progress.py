@@ -124,7 +124,9 @@ def note(text: str) -> None:
 
 
 def _duration(seconds: float) -> str:
-    seconds = max(round(seconds), 0)
+    if seconds < 1:
+        return "under 1 s"
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)
@@ -194,7 +196,7 @@ class TerminalProgress:
             elapsed = self._clock() - self._stage_began
             if 0 < self._done < self._total and elapsed > 0.5:
                 left = elapsed * (self._total - self._done) / self._done
-                parts.append(f"about {_duration(left)} left")
+                parts.append(f"{_duration(left)} left")
         if self._note:
             parts.append(self._note)
         return " · ".join(p for p in parts if p)

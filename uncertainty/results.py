@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -213,14 +214,20 @@ def _fsync_dir(path: Path) -> None:
 
 
 def lock_path(folder: Path) -> Path:
-    """The lock file that marks a run writing `folder` (beside it, hidden)."""
-    return folder.parent / f".{folder.name}.lock"
+    """The lock file that marks a run writing `folder`.
+
+    It lives in the system's temporary folder, named by a hash of the folder's absolute
+    path, so a run leaves nothing beside its results (not even when it fails before
+    writing them).
+    """
+    key = hashlib.sha256(os.fsencode(os.path.abspath(folder))).hexdigest()[:32]
+    return Path(tempfile.gettempdir()) / f"uncertainty-{os.getuid()}" / f"{key}.lock"
 
 
 @contextmanager
 def _lock(folder: Path, *, wait: bool) -> Iterator[None]:
-    folder.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(folder)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -291,8 +298,8 @@ class SavedResults:
         return (self.folder / saved_table(name)).read_bytes()
 
 
-def load_results(folder: Path) -> SavedResults:
-    """Read a results folder written by `write_results`.
+def load_results(folder: Path, *, draws: bool = True) -> SavedResults:
+    """Read a results folder written by `write_results` (its saved draws only if `draws`).
 
     Raises
     ------
@@ -305,11 +312,11 @@ def load_results(folder: Path) -> SavedResults:
     except (OSError, ValueError):
         raise ResultsError(str(folder), "is not a results folder of this tool (no readable "
                            "config.toml and summary.json)") from None
-    draws = None
-    if (folder / DRAWS_FILE).exists():
+    found = None
+    if draws and (folder / DRAWS_FILE).exists():
         with xr.open_dataset(folder / DRAWS_FILE, engine="scipy") as saved:
-            draws = saved.load()
-        for name in draws.data_vars:
-            if "view_sources" in draws[name].attrs:
-                draws[name].attrs["view_sources"] = json.loads(draws[name].attrs["view_sources"])
-    return SavedResults(folder, config, summary, draws)
+            found = saved.load()
+        for name in found.data_vars:
+            if "view_sources" in found[name].attrs:
+                found[name].attrs["view_sources"] = json.loads(found[name].attrs["view_sources"])
+    return SavedResults(folder, config, summary, found)

@@ -46,7 +46,7 @@ from uncertainty.tables import (
     source_id,
     table_spec,
 )
-from uncertainty.validation import Node, show
+from uncertainty.validation import Node, did_you_mean, show, unknown
 
 __all__ = ["build_model", "with_overrides"]
 
@@ -195,10 +195,7 @@ def _run(node: Node | None) -> tuple[RunSettings, str]:
     pool_node = node.get("pool")
     pool = "linear" if pool_node is None else pool_node.string()
     if pool not in POOL_METHODS:
-        raise ConfigError(
-            node.child_path("pool"),
-            f"unknown pooling method {pool!r} (expected one of: {', '.join(POOL_METHODS)})",
-        )
+        raise ConfigError(node.child_path("pool"), unknown("pooling method", pool, POOL_METHODS))
     precision_node, cap_node = node.get("precision"), node.get("max_draws")
     precision = None if precision_node is None else _precision(precision_node)
     cap = None if cap_node is None else cap_node.integer(minimum=1)
@@ -266,13 +263,21 @@ def _check_id(node: Node, key: str, what: str) -> None:
         raise node.error(f"{what} id {POOLED!r} is reserved for the pooled view")
 
 
+def _is_grade(code: str) -> bool:
+    return len(code) == 2 and code[0] in RELIABILITY and code[1] in CREDIBILITY
+
+
 def _grade_code(node: Node) -> str:
     code = node.string()
-    if len(code) != 2 or code[0] not in RELIABILITY or code[1] not in CREDIBILITY:
-        raise node.error(
-            f"grade {code!r} is not valid: a reliability letter {'/'.join(RELIABILITY)} "
-            f"then a credibility digit {'/'.join(CREDIBILITY)}, e.g. \"B2\""
-        )
+    if not _is_grade(code):
+        # "b2", "2B" and "B-2" are plainly B2; anything else gets the rule alone.
+        letters = "".join(c for c in code.upper() if c.isalnum())
+        meant = next((c for c in (letters, letters[::-1]) if _is_grade(c)), None)
+        rule = (f"a reliability letter {'/'.join(RELIABILITY)} then a credibility digit "
+                f"{'/'.join(CREDIBILITY)}")
+        if meant is not None:
+            raise node.error(f"grade {code!r} is not valid; did you mean {meant!r}? ({rule})")
+        raise node.error(f"grade {code!r} is not valid: {rule}, e.g. \"B2\"")
     return code
 
 
@@ -545,16 +550,15 @@ def _scenarios(node: Node, model: Model) -> tuple[Scenario, ...]:
         use = []
         for quantity, choice_node in _flatten_choices(use_node, []):
             if quantity not in model.quantities:
-                known = ", ".join(model.quantities)
-                raise choice_node.error(f"unknown quantity {quantity!r} (known: {known})")
+                raise choice_node.error(unknown("quantity", quantity, model.quantities,
+                                                listed_as="known"))
             choice = choice_node.string()
             if choice != POOLED:
                 estimators = [s.id for s in model.estimators(quantity)]
                 if choice not in source_ids:
-                    raise choice_node.error(
-                        f"unknown source {choice!r} (expected one of: "
-                        f"{', '.join(sorted(source_ids))}, or {POOLED!r})"
-                    )
+                    raise choice_node.error(unknown(
+                        "source", choice, [*sorted(source_ids), POOLED],
+                        listing=f"{', '.join(sorted(source_ids))}, or {POOLED!r}"))
                 if choice not in estimators:
                     raise choice_node.error(
                         f"source {choice!r} gives no estimate of {quantity!r} "
@@ -587,10 +591,12 @@ def _estimate_ref(node: Node, source: str | None, model: Model) -> tuple[str, st
         quantity = text
     ids = [s.id for s in model.sources]
     if source not in ids:
-        raise node.error(f"unknown source {source!r} (expected one of: {', '.join(ids)})")
+        raise node.error(unknown("source", source, ids))
     if model.source(source).estimate(quantity) is None:
-        have = ", ".join(e.quantity for e in model.source(source).estimates)
-        raise node.error(f"source {source!r} gives no estimate of {quantity!r} (it gives: {have})")
+        have = [e.quantity for e in model.source(source).estimates]
+        hint = did_you_mean(quantity, have)
+        raise node.error(f"source {source!r} gives no estimate of {quantity!r}{hint} "
+                         f"(it gives: {', '.join(have)})")
     return source, quantity
 
 
@@ -606,8 +612,8 @@ def _correlations(node: Node, model: Model) -> tuple[tuple[Correlation, ...], bo
         source_node = child.get("source")
         source = source_node.string() if source_node is not None else None
         if source is not None and source not in {s.id for s in model.sources}:
-            ids = ", ".join(s.id for s in model.sources)
-            raise source_node.error(f"unknown source {source!r} (expected one of: {ids})")  # type: ignore[union-attr]
+            ids = [s.id for s in model.sources]
+            raise source_node.error(unknown("source", source, ids))  # type: ignore[union-attr]
         between = child.require("between")
         a_node, b_node = between.array(2)
         a, b = _estimate_ref(a_node, source, model), _estimate_ref(b_node, source, model)

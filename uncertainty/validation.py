@@ -7,14 +7,20 @@ reads files.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from uncertainty.errors import ConfigError
 
-__all__ = ["Node", "show"]
+__all__ = ["SUGGESTION_CUTOFF", "Node", "closest", "did_you_mean", "show", "unknown"]
+
+#: How alike a misspelling and a valid name must be for a suggestion (difflib's ratio,
+#: twice the matched characters over the total): ``ua.kai`` -> ``ua.kia`` scores 0.83,
+#: ``lable`` -> ``label`` 0.8, ``wounded`` -> ``ua.kia`` 0.15.
+SUGGESTION_CUTOFF = 0.6
 
 
 def _type_name(value: Any) -> str:
@@ -41,6 +47,75 @@ def show(value: Any) -> str:
         return repr(value if len(value) <= 60 else value[:57] + "...")
     text = f"{value:.15g}" if isinstance(value, float) and math.isfinite(value) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def closest(name: str, options: Iterable[str], *,
+            cutoff: float = SUGGESTION_CUTOFF) -> str | None:
+    """The valid name most like `name`, or None when none is close enough.
+
+    Parameters
+    ----------
+    name : str
+        What the user wrote.
+    options : iterable of str
+        The names that would have been accepted.
+    cutoff : float
+        The least similarity (difflib's ratio, 0 to 1) worth suggesting.
+
+    Returns
+    -------
+    str or None
+        The best match scoring at least `cutoff` (`difflib.get_close_matches`); None
+        otherwise, or when `name` is itself an option.
+
+    Notes
+    -----
+    ==========================  ==================
+    name                        result
+    ==========================  ==================
+    one of `options`            None
+    no option close enough      None
+    a tie                       difflib's choice
+    ==========================  ==================
+    """
+    candidates = [o for o in dict.fromkeys(options) if o != name]
+    found = difflib.get_close_matches(name, candidates, n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def did_you_mean(name: str, options: Iterable[str], *,
+                 cutoff: float = SUGGESTION_CUTOFF) -> str:
+    """``"; did you mean 'label'?"`` for the closest option, or ``""`` when none is close."""
+    match = closest(name, options, cutoff=cutoff)
+    return f"; did you mean {match!r}?" if match is not None else ""
+
+
+def unknown(what: str, name: str, options: Iterable[str], *, listing: str | None = None,
+            listed_as: str = "expected one of", cutoff: float = SUGGESTION_CUTOFF) -> str:
+    """The one-line message for a name that is not one of `options`.
+
+    ``unknown source 'us_intl'; did you mean 'us_intel'? (expected one of: us_intel, ...)``:
+    the suggestion appears only when an option is close (`closest`); the list always.
+
+    Parameters
+    ----------
+    what : str
+        What the name should have been (``"source"``, ``"metric"``).
+    name : str
+        What the user wrote.
+    options : iterable of str
+        The valid names.
+    listing : str, optional
+        The list to show; default: `options`, comma-separated, in the order given.
+    listed_as : str
+        The words before the list (``"known"``, ``"allowed"``).
+    cutoff : float
+        As `closest`.
+    """
+    options = list(options)
+    shown = ", ".join(options) if listing is None else listing
+    hint = did_you_mean(name, options, cutoff=cutoff)
+    return f"unknown {what} {name!r}{hint} ({listed_as}: {shown})"
 
 
 @dataclass(frozen=True)
@@ -95,13 +170,19 @@ class Node:
         return node
 
     def only(self, allowed: set[str] | frozenset[str], what: str = "") -> None:
-        """Reject keys outside `allowed`, listing the accepted ones."""
+        """Reject keys outside `allowed`, listing the accepted ones.
+
+        The message suggests the closest accepted key when one is close
+        (``unknown key in a source; did you mean 'label'? (expected one of: ...)``).
+        """
         for key in self.keys():
             if key not in allowed:
                 listing = ", ".join(sorted(allowed))
                 where = f" in {what}" if what else ""
                 raise ConfigError(
-                    self.child_path(key), f"unknown key{where} (expected one of: {listing})"
+                    self.child_path(key),
+                    f"unknown key{where}{did_you_mean(key, allowed)} (expected one of: "
+                    f"{listing})",
                 )
 
     # -- scalars ----------------------------------------------------------------------------

@@ -91,7 +91,7 @@ from uncertainty.distributions.wording import (
 )
 from uncertainty.errors import ConfigError
 from uncertainty.numbers import plain
-from uncertainty.validation import Node, show
+from uncertainty.validation import Node, show, unknown
 
 __all__ = [
     "ESTIMATE_KEYS",
@@ -179,9 +179,7 @@ def _dist_form(node: Node, spread: Spread) -> Built:
     name = name_node.string()
     builder = FAMILIES.get(name)
     if builder is None:
-        raise name_node.error(
-            f"unknown distribution {name!r} (expected one of: {', '.join(sorted(FAMILIES))})"
-        )
+        raise name_node.error(unknown("distribution", name, sorted(FAMILIES)))
     return builder(node, spread)
 
 

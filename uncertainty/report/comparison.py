@@ -122,7 +122,7 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
         if claims is not None:
             entry["claims"] = [
                 {
-                    "claimant": str(c), "value": float(claims["value"].sel(claim=c)),
+                    "claimant": str(c), "value": _num(claims["value"].sel(claim=c)),
                     "percentiles": {
                         str(v): {
                             "percentile": _num(claims["percentile"].sel(claim=c, view=v)),
