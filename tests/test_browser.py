@@ -94,7 +94,7 @@ def test_every_figure_is_drawn_at_the_proportions_of_its_view_box(opened: Opened
         return [r.width, r.height, v.width, v.height, wrap.clientWidth,
                 wrap.getBoundingClientRect().right, window.innerWidth];
     })""")
-    assert len(boxes) == 16  # forest, density and tornado of 4 metrics; tornado twice
+    assert len(boxes) == 12  # forest, density and tornado of 4 metrics
     for width, height, vb_width, vb_height, room, right, screen in boxes:
         assert width > 0 and height > 0
         assert height / width == pytest.approx(vb_height / vb_width, rel=0.01)

@@ -276,8 +276,9 @@ def test_every_metric_of_the_seed_config_has_its_table_and_figures(
         table = re.search(rf'<table data-metric="{metric.name}">(.*?)</table>', page, re.S)
         assert table is not None, metric.name
         assert table.group(1).count("<tr>") == 1 + run.summary.sizes["view"]
-        for kind in ("forest", "density", "tornado"):
+        for kind in ("forest", "density"):
             assert f'aria-label="{kind} plot of {metric.name}"' in page
+        assert page.count(f'aria-label="tornado chart of {metric.name}"') == 1
     assert "Figure not available" not in page
     for section in ("Sensitivity: what drives each metric", "Assumptions", "Inputs",
                     "Sources", "Views"):

@@ -197,7 +197,8 @@ def markdown_report(run: Run, figures: tuple[str, ...] = ()) -> str:
         out += ["", f"### {metric.name}: {metric.label}", "", f"`{metric.expression.text}`",
                 "", markdown_table(header, rows)]
         for kind in figures:
-            out += ["", f"![{kind} plot of {metric.name}]({kind}-{metric.name}.png)"]
+            if kind != "tornado":  # the sensitivity section shows it
+                out += ["", f"![{kind} plot of {metric.name}]({kind}-{metric.name}.png)"]
         if run.comparison is not None:
             out += comparison_lines(run.comparison, metric.name, markdown=True)
     if run.sensitivity is not None:
