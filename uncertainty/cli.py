@@ -413,6 +413,74 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
     click.echo("\n".join(lines))
 
 
+@main.command(epilog="""\b
+Example:
+  uncertainty run configs/seed-article-2025.toml
+  uncertainty rerun results/seed-article-2025
+""")
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option("--threads", type=int, help="Threads to use; the numbers are the same for any "
+                                          "count [default: every core].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line on stderr.")
+@_one_line_errors
+def rerun(results_dir: Path, threads: int | None, quiet: bool) -> None:
+    """Run a saved result again and check that every number matches its summary.json.
+
+    Uses the folder's own config (and tables), seed and draw count. Exit status 0 when
+    every number matches exactly, 1 when any differs (each difference is listed with its
+    size); the recorded library versions are compared with this environment's.
+    """
+    import json
+
+    from uncertainty.config import parse_config
+    from uncertainty.report import summary_document
+    from uncertainty.rerun import compare_documents, environment_changes
+    from uncertainty.results import load_results
+    from uncertainty.schema import with_overrides
+    from uncertainty.validation import Node
+
+    if threads is not None:
+        Node(threads, "--threads").integer(minimum=1)
+    saved = load_results(results_dir, draws=False)
+    provenance = saved.summary.get("provenance") or {}
+    seed, draws = provenance.get("seed"), provenance.get("draws")
+    if not isinstance(seed, int) or not isinstance(draws, int):
+        raise ResultsError(str(results_dir / "summary.json"),
+                           "provenance: no recorded seed and draw count to rerun with")
+    loaded = parse_config(saved.config, file=str(results_dir / "config.toml"),
+                          read_table=saved.read_table)
+    if provenance.get("config_sha256") not in (None, loaded.sha256):
+        raise ResultsError(str(results_dir / "config.toml"),
+                           "is not the config the results were made from (its sha256 "
+                           "differs from the recorded one)")
+    model = with_overrides(loaded.model, draws=draws, seed=seed)
+    with _progress(quiet):
+        try:
+            result = _simulate(model, loaded.sha256, threads=threads)
+            if saved.summary.get("sensitivity") is not None and result.model.metrics:
+                result = _analyze(result, loaded, threads)
+        except ConfigError as exc:
+            raise exc.with_file(loaded.file) from None
+    fresh = json.loads(json.dumps(summary_document(result), allow_nan=False))
+    checked, differences = compare_documents(saved.summary, fresh)
+    lines = [f"Rerun of {results_dir}: seed {seed}, {draws:,} draws per view."]
+    changes = environment_changes(saved.summary, fresh)
+    if changes:
+        lines.append("The environment differs from the recorded one: " + "; ".join(changes)
+                     + ". Numbers can differ in their last digits for that reason alone.")
+    if not differences:
+        lines.append(f"All {checked:,} values match the saved summary.json exactly.")
+        click.echo("\n".join(lines))
+        return
+    lines.append(f"{len(differences):,} of {checked:,} values differ from the saved "
+                 "summary.json:")
+    lines += [f"  {d.describe()}" for d in differences[:50]]
+    if len(differences) > 50:
+        lines.append(f"  ... and {len(differences) - 50:,} more")
+    click.echo("\n".join(lines))
+    raise SystemExit(1)
+
+
 def _check_metrics(model: Model, wanted: tuple[str, ...]) -> list[str]:
     return _chosen([m.name for m in model.metrics], wanted)
 

@@ -1,0 +1,142 @@
+"""Exact reruns, and results that survive kills, interrupts and a second writer."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from uncertainty.rerun import Difference, compare_documents, environment_changes
+
+Invoke = Callable[..., Result]
+ENTRY_POINT = Path(sys.executable).parent / "uncertainty"
+SEED = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
+
+
+def _run_seed(cli: Invoke, *extra: str) -> Path:
+    result = cli("run", SEED, "--draws", "5000", "--out", "r", "--no-plots", *extra)
+    assert result.exit_code == 0, result.output
+    return Path("r")
+
+
+def test_a_rerun_matches_every_number(cli: Invoke, workdir: Path) -> None:
+    folder = _run_seed(cli)
+    result = cli("rerun", folder)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Rerun of r: seed 2025, 5,000 draws per view.\nAll ")
+    assert result.stdout.rstrip().endswith("values match the saved summary.json exactly.")
+
+
+def test_a_changed_number_is_reported_with_its_size(cli: Invoke, workdir: Path) -> None:
+    folder = _run_seed(cli, "--no-sensitivity")
+    path = folder / "summary.json"
+    document = json.loads(path.read_text("utf-8"))
+    saved = document["records"][0]["median"]
+    document["records"][0]["median"] = saved * 1.001
+    document["provenance"]["versions"]["numpy"] = "0.0.1"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = cli("rerun", folder)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("The environment differs from the recorded one: numpy 0.0.1 "
+                               "then, ")
+    assert lines[2].startswith("1 of ") and lines[2].endswith("values differ from the saved "
+                                                              "summary.json:")
+    assert lines[3].startswith(f"  records[0].median: saved {saved * 1.001!r}, now {saved!r}")
+    assert "relative)" in lines[3]
+
+
+def test_compare_documents_finds_every_kind_of_difference() -> None:
+    saved = {"provenance": {"created_utc": "then"}, "a": [1.0, 2.0], "b": {"c": "x"}, "d": 1}
+    fresh = {"provenance": {"created_utc": "now"}, "a": [1.0, 2.5, 3.0], "b": {"c": "y"},
+             "e": 2}
+    checked, found = compare_documents(saved, fresh)
+    assert [d.path for d in found] == ["a (length)", "a[1]", "b.c", "d", "e"]
+    assert checked == 6  # a[0] equal, the five differences; provenance is not compared
+    assert Difference("x", 2.0, 2.5).describe() == "x: saved 2.0, now 2.5 (difference 0.5, " \
+                                                  "0.25 relative)"
+    assert environment_changes({"provenance": {"versions": {"numpy": "1"}}},
+                               {"provenance": {"versions": {"numpy": "2"}}}) == [
+        "numpy 1 then, 2 now"]
+
+
+def test_rerun_of_a_folder_without_provenance(cli: Invoke, workdir: Path) -> None:
+    folder = _run_seed(cli, "--no-sensitivity")
+    (folder / "summary.json").write_text("{}", encoding="utf-8")
+    result = cli("rerun", folder)
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: r/summary.json: provenance: no recorded seed and draw "
+                             "count to rerun with\n")
+
+
+# -- kills, interrupts and two writers, with real processes ----------------------------------
+def _start(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([str(ENTRY_POINT), "run", str(SEED), "--out", "r", "--quiet",
+                             *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _finish(proc: subprocess.Popen[bytes]) -> int:
+    """Wait for `proc`, closing its pipe; its exit status."""
+    proc.communicate(timeout=300)
+    return proc.returncode
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_killed_run_leaves_the_previous_results_whole(tmp_path: Path) -> None:
+    first = _start(tmp_path, "--draws", "20000")
+    assert _finish(first) == 0
+    before = _snapshot(tmp_path / "r")
+    rng = random.Random(9)
+    for _ in range(6):  # kill at random moments of a run that lasts a few seconds
+        proc = _start(tmp_path, "--draws", "100000", "--seed", "3")
+        time.sleep(rng.uniform(0.3, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        _finish(proc)
+        names = sorted(p.name for p in tmp_path.iterdir())
+        now = _snapshot(tmp_path / "r")
+        # Either the old results, whole, or (killed after the swap) the new ones, whole;
+        # at most a hidden staging folder beside them, which the next write removes.
+        assert now == before or json.loads(now["summary.json"])["provenance"]["seed"] == 3
+        assert [n for n in names if not n.startswith(".staging-")] == ["r"]
+        before = now
+    done = _start(tmp_path, "--draws", "20000")
+    assert _finish(done) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # leftovers swept
+
+
+def test_an_interrupt_stops_cleanly_with_a_message(tmp_path: Path) -> None:
+    proc = _start(tmp_path, "--draws", "300000")
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.decode() == ("Error: interrupted; no results were written, earlier results are "
+                            "as they were\n")
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_second_writer_of_the_same_folder_is_told_and_the_first_wins(tmp_path: Path) -> None:
+    first = _start(tmp_path, "--draws", "200000", "--seed", "1")
+    time.sleep(1.0)  # the first holds the folder by now
+    second = _start(tmp_path, "--draws", "2000", "--seed", "2")
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == 2
+    text = err.decode()
+    assert text.startswith("Error: r: another run (pid ")
+    assert text.endswith("is writing these results; wait for it to finish, or use --out to "
+                         "write elsewhere\n")
+    assert _finish(first) == 0
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text("utf-8"))
+    assert summary["provenance"]["seed"] == 1
+    assert os.listdir(tmp_path) == ["r"]
