@@ -16,6 +16,7 @@ from typing import Any
 
 from uncertainty.copula import plan_copula
 from uncertainty.distributions import Distribution, Spread, build_estimate
+from uncertainty.distributions.built import ci90_factor
 from uncertainty.distributions.forms import estimate_keys, written
 from uncertainty.errors import ConfigError, ExpressionError
 from uncertainty.expr import Constraint, parse_constraint, parse_expression
@@ -249,10 +250,7 @@ def _sensitivity(node: Node) -> SensitivitySettings:
 
 
 def _factor(node: Node) -> float:
-    f = node.number()
-    if not f > 1:
-        raise node.error(f"must be greater than 1 (a 90% interval [x/f, x*f]), got {show(f)}")
-    return f
+    return ci90_factor(node)
 
 
 # -- [sources.*] -----------------------------------------------------------------------------

@@ -116,7 +116,8 @@ class ScipyDistribution(Distribution):
         return cached
 
     def ppf(self, q: ArrayLike) -> FloatArray:  # noqa: D102 (documented on the base)
-        return np.asarray(self._scipy().ppf(q), dtype=np.float64)
+        with np.errstate(over="ignore"):  # beyond the float range: inf, which checks reject
+            return np.asarray(self._scipy().ppf(q), dtype=np.float64)
 
     def cdf(self, x: ArrayLike) -> FloatArray:  # noqa: D102
         return np.asarray(self._scipy().cdf(x), dtype=np.float64)

@@ -12,6 +12,7 @@ from uncertainty.distributions.base import Distribution
 from uncertainty.validation import Node, show
 
 __all__ = [
+    "MAX_CI90_FACTOR",
     "RTOL",
     "Builder",
     "Built",
@@ -80,11 +81,19 @@ def quantile_checks(dist: Distribution, wanted: Mapping[float, float]) -> tuple[
     )
 
 
+#: Largest ``ci90_factor`` accepted: a 90% interval spanning twelve orders of magnitude
+#: already says nothing, and wider ones overflow floating point in the tails.
+MAX_CI90_FACTOR = 1e6
+
+
 def ci90_factor(node: Node) -> float:
-    """A ``ci90_factor``: a number greater than 1."""
+    """A ``ci90_factor``: a number greater than 1, at most `MAX_CI90_FACTOR`."""
     f = node.number()
     if not f > 1:
         raise node.error(f"must be greater than 1 (a 90% interval [x/f, x*f]), got {show(f)}")
+    if f > MAX_CI90_FACTOR:
+        raise node.error(f"must be at most {MAX_CI90_FACTOR:,.0f} (a 90% interval spanning "
+                         f"a factor of 10^12), got {show(f)}")
     return f
 
 
