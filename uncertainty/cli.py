@@ -92,6 +92,18 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else plural}"
 
 
+#: ``--format``: what a command prints on stdout.
+_format_option = click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
+                              default="table", show_default=True,
+                              help="What to print on stdout.")
+
+
+def _metric_option(verb: str) -> Callable[[F], F]:
+    """``--metric NAME`` (repeatable), its help starting with `verb`."""
+    return click.option("--metric", "metrics", multiple=True,
+                        help=f"{verb} only this metric (repeat for several). [default: all]")
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
              epilog="""\b
 Example, from nothing to a table:
@@ -119,8 +131,7 @@ Examples:
 @click.option("--out", type=click.Path(path_type=Path),
               help="Results folder [default: results/<config stem>].")
 @click.option("--force", is_flag=True, help="Replace results made from a different config.")
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
-              default="table", show_default=True, help="What to print on stdout.")
+@_format_option
 @click.option("--save-draws", is_flag=True,
               help="Also save every draw as draws.nc (netCDF), for `compare` and later use.")
 @click.option("--no-plots", is_flag=True, help="Do not write the forest and density plots.")
@@ -277,10 +288,8 @@ Examples:
   uncertainty compare results/seed-article-2025 --metric kia_ratio
 """)
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("--metric", "metrics", multiple=True,
-              help="Compare only this metric (repeat for several). [default: all]")
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
-              default="table", show_default=True, help="What to print on stdout.")
+@_metric_option("Compare")
+@_format_option
 @_one_line_errors
 def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     """Compare the views of TARGET: a results folder with saved draws, or a config to run.
@@ -340,10 +349,8 @@ Examples:
   uncertainty sensitivity results/seed-article-2025 --format markdown
 """)
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("--metric", "metrics", multiple=True,
-              help="Analyse only this metric (repeat for several). [default: all]")
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
-              default="table", show_default=True, help="What to print on stdout.")
+@_metric_option("Analyse")
+@_format_option
 @click.option("--threads", type=int, help="Threads to use; the numbers are the same for any "
                                           "count [default: every core].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line on stderr.")
@@ -571,10 +578,8 @@ Examples:
   uncertainty show results/seed-article-2025 --format json
 """)
 @click.argument("results_dir", type=click.Path(path_type=Path))
-@click.option("--metric", "metrics", multiple=True,
-              help="Show only this metric (repeat for several). [default: all]")
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
-              default="table", show_default=True, help="What to print on stdout.")
+@_metric_option("Show")
+@_format_option
 @_one_line_errors
 def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
     """Print the tables of a saved result, RESULTS_DIR, without running anything again.
