@@ -13,11 +13,16 @@ import scipy
 import xarray as xr
 
 from uncertainty.comparison import Comparison, compare_run
+from uncertainty.engines import Engine, EngineName, open_engine
+from uncertainty.engines.dask import LOCAL_WORKERS
+from uncertainty.errors import ResourceError
 from uncertainty.model import Model
 from uncertainty.parallel import resolve_threads
-from uncertainty.resources import check_memory
+from uncertainty.resources import choose_mode, default_memory_budget
 from uncertainty.sampling import draw_dataset
 from uncertainty.stats import summarize
+from uncertainty.streaming import memory_bound
+from uncertainty.streaming import stream as stream_run
 from uncertainty.views import View, build_views
 
 if TYPE_CHECKING:
@@ -46,7 +51,9 @@ class Run:
     views : tuple of View
         The views, in report order.
     draws : xarray.Dataset
-        Dims ``(view, draw)``, provenance in ``attrs``.
+        Dims ``(view, draw)``, provenance in ``attrs``. For a streamed run (``"streaming"``
+        in `provenance`), only the first draws of each view (``attrs["prefix_of"]`` gives
+        how many were summarized): exactly those of an in-memory run of that size.
     summary : xarray.Dataset
         From `uncertainty.stats.summarize`.
     provenance : dict
@@ -82,7 +89,9 @@ def memory_needed(model: Model, views: int, draws: int, threads: int = 1) -> int
 
 
 def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
-             threads: int | None = None) -> Run:
+             threads: int | None = None, engine: EngineName | Engine = "local",
+             scheduler: str | None = None, memory_budget: int | None = None,
+             stream: bool | None = None) -> Run:
     """Draw, evaluate and summarize `model` under every view.
 
     Parameters
@@ -93,20 +102,39 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
     config_sha256 : str
         Hash of the config text, recorded in the provenance.
     compare : bool
-        Also compare the views (`uncertainty.comparison`); off, ``Run.comparison`` is None.
+        Also compare the views (`uncertainty.comparison`); off, ``Run.comparison`` is None
+        for a run in memory. A streamed run counts the comparison in its summing pass and
+        always returns it.
     threads : int or None
-        Threads for the drawing and the summary; None: every core (``os.cpu_count()``).
-        Every number is the same for any count (see `uncertainty.parallel`), so the count
-        is not recorded.
+        Threads for the drawing and the summary (the local engine's); None: every core
+        (``os.cpu_count()``). Every number is the same for any count (see
+        `uncertainty.parallel`), so the count is not recorded.
+    engine : {"local", "dask"} or Engine
+        Where a streamed run's passes run (`uncertainty.engines.open_engine`). ``"dask"``
+        always streams; an open engine is used and left open (to reuse one cluster).
+    scheduler : str or None
+        With ``engine="dask"``: a scheduler's address; None starts a local cluster of 2
+        worker processes for the run.
+    memory_budget : int or None
+        Bytes the run may use; None: half the memory available
+        (`uncertainty.resources.default_memory_budget`).
+    stream : bool or None
+        None: stream when the run would not fit in `memory_budget` in memory; True:
+        always; False: never (refused when it would not fit, e.g. to save the draws).
 
     Returns
     -------
     Run
+        A streamed run (``"streaming"`` in its provenance) has the same summary and
+        comparison as the run in memory (see `uncertainty.streaming` for what is exact);
+        its ``draws`` are the first `uncertainty.streaming.PREFIX_DRAWS` draws per view,
+        and no sensitivity analysis has been run on it.
 
     Raises
     ------
     ResourceError
-        When the requested draws would not fit in memory (checked before allocating).
+        When the run does not fit in `memory_budget` in the form allowed (checked before
+        allocating); the message gives the size it would need.
     ConstraintConflict
         When a constraint holds in under 1% of some view's draws.
     """
@@ -114,8 +142,15 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
     settings = model.run
     seed = settings.seed if settings.seed is not None else secrets.randbits(32)
     views = build_views(model)
-    check_memory(memory_needed(model, len(views), settings.draws, threads),
-                 f"{settings.draws:,} draws for {len(views)} views")
+    name = engine if isinstance(engine, str) else engine.name
+    if stream is None and name != "local":
+        stream = True  # the Dask engine runs the blocks of a streamed run
+    workers = (threads if name == "local" else
+               LOCAL_WORKERS if isinstance(engine, str) else engine.workers)
+    mode = choose_mode(memory_needed(model, len(views), settings.draws, threads),
+                       memory_bound(model, views, workers, settings.draws),
+                       f"{settings.draws:,} draws for {len(views)} views",
+                       budget=memory_budget, stream=stream)
     provenance: dict[str, Any] = {
         "config_sha256": config_sha256,
         "seed": seed,
@@ -124,15 +159,38 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
         "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "versions": versions(),
     }
-    drawn = draw_dataset(model, views, seed=seed, draws=settings.draws, threads=threads)
-    draws = drawn.draws
-    draws.attrs.update(
-        title=model.title, seed=seed, draws=settings.draws, config_sha256=config_sha256,
-        **{f"version_{k}": v for k, v in provenance["versions"].items()},
-    )
-    summary = summarize(draws, settings.levels, threads=threads)
-    comparison = compare_run(model, views, draws) if compare else None
-    return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
+    attrs = {"title": model.title, "seed": seed, "draws": settings.draws,
+             "config_sha256": config_sha256,
+             **{f"version_{k}": v for k, v in provenance["versions"].items()}}
+    if mode == "memory":
+        try:
+            drawn = draw_dataset(model, views, seed=seed, draws=settings.draws,
+                                 threads=threads, memory_budget=memory_budget)
+        except ResourceError:
+            if stream is False:
+                raise
+            # Constraints rejected more candidates than planned for: stream instead.
+        else:
+            draws = drawn.draws
+            draws.attrs.update(attrs)
+            summary = summarize(draws, settings.levels, threads=threads)
+            comparison = compare_run(model, views, draws) if compare else None
+            return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
+    with open_engine(engine, scheduler=scheduler, threads=threads) as opened:
+        streamed = stream_run(model, views, seed=seed, draws=settings.draws, engine=opened,
+                              attrs=attrs, memory_budget=memory_budget)
+        provenance["streaming"] = {
+            "engine": opened.name, "workers": opened.workers,
+            "memory_budget": memory_budget if memory_budget is not None
+            else default_memory_budget(),
+            "in_memory_bytes": memory_needed(model, len(views), settings.draws, threads),
+            "streaming_bytes": memory_bound(model, views, workers, settings.draws),
+            **streamed.info,
+            "overlap_draws": streamed.info["prefix_draws"],
+            "sensitivity": "not run on a streamed run",
+        }
+    return Run(model, views, streamed.draws, streamed.summary, provenance,
+               streamed.acceptance, streamed.comparison)
 
 
 def rebuild(model: Model, draws: xr.Dataset, provenance: dict[str, Any],

@@ -19,6 +19,7 @@ import numpy as np
 
 from uncertainty import progress
 from uncertainty.comparison import compare_run
+from uncertainty.engines import Engine, EngineName, open_engine
 from uncertainty.model import Model
 from uncertainty.pipeline import Run, simulate
 from uncertainty.streams import BLOCK_SIZE
@@ -81,16 +82,31 @@ def worst_precision(run: Run) -> tuple[float, tuple[str, str, str]]:
 
 
 def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DEFAULT_MAX_DRAWS,
-                          config_sha256: str = "",
-                          threads: int | None = None) -> tuple[Run, Precision]:
+                          config_sha256: str = "", threads: int | None = None,
+                          engine: EngineName | Engine = "local", scheduler: str | None = None,
+                          memory_budget: int | None = None,
+                          stream: bool | None = None) -> tuple[Run, Precision]:
     """Simulate with as many draws as `precision` needs, at most `max_draws`.
 
     The first attempt uses ``model.run.draws`` (or `FIRST_DRAWS`); each later attempt
     draws the count the last one's worst error implies (MCSE falls as ``1/sqrt(n)``), plus
     10%, rounded up to whole blocks. A missing seed is drawn once, before the first attempt,
-    so every attempt extends the same streams. `threads` is passed to `simulate`: every
-    attempt, so the result, is the same for any count.
+    so every attempt extends the same streams. `threads`, `engine`, `scheduler`,
+    `memory_budget` and `stream` are passed to `simulate` (a ``"dask"`` engine is opened
+    once for every attempt): every attempt, so the result, is the same for any of them.
+    A streamed attempt carries its comparison (counted while summing); one in memory is
+    compared once, at the end.
     """
+    with open_engine(engine, scheduler=scheduler, threads=threads) as opened:
+        return _to_precision(model, precision, max_draws=max_draws,
+                             config_sha256=config_sha256, threads=threads,
+                             engine=opened if engine != "local" else "local",
+                             memory_budget=memory_budget, stream=stream)
+
+
+def _to_precision(model: Model, precision: float, *, max_draws: int, config_sha256: str,
+                  threads: int | None, engine: EngineName | Engine,
+                  memory_budget: int | None, stream: bool | None) -> tuple[Run, Precision]:
     seed_from = "config" if model.run.seed is not None else "random"
     seed = model.run.seed if model.run.seed is not None else secrets.randbits(32)
     n = min(model.run.draws or FIRST_DRAWS, max_draws)
@@ -98,7 +114,8 @@ def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DE
     while True:
         attempts += 1
         sized = replace(model, run=replace(model.run, draws=n, seed=seed))
-        run = simulate(sized, config_sha256=config_sha256, compare=False, threads=threads)
+        run = simulate(sized, config_sha256=config_sha256, compare=False, threads=threads,
+                       engine=engine, memory_budget=memory_budget, stream=stream)
         worst, where = worst_precision(run)
         progress.note(f"{n:,} draws: worst Monte Carlo error {worst:.2%} of its value "
                       f"(target {precision:.2%})")
@@ -112,6 +129,7 @@ def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DE
         "worst": {"variable": where[0], "view": where[1], "statistic": where[2]},
         "attempts": attempts, "max_draws": max_draws,
     })
-    run = replace(run, provenance=provenance,
-                  comparison=compare_run(run.model, run.views, run.draws))
+    comparison = (run.comparison if run.comparison is not None
+                  else compare_run(run.model, run.views, run.draws))
+    run = replace(run, provenance=provenance, comparison=comparison)
     return run, result

@@ -37,8 +37,9 @@ from numpy.typing import NDArray
 
 from uncertainty import progress
 from uncertainty.copula import CopulaGroup, plan_copula
+from uncertainty.distributions import Distribution
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model import POOLED, Model, Source
+from uncertainty.model import POOLED, Estimate, Model, Source
 from uncertainty.parallel import CHUNK_SIZE, chunks, resolve_threads, thread_map
 from uncertainty.pooling import log_pool
 from uncertainty.resources import check_memory
@@ -148,18 +149,36 @@ def _hold(hold: Hold, groups: tuple[CopulaGroup, ...],
     z[...] = hold.z
 
 
-def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
-            chunk: int, hold: Hold | None = None) -> _Candidates:
-    """Draws of every (quantity, source id or "pooled") some view uses, and their tests.
+@dataclass(frozen=True)
+class _Plan:
+    """What to draw for some views, and how to turn the random streams into candidates.
 
-    Every block of every stream is drawn in parallel; then each chunk of draws, in
-    parallel, goes through the copula, the distributions, the pools and the constraint
-    tests. All of that is elementwise along the draw axis, and each array is transformed
-    in place (latent normals become draws, a pool's uniforms become its draws).
+    ``estimates`` are the (source id, estimate) pairs some view uses; ``requests`` the
+    streams to draw, estimates' latent normals first, then one per pooled quantity;
+    ``groups`` the copula groups among them; ``pools`` each log pool's distribution;
+    ``members`` each linear pool's sources (sorted by id); ``tested`` each constraint key
+    and the first view having it. Built once, then reused for any range of draws: the
+    streaming engine regenerates blocks from it pass after pass.
+    """
+
+    estimates: tuple[tuple[str, Estimate], ...]
+    groups: tuple[CopulaGroup, ...]
+    requests: tuple[tuple[Kind, tuple[str, ...]], ...]
+    pooled: tuple[str, ...]
+    log: bool
+    pools: dict[str, Distribution]
+    members: dict[str, list[Source]]
+    tested: dict[str, View]
+
+
+def _plan(model: Model, views: tuple[View, ...]) -> _Plan:
+    """The `_Plan` of `views`.
+
+    What can fail (a correlation matrix, a log pool without closed form) fails here,
+    before anything is drawn.
     """
     pooled = [q for q in model.quantities if any(v.source_of(q) == POOLED for v in views)]
     log = model.run.pool == "log"
-    # What can fail (a correlation matrix, a log pool without closed form) fails first.
     groups = plan_copula(model.correlations, repair=model.repair_correlations).groups
     used = _used_estimates(model, views, groups, pooled if not log else [])
     estimates = [(s.id, e) for s in model.sources for e in s.estimates
@@ -172,7 +191,24 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
     pools = {q: log_pool(model, q) for q in pooled} if log else {}
     # Sorted by id so that the order of sources in the file cannot change a draw.
     members = {q: sorted(model.estimators(q), key=lambda s: s.id) for q in pooled}
-    buffers = draw_streams(seed, requests, n, threads=threads)
+    tested: dict[str, View] = {}  # each constraint key, and the first view having it
+    for view in views if model.constraints else ():
+        tested.setdefault(_constraint_key(model, view), view)
+    return _Plan(tuple(estimates), groups, tuple(requests), tuple(pooled), log, pools,
+                 members, tested)
+
+
+def _candidates(model: Model, plan: _Plan, buffers: list[FloatArray], *, threads: int,
+                chunk: int, hold: Hold | None = None, report: bool = True) -> _Candidates:
+    """Turn drawn `buffers` (one per ``plan.requests``) into candidates, in place.
+
+    Each chunk of draws, in parallel, goes through the copula, the distributions, the
+    pools and the constraint tests. All of that is elementwise along the draw axis, and
+    each array is transformed in place (latent normals become draws, a pool's uniforms
+    become its draws), so any range of draws gives the same numbers at each position.
+    """
+    n = len(buffers[0]) if buffers else 0
+    estimates, pooled, log = plan.estimates, plan.pooled, plan.log
     latents = {(sid, e.quantity): buf
                for (sid, e), buf in zip(estimates, buffers[:len(estimates)], strict=True)}
     arrays = {(e.quantity, sid): latents[sid, e.quantity] for sid, e in estimates}
@@ -180,26 +216,24 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
     if log:
         latents |= {(POOLED, q): arrays[q, POOLED] for q in pooled}
     choices = {} if log else {q: np.empty(n, dtype=np.int16) for q in pooled}
-    tested: dict[str, View] = {}  # each constraint key, and the first view having it
-    for view in views if model.constraints else ():
-        tested.setdefault(_constraint_key(model, view), view)
+    tested = plan.tested
     passes = {k: [np.empty(n, dtype=np.bool_) for _ in model.constraints] for k in tested}
     overall = {k: np.empty(n, dtype=np.bool_) for k in tested}
 
     def transform(part: slice) -> None:
-        for group in groups:
+        for group in plan.groups:
             _mix(group.factor, [latents[k][part] for k in group.members])
         if hold is not None:
-            _hold(hold, groups, latents, part)
+            _hold(hold, plan.groups, latents, part)
         for sid, est in estimates:
             z = arrays[est.quantity, sid]
             z[part] = est.distribution.from_normal(z[part])
         for q in pooled:
             drawn = arrays[q, POOLED]
             if log:
-                drawn[part] = pools[q].from_normal(drawn[part])
+                drawn[part] = plan.pools[q].from_normal(drawn[part])
             else:
-                drawn[part] = _linear_pool(q, members[q], arrays, drawn[part], part,
+                drawn[part] = _linear_pool(q, plan.members[q], arrays, drawn[part], part,
                                            choices[q][part])
         for key, view in tested.items():
             ok = overall[key][part]
@@ -214,9 +248,21 @@ def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads
         transform(part)
         progress.advance(part.stop - part.start)
 
-    progress.stage("drawing", n, "draws")
-    thread_map(counted, chunks(n, chunk), threads)
+    if report:
+        progress.stage("drawing", n, "draws")
+    thread_map(counted if report else transform, chunks(n, chunk), threads)
     return _Candidates(arrays, passes, overall, choices)
+
+
+def _inputs(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
+            chunk: int, hold: Hold | None = None) -> _Candidates:
+    """Draws of every (quantity, source id or "pooled") some view uses, and their tests.
+
+    Every block of every stream is drawn in parallel; then `_candidates` transforms them.
+    """
+    plan = _plan(model, views)
+    buffers = draw_streams(seed, plan.requests, n, threads=threads)
+    return _candidates(model, plan, buffers, threads=threads, chunk=chunk, hold=hold)
 
 
 def _used_estimates(model: Model, views: tuple[View, ...], groups: tuple[CopulaGroup, ...],
@@ -263,58 +309,82 @@ def _share(mask: BoolArray) -> float:
     return int(np.count_nonzero(mask)) / len(mask)
 
 
+def _first_candidates(n: int) -> int:
+    """Candidates drawn first for `n` valid draws.
+
+    A few percent more than `n`, so that constraints that rarely bind need no second pass.
+    """
+    return math.ceil(n * 1.05) + 1_000
+
+
+def _more_candidates(n: int, worst: float) -> int:
+    """Candidates to draw next when the views' worst acceptance so far is `worst`."""
+    return math.ceil(n / max(worst, MIN_ACCEPTANCE) * 1.05) + 1_000
+
+
 def _constrained(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
-                 chunk: int, hold: Hold | None = None) -> tuple[
+                 chunk: int, hold: Hold | None = None,
+                 memory_budget: int | None = None) -> tuple[
     _Candidates, dict[str, NDArray[np.intp]], xr.Dataset
 ]:
     """Candidates, each constraint key's first `n` accepted indices, acceptance.
 
-    The first pass draws a few percent more candidates than needed, so that constraints
-    that rarely bind need no second pass; streams are prefix-stable, so how many
+    The first pass draws `_first_candidates`; streams are prefix-stable, so how many
     candidates are drawn never changes which draws are kept.
     """
-    m = math.ceil(n * 1.05) + 1_000
+    m = _first_candidates(n)
     first = True
     while True:
         drawn = _inputs(model, views, seed, m, threads=threads, chunk=chunk, hold=hold)
         passes, overall = drawn.passes, drawn.overall
         rates = {k: _share(ok) for k, ok in overall.items()}
         if first:
-            _check_conflicts(model, views, passes, rates)
+            _check_conflicts(model, views, {k: [_share(p) for p in ps]
+                                            for k, ps in passes.items()}, rates)
             first = False
         counts = {k: int(np.count_nonzero(ok)) for k, ok in overall.items()}
         if min(counts.values()) >= n:
             break
         worst = min(rates.values())
-        m = math.ceil(n / max(worst, MIN_ACCEPTANCE) * 1.05) + 1_000
+        m = _more_candidates(n, worst)
         streams = sum(len(s.estimates) for s in model.sources) + len(model.quantities)
         check_memory(8 * m * 2 * streams,
-                     f"{m:,} candidate draws (acceptance {worst:.1%}) for {n:,} valid ones")
+                     f"{m:,} candidate draws (acceptance {worst:.1%}) for {n:,} valid ones",
+                     budget=memory_budget)
     keys = list(overall)
     found = thread_map(lambda k: np.flatnonzero(overall[k])[:n], keys, threads)
     index = dict(zip(keys, found, strict=True))
+    acceptance = _acceptance(model, views, {k: [_share(p) for p in ps]
+                                            for k, ps in passes.items()}, rates, m)
+    return drawn, index, acceptance
+
+
+def _acceptance(model: Model, views: tuple[View, ...], shares: Mapping[str, list[float]],
+                rates: Mapping[str, float], m: int) -> xr.Dataset:
+    """The acceptance Dataset of `Drawn`, from each constraint key's shares over `m`."""
     keys = [_constraint_key(model, v) for v in views]
-    acceptance = xr.Dataset(
+    return xr.Dataset(
         {
-            "rate": (("view", "constraint"),
-                     np.array([[_share(p) for p in passes[k]] for k in keys])),
+            "rate": (("view", "constraint"), np.array([shares[k] for k in keys])),
             "overall": ("view", np.array([rates[k] for k in keys])),
             "candidates": ("view", np.full(len(views), m)),
         },
         coords={"view": [v.id for v in views],
                 "constraint": [c.text for c in model.constraints]},
     )
-    return drawn, index, acceptance
 
 
 def _check_conflicts(model: Model, views: tuple[View, ...],
-                     passes: Mapping[str, list[BoolArray]], rates: Mapping[str, float]) -> None:
+                     shares: Mapping[str, list[float]], rates: Mapping[str, float]) -> None:
+    """Raise `ConstraintConflict` for the first view accepting under `MIN_ACCEPTANCE`.
+
+    `shares` gives, per constraint key, the share of candidates meeting each constraint.
+    """
     for view in views:
         key = _constraint_key(model, view)
         if rates[key] >= MIN_ACCEPTANCE:
             continue
-        shares = [_share(p) for p in passes[key]]
-        i = int(np.argmin(shares))
+        i = int(np.argmin(shares[key]))
         constraint = model.constraints[i]
         raise ConstraintConflict(
             f"constraints[{i}]", constraint.text, view.id, rates[key],
@@ -336,6 +406,45 @@ class _Rows:
     first: list[tuple[int, str, list[int]]]
 
 
+def _view_keys(model: Model, views: tuple[View, ...],
+               constrained: bool) -> tuple[list[str], dict[str, list[str]]]:
+    """Each view's constraint key, and each variable's ``view_sources`` keys.
+
+    The constraint key is "" without constraints; views with equal ``view_sources`` keys
+    hold identical rows.
+    """
+    ckeys = [_constraint_key(model, v) if constrained else "" for v in views]
+    keys = {q: [f"{v.source_of(q)}|{ck}" for v, ck in zip(views, ckeys, strict=True)]
+            for q in model.quantities}
+    keys |= {m.name: [",".join(f"{q}={v.source_of(q)}" for q in m.expression.names)
+                      + f"|{ck}" for v, ck in zip(views, ckeys, strict=True)]
+             for m in model.metrics}
+    return ckeys, keys
+
+
+def _draws_dataset(model: Model, views: tuple[View, ...], data: Mapping[str, FloatArray],
+                   keys: Mapping[str, list[str]]) -> xr.Dataset:
+    """The ``(view, draw)`` Dataset of `draw_dataset` from each variable's 2-D array."""
+    dims = ("view", "draw")
+    data_vars: dict[str, xr.DataArray] = {
+        q: xr.DataArray(data[q], dims=dims,
+                        attrs={"kind": "input", "label": q, "view_sources": keys[q]})
+        for q in model.quantities
+    }
+    for metric in model.metrics:
+        data_vars[metric.name] = xr.DataArray(
+            data[metric.name], dims=dims,
+            attrs={"kind": "metric", "label": metric.label, "expr": metric.expression.text,
+                   "view_sources": keys[metric.name]},
+        )
+    coords = {
+        "view": [v.id for v in views],
+        "view_label": ("view", [v.label for v in views]),
+        "envelope_of": ("view", [v.envelope_of for v in views]),
+    }
+    return xr.Dataset(data_vars, coords=coords)
+
+
 def _rows(keys: list[str], ckeys: list[str], n: int) -> _Rows:
     first: dict[str, tuple[int, str, list[int]]] = {}
     for j, (key, ck) in enumerate(zip(keys, ckeys, strict=True)):
@@ -347,7 +456,8 @@ def _rows(keys: list[str], ckeys: list[str], n: int) -> _Rows:
 
 
 def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
-                 threads: int | None = None, chunk: int = CHUNK_SIZE) -> Drawn:
+                 threads: int | None = None, chunk: int = CHUNK_SIZE,
+                 memory_budget: int | None = None) -> Drawn:
     """Draw every input and metric under every view.
 
     Parameters
@@ -364,6 +474,9 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
         Threads to use (see `uncertainty.parallel`); None: every core.
     chunk : int
         Draws per chunk of elementwise work (at least 1).
+    memory_budget : int or None
+        Bytes the candidates may take when constraints reject many of them (see
+        `uncertainty.resources.check_memory`); None: the default budget.
 
     Returns
     -------
@@ -376,6 +489,8 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
     ------
     ConstraintConflict
         When some view's draws meet the constraints less than `MIN_ACCEPTANCE` of the time.
+    ResourceError
+        When the candidates the constraints need would exceed `memory_budget`.
     """
     threads = resolve_threads(threads)
     if chunk < 1:
@@ -383,23 +498,15 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
     acceptance = None
     if model.constraints:
         drawn, index, acceptance = _constrained(model, views, seed, draws, threads=threads,
-                                                chunk=chunk)
+                                                chunk=chunk, memory_budget=memory_budget)
         arrays = drawn.arrays
     else:
         drawn = _inputs(model, views, seed, draws, threads=threads, chunk=chunk)
         arrays, index = drawn.arrays, {}
 
-    ckeys = [_constraint_key(model, v) if index else "" for v in views]
-    inputs = {
-        q: _rows([f"{v.source_of(q)}|{ck}" for v, ck in zip(views, ckeys, strict=True)],
-                 ckeys, draws)
-        for q in model.quantities
-    }
-    metrics = {
-        m.name: _rows([",".join(f"{q}={v.source_of(q)}" for q in m.expression.names) + f"|{ck}"
-                       for v, ck in zip(views, ckeys, strict=True)], ckeys, draws)
-        for m in model.metrics
-    }
+    ckeys, keys = _view_keys(model, views, bool(index))
+    inputs = {q: _rows(keys[q], ckeys, draws) for q in model.quantities}
+    metrics = {m.name: _rows(keys[m.name], ckeys, draws) for m in model.metrics}
 
     def fill(part: slice) -> None:
         # Each distinct row is gathered (or evaluated) once, then copied to the views that
@@ -427,25 +534,8 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
 
     progress.stage("evaluating metrics", draws, "draws")
     thread_map(counted, chunks(draws, chunk), threads)
-    dims = ("view", "draw")
-    data_vars: dict[str, xr.DataArray] = {
-        q: xr.DataArray(rows.data, dims=dims,
-                        attrs={"kind": "input", "label": q, "view_sources": rows.keys})
-        for q, rows in inputs.items()
-    }
-    for metric in model.metrics:
-        rows = metrics[metric.name]
-        data_vars[metric.name] = xr.DataArray(
-            rows.data, dims=dims,
-            attrs={"kind": "metric", "label": metric.label, "expr": metric.expression.text,
-                   "view_sources": rows.keys},
-        )
-    coords = {
-        "view": [v.id for v in views],
-        "view_label": ("view", [v.label for v in views]),
-        "envelope_of": ("view", [v.envelope_of for v in views]),
-    }
-    return Drawn(xr.Dataset(data_vars, coords=coords), acceptance)
+    data = {name: rows.data for name, rows in (inputs | metrics).items()}
+    return Drawn(_draws_dataset(model, views, data, keys), acceptance)
 
 
 @dataclass(frozen=True)

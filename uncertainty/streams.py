@@ -8,7 +8,9 @@ from its own generator, seeded by ``SeedSequence(seed, spawn_key=(*hash(names), 
 - the first N draws of a longer run equal an N-draw run exactly;
 - blocks are independent units of work, drawn in any order or in parallel: `draw_streams`
   fills every block of several streams concurrently, each block its own slice of the
-  output, so the numbers are the same for any thread count by construction.
+  output, so the numbers are the same for any thread count by construction;
+- any block can be drawn alone (`draw_blocks`): a run too large for memory regenerates
+  the blocks it needs, pass after pass, with the very same numbers.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from numpy.typing import NDArray
 
 from uncertainty.parallel import thread_map
 
-__all__ = ["BLOCK_SIZE", "draw_streams", "standard_normal", "stream_key", "uniform"]
+__all__ = ["BLOCK_SIZE", "draw_blocks", "draw_streams", "standard_normal", "stream_key",
+           "uniform"]
 
 #: Draws per block. Part of the reproducibility contract: changing it changes every number.
 BLOCK_SIZE = 1 << 16
@@ -76,6 +79,42 @@ def draw_streams(seed: int, streams: Sequence[tuple[Kind, tuple[str, ...]]], n: 
     def fill(job: tuple[int, int, int]) -> None:
         i, b, start = job
         _fill_block(seed, keys[i], b, streams[i][0], outs[i][start : start + BLOCK_SIZE])
+
+    thread_map(fill, jobs, threads)
+    return outs
+
+
+def draw_blocks(seed: int, streams: Sequence[tuple[Kind, tuple[str, ...]]],
+                blocks: Sequence[int], *, threads: int = 1) -> list[FloatArray]:
+    """Whole blocks of each stream, in the order asked: a range of draws, not a prefix.
+
+    Parameters
+    ----------
+    seed : int
+        Run seed (non-negative).
+    streams : sequence of (kind, names)
+        As in `draw_streams`.
+    blocks : sequence of int
+        Block indices (non-negative); block ``b`` covers draws ``[b * BLOCK_SIZE,
+        (b + 1) * BLOCK_SIZE)`` of every stream.
+    threads : int
+        Threads to use; the draws are the same for any count.
+
+    Returns
+    -------
+    list of ndarray
+        One array of ``len(blocks) * BLOCK_SIZE`` draws per stream: ``blocks[j]`` fills
+        ``[j * BLOCK_SIZE, (j + 1) * BLOCK_SIZE)``, with exactly the draws `draw_streams`
+        gives at those positions of the stream.
+    """
+    outs = [np.empty(len(blocks) * BLOCK_SIZE, dtype=np.float64) for _ in streams]
+    keys = [stream_key(names) for _, names in streams]
+    jobs = [(i, j, b) for i in range(len(streams)) for j, b in enumerate(blocks)]
+
+    def fill(job: tuple[int, int, int]) -> None:
+        i, j, b = job
+        _fill_block(seed, keys[i], b, streams[i][0],
+                    outs[i][j * BLOCK_SIZE : (j + 1) * BLOCK_SIZE])
 
     thread_map(fill, jobs, threads)
     return outs

@@ -7,7 +7,8 @@ exceeding thresholds; `claim_percentiles` where each source's own point claim fa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -39,11 +40,25 @@ def _keys(da: xr.DataArray) -> list[object]:
 
 
 def _pairs(rows: FloatArray, keys: list[object], log: bool) -> FloatArray:
-    """P(A > B), its MCSE, OVL and its resolution, shape ``(4, views, views)``.
+    """P(A > B), its MCSE, OVL and its resolution, shape ``(4, views, views)``."""
 
-    Each pair of distinct keys is computed once, and each unordered pair once.
+    def stats(i: int, j: int) -> tuple[float, float, float, float]:
+        return (*prob_greater(rows[i], rows[j]),
+                *overlap_coefficient(rows[i], rows[j], log=log))
+
+    return pair_table(keys, stats, lambda i: bool(np.isfinite(rows[i]).any()))
+
+
+def pair_table(keys: Sequence[object],
+               stats: Callable[[int, int], tuple[float, float, float, float]],
+               has_valid: Callable[[int], bool]) -> FloatArray:
+    """P(A > B), its MCSE, OVL and its resolution for every pair of views, ``(4, nv, nv)``.
+
+    ``stats(i, j)`` computes the four for views ``i < j`` of different keys; each pair of
+    distinct keys is computed once, and each unordered pair once. ``has_valid(i)`` says
+    whether view ``i`` has a valid draw.
     """
-    nv = len(rows)
+    nv = len(keys)
     out = np.full((4, nv, nv), np.nan)
     done: dict[tuple[object, object], tuple[int, int]] = {}
     for i in range(nv):
@@ -56,15 +71,14 @@ def _pairs(rows: FloatArray, keys: list[object], log: bool) -> FloatArray:
                 continue
             done[keys[i], keys[j]] = (i, j)
             if keys[i] != keys[j]:
-                stats = (*prob_greater(rows[i], rows[j]),
-                         *overlap_coefficient(rows[i], rows[j], log=log))
-            elif np.isfinite(rows[i]).any():
-                stats = (0.5, 0.0, 1.0, 0.0)  # identical rows: known without the draws
+                found = stats(i, j)
+            elif has_valid(i):
+                found = (0.5, 0.0, 1.0, 0.0)  # identical rows: known without the draws
             else:
                 continue
-            out[:, i, j] = stats
+            out[:, i, j] = found
             # P(B > A) = 1 - P(A > B) exactly, ties counting half; the rest is symmetric.
-            out[:, j, i] = (1 - stats[0], *stats[1:])
+            out[:, j, i] = (1 - found[0], *found[1:])
     return out
 
 
@@ -118,12 +132,33 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
                 eti[i] = eti[j]
             elif len(s := np.sort(_valid(rows[i]))):
                 eti[i] = quantile_sorted(s, tails)
-        eti_share[v] = _overlap_arrays(eti[:, None, :, 0], eti[:, None, :, 1],
-                                       eti[None, :, :, 0], eti[None, :, :, 1])[1]
+        eti_share[v] = eti_overlaps(eti)
         pairs[v] = _pairs(rows, keys, flag)
+    return pairs_dataset(draws, names, levels, flags, pairs, eti_share)
+
+
+def eti_overlaps(eti: FloatArray) -> FloatArray:
+    """The `interval_overlap` share of every pair of intervals ``eti[view, level]``.
+
+    `eti` has shape ``(views, levels, 2)``; the result ``(views, views, levels)``.
+    """
+    return _overlap_arrays(eti[:, None, :, 0], eti[:, None, :, 1],
+                           eti[None, :, :, 0], eti[None, :, :, 1])[1]
+
+
+def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[float],
+                  flags: Sequence[bool], pairs: FloatArray,
+                  eti_share: FloatArray) -> xr.Dataset:
+    """The Dataset `compare_views` returns, from its arrays.
+
+    `draws` gives the views, their labels and the attributes (only its structure is
+    read); `pairs` has shape ``(variables, 4, views, views)`` (P(A > B), its MCSE, OVL, its
+    resolution) and `eti_share` ``(variables, views, views, levels)``.
+    """
+    views = draws["view"].values
     dims = ("variable", "view", "other")
-    coords: dict[str, object] = {"variable": names, "view": views, "other": views,
-                                 "level": list(levels), "log": ("variable", flags)}
+    coords: dict[str, object] = {"variable": list(names), "view": views, "other": views,
+                                 "level": list(levels), "log": ("variable", list(flags))}
     if "view_label" in draws.coords:
         coords["view_label"] = ("view", draws["view_label"].values)
     names4 = ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution")
@@ -156,9 +191,15 @@ def thresholds_table(draws: xr.Dataset, variable: str,
     """
     t = np.asarray(thresholds, dtype=np.float64).reshape(-1)
     prob, se = _per_view(draws, variable, t, _exceedance_sorted)
+    return thresholds_dataset(draws["view"].values, variable, t, prob, se)
+
+
+def thresholds_dataset(views: Sequence[str] | NDArray[Any], variable: str, t: FloatArray,
+                       prob: FloatArray, se: FloatArray) -> xr.Dataset:
+    """The Dataset `thresholds_table` returns, from its ``(view, threshold)`` arrays."""
     dims = ("view", "threshold")
     return xr.Dataset({"prob": (dims, prob), "mcse": (dims, se)},
-                      coords={"view": draws["view"].values, "threshold": t},
+                      coords={"view": views, "threshold": t},
                       attrs={"variable": variable})
 
 
@@ -184,11 +225,17 @@ def claim_percentiles(draws: xr.Dataset, variable: str,
     """
     values = np.asarray(list(claims.values()), dtype=np.float64).reshape(-1)
     q, se = _per_view(draws, variable, values, _percentiles_sorted)
+    return claims_dataset(draws["view"].values, variable, list(claims), values, q, se)
+
+
+def claims_dataset(views: Sequence[str] | NDArray[Any], variable: str, claims: Sequence[str],
+                   values: FloatArray, q: FloatArray, se: FloatArray) -> xr.Dataset:
+    """The Dataset `claim_percentiles` returns, from its ``(view, claim)`` arrays."""
     reading = np.array([describe_percentile(float(v)) for v in q.T.ravel()],
                        dtype=str).reshape(q.T.shape)
     dims = ("claim", "view")
     return xr.Dataset({"percentile": (dims, q.T), "mcse": (dims, se.T),
                        "reading": (dims, reading)},
-                      coords={"claim": list(claims), "view": draws["view"].values,
+                      coords={"claim": list(claims), "view": views,
                               "value": ("claim", values)},
                       attrs={"variable": variable})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 import numpy as np
 import xarray as xr
@@ -11,7 +12,7 @@ from uncertainty import progress
 from uncertainty.parallel import resolve_threads, thread_map
 from uncertainty.stats.array import summarize_draws
 
-__all__ = ["envelopes", "summarize"]
+__all__ = ["distinct_rows", "envelopes", "summarize", "summary_dataset"]
 
 _SCALARS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean")
 _INTERVALS = ("eti", "hdi", "mcse_eti", "mcse_hdi")
@@ -47,25 +48,8 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
     Rows whose ``view_sources`` attribute is equal hold identical draws and are summarized
     once.
     """
-    names = list(draws.data_vars)
-    views = draws.sizes["view"]
-    m = len(levels)
-    scalars = {k: np.full((len(names), views), np.nan) for k in _SCALARS}
-    intervals = {k: np.full((len(names), views, m, 2), np.nan) for k in _INTERVALS}
-    tables: list[dict[str, np.ndarray]] = [scalars, intervals]
-    # Each distinct row is one independent piece of work (a sort and its statistics).
-    distinct: list[tuple[int, int]] = []
-    repeats: list[tuple[int, int, int]] = []
-    for i, name in enumerate(names):
-        keys = draws[name].attrs.get("view_sources") or list(range(views))
-        done: dict[object, int] = {}
-        for j, key in enumerate(keys):
-            if key in done:
-                repeats.append((i, j, done[key]))
-            else:
-                distinct.append((i, j))
-                done[key] = j
-    values = [draws[name].values for name in names]
+    distinct, _ = distinct_rows(draws)
+    values = [draws[name].values for name in draws.data_vars]
     local = threading.local()  # one sorting buffer per thread, reused row after row
 
     def one(ij: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -78,7 +62,61 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
 
     progress.stage("summarizing", len(distinct), "rows")
     found = thread_map(one, distinct, resolve_threads(threads))
-    for (i, j), stats in zip(distinct, found, strict=True):
+    return summary_dataset(draws, levels, dict(zip(distinct, found, strict=True)))
+
+
+def distinct_rows(draws: xr.Dataset) -> tuple[list[tuple[int, int]],
+                                               list[tuple[int, int, int]]]:
+    """The rows to summarize, and the rows that repeat one of them.
+
+    Returns
+    -------
+    distinct : list of (int, int)
+        (variable index, view index) of the first view having each distinct
+        ``view_sources`` key of each variable (every view without that attribute).
+    repeats : list of (int, int, int)
+        (variable index, view index, view index of the distinct row it repeats).
+    """
+    views = draws.sizes["view"]
+    distinct: list[tuple[int, int]] = []
+    repeats: list[tuple[int, int, int]] = []
+    for i, name in enumerate(draws.data_vars):
+        keys = draws[name].attrs.get("view_sources") or list(range(views))
+        done: dict[object, int] = {}
+        for j, key in enumerate(keys):
+            if key in done:
+                repeats.append((i, j, done[key]))
+            else:
+                distinct.append((i, j))
+                done[key] = j
+    return distinct, repeats
+
+
+def summary_dataset(draws: xr.Dataset, levels: tuple[float, ...],
+                    found: Mapping[tuple[int, int], Mapping[str, np.ndarray]], *,
+                    attrs: Mapping[str, object] | None = None) -> xr.Dataset:
+    """The Dataset `summarize` returns, from the statistics of each distinct row.
+
+    Parameters
+    ----------
+    draws : xarray.Dataset
+        Gives the variables, views, their attributes and coordinates; only its structure
+        is read, so a prefix of the draws serves as well as all of them.
+    levels : tuple of float
+        Credible levels.
+    found : mapping of (int, int) to dict
+        `summarize_draws` output of each row of `distinct_rows`.
+    attrs : mapping, optional
+        Attributes of the result; default those of `draws`.
+    """
+    names = list(draws.data_vars)
+    views = draws.sizes["view"]
+    m = len(levels)
+    scalars = {k: np.full((len(names), views), np.nan) for k in _SCALARS}
+    intervals = {k: np.full((len(names), views, m, 2), np.nan) for k in _INTERVALS}
+    tables: list[dict[str, np.ndarray]] = [scalars, intervals]
+    _, repeats = distinct_rows(draws)
+    for (i, j), stats in found.items():
         for table in tables:
             for k, stat in table.items():
                 stat[i, j] = stats[k]
@@ -102,7 +140,8 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
     }
     data_vars |= {k: (("variable", "view", "level", "ci_bound"), v)
                   for k, v in intervals.items()}
-    return xr.Dataset(data_vars, coords=coords, attrs=dict(draws.attrs))
+    return xr.Dataset(data_vars, coords=coords,
+                      attrs=dict(draws.attrs if attrs is None else attrs))
 
 
 def envelopes(summary: xr.Dataset) -> xr.Dataset | None:

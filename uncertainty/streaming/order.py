@@ -1,0 +1,225 @@
+"""Exact order statistics of draws never held at once: histograms, then only the draws needed.
+
+`uncertainty.stats.summarize_draws` reads a handful of order statistics of a row's sorted
+valid draws: the two around each quantile's rank (median, interval ends), the two either
+side of each Monte Carlo error window, the ends of the narrowest window holding each
+level's share of draws (HDI) and the error window around them. This module finds exactly
+those, from passes over the draws in chunks, holding per row only a *partition* of the real
+line into cells with their counts, minima and maxima, and the draws of the few cells where
+a needed rank falls (`uncertainty.streaming.cells`):
+
+1. pass 1 counts the draws in cells whose edges are quantiles of a prefix (`first_query`);
+2. `attempt` locates every rank needed in its cell and returns the ranks still unknown; a
+   cell holding few draws is then *collected* (its draws kept, sorted), one holding many
+   *refined* (split into sub-cells counted by the next pass) (`next_query`);
+3. when every needed rank is in a collected cell, or in a cell whose minimum equals its
+   maximum, `attempt` computes the statistics with the very functions `summarize_draws`
+   uses, reading a `SparseSorted` that answers for the known ranks.
+
+The HDI is searched exactly: a window starting at rank ``i`` ends at ``i + k``; over a run
+of ``i`` whose two ends stay in the same two cells its width lies between the cells'
+minimum and maximum differences. Windows whose lower bound exceeds the least upper bound
+cannot be the narrowest and are dropped; the rest are resolved to their draws. The leftmost
+narrowest window is then exactly the one `hdi_sorted` picks: the HDI is exact, its
+resolution 0.
+
+Every number is the same as the in-memory summary's except the mean and sd, which come from
+per-chunk sums combined with `math.fsum` (see `moments`) and may differ from ``np.mean`` in
+the last bits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
+from uncertainty.streaming.cells import Needs, Partition
+
+__all__ = ["SparseSorted", "attempt", "moments"]
+
+FloatArray = NDArray[np.float64]
+
+
+class SparseSorted:
+    """Sorted draws of which only some ranks are known, read like the sorted array.
+
+    ``s[r]`` (an integer or an integer array) gives the draws at ranks ``r`` as numpy does,
+    so `quantile_sorted` and `quantile_mcse_sorted` run on it unchanged and give exactly
+    what they give on the full array. With ``record=True`` unknown ranks read as 0 and are
+    listed in `missing` instead of raising.
+    """
+
+    def __init__(self, part: Partition, *, record: bool = False) -> None:
+        self.part, self.record = part, record
+        self.missing: list[NDArray[np.int64]] = []
+
+    def __len__(self) -> int:
+        return self.part.n
+
+    def __getitem__(self, key: Any) -> Any:
+        ranks = np.asarray(key, dtype=np.int64)
+        values, known = self.part.lookup(ranks.ravel())
+        if not known.all():
+            if not self.record:
+                raise LookupError(f"ranks not resolved: {ranks.ravel()[~known][:5]}")
+            self.missing.append(ranks.ravel()[~known])
+            values[~known] = 0.0
+        return values.reshape(ranks.shape)[()]
+
+
+def _hdi(part: Partition, k: int,
+         final: bool) -> tuple[int, float] | list[tuple[int, int]]:
+    """The leftmost narrowest window of ``k + 1`` draws, or the rank ranges to resolve first.
+
+    Returns ``(start rank, resolution)``: resolution 0 when the window is exactly the one
+    `hdi_sorted` picks (see the module docstring), which is the case unless `final`. With
+    `final`, when resolving every candidate would not pay (draws of a nearly uniform
+    distribution, where most windows are about as narrow), the narrowest window among those
+    known is taken and the resolution bounds by how much the narrowest could be narrower.
+    Widths are bounded with float subtraction, which is monotone, so the bounds hold for
+    the widths `hdi_sorted` computes.
+    """
+    n = part.n
+    windows = n - k
+    inner = part.starts[1:-1]
+    breaks = np.unique(np.concatenate(([0], inner, inner - k)))
+    lo = breaks[(breaks >= 0) & (breaks < windows)]
+    hi = np.append(lo[1:], windows) - 1
+    a, c = part.cell_of(lo), part.cell_of(lo + k)
+    with np.errstate(over="ignore", invalid="ignore"):
+        lower = part.vmin[c] - part.vmax[a]
+        upper = part.vmax[c] - part.vmin[a]
+    bound = float(np.min(upper))
+    known = part.resolved[a] & part.resolved[c]
+    constant = ~part.exact[a] & ~part.exact[c] & known  # both ends single values
+    starts: list[NDArray[np.int64]] = []
+    widths: list[FloatArray] = []
+    for m in np.flatnonzero(known & (lower <= bound)):
+        if constant[m]:
+            ranks = np.array([lo[m]], dtype=np.int64)  # every window here has this width
+        else:
+            ranks = np.arange(lo[m], hi[m] + 1, dtype=np.int64)
+        left, _ = part.lookup(ranks)
+        right, _ = part.lookup(ranks + k)
+        with np.errstate(over="ignore", invalid="ignore"):
+            widths.append(right - left)
+        starts.append(ranks)
+    found = math.inf
+    if widths:
+        all_starts, all_widths = np.concatenate(starts), np.concatenate(widths)
+        found = float(np.min(all_widths))
+    open_ = np.flatnonzero(~known & (lower <= min(bound, found)))
+    if len(open_) and final and widths:
+        with np.errstate(over="ignore", invalid="ignore"):
+            resolution = max(found - float(np.min(lower[open_])), 0.0)
+        return int(all_starts[int(np.argmin(all_widths))]), resolution
+    if len(open_):
+        if final:  # nothing known yet: resolve the window with the least upper bound
+            open_ = open_[[int(np.argmin(upper[open_]))]]
+        h = math.ceil(math.sqrt(n) / 2) + 2  # room for the error window around the ends
+        return [(int(lo[m]) - h, int(hi[m]) + h) for m in open_] + [
+            (int(lo[m]) + k - h, int(hi[m]) + k + h) for m in open_]
+    # Every window as narrow as the narrowest is among those resolved, in rank order.
+    return int(all_starts[int(np.argmin(all_widths))]), 0.0
+
+
+def attempt(part: Partition, levels: Sequence[float], *,
+            final: bool = False) -> dict[str, Any] | Needs:
+    """`summarize_draws`'s order statistics of the row, or the ranks still needed.
+
+    Parameters
+    ----------
+    part : Partition
+        What is known of the row (``part.n > 0``).
+    levels : sequence of float
+        Credible levels.
+    final : bool
+        Settle for an HDI within a stated resolution where resolving it exactly would not
+        pay (see `_hdi`).
+
+    Returns
+    -------
+    dict or Needs
+        ``median``, ``mcse_median``, ``eti``, ``mcse_eti``, ``hdi``, ``mcse_hdi`` exactly as
+        `summarize_draws` gives them on the full sorted row, and ``hdi_resolution`` per
+        level (0: exact); or the rank ranges to resolve first.
+    """
+    n = part.n
+    tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels])
+    probe = SparseSorted(part, record=True)
+    s = cast(FloatArray, probe)  # read like the sorted array (see SparseSorted)
+    ranges: list[tuple[int, int]] = []
+    ends: list[tuple[int, int, float]] = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        quantile_sorted(s, 0.5)
+        quantile_mcse_sorted(s, 0.5)
+        quantile_sorted(s, tails)
+        quantile_mcse_sorted(s, tails)
+        for prob in levels:
+            k = min(math.floor(prob * n), n - 1)
+            found = _hdi(part, k, final)
+            if isinstance(found, list):
+                ranges.extend(found)
+            else:
+                ends.append((found[0], found[0] + k, found[1]))
+        for i, j, _ in ends:
+            quantile_mcse_sorted(s, _end_probs(part, i, j))
+    ranges += [(int(r), int(r)) for miss in probe.missing for r in np.unique(miss)]
+    if ranges:
+        return Needs([(max(a, 0), min(b, n - 1)) for a, b in ranges])
+    s = cast(FloatArray, SparseSorted(part))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {
+            "median": quantile_sorted(s, 0.5),
+            "mcse_median": quantile_mcse_sorted(s, 0.5),
+            "eti": quantile_sorted(s, tails),
+            "mcse_eti": quantile_mcse_sorted(s, tails),
+            "hdi": np.array([tuple(float(v) for v in part.lookup(np.array([i, j]))[0])
+                             for i, j, _ in ends]),
+            # hdi_mcse_sorted: the error of the quantile at each end's first rank.
+            "mcse_hdi": np.array([quantile_mcse_sorted(s, _end_probs(part, i, j))
+                                  for i, j, _ in ends]),
+            "hdi_resolution": np.array([r for _, _, r in ends]),
+        }
+
+
+def _end_probs(part: Partition, i: int, j: int) -> FloatArray:
+    """``searchsorted(s, (s[i], s[j]), "left") / n`` clipped to [0, 1], as `hdi_mcse_sorted`."""
+    values, _ = part.lookup(np.array([i, j]))
+    firsts = np.array([part.first_rank(float(values[0]), i),
+                       part.first_rank(float(values[1]), j)])
+    return np.clip(firsts / part.n, 0.0, 1.0)
+
+
+def moments(n: int, sums: Sequence[float], shifted: Sequence[float],
+            squares: Sequence[float], shift: float) -> tuple[float, float]:
+    """Mean and sd (``ddof=1``) from per-chunk sums, combined exactly with `math.fsum`.
+
+    `sums` are the chunks' ``np.sum(x)``, `shifted` their ``np.sum(x - shift)`` and
+    `squares` their ``np.sum((x - shift)**2)``; the shift (a central value of the prefix)
+    keeps the variance free of cancellation. `math.fsum` rounds once, whatever the order of
+    the chunks, so any engine gives the same numbers; they may differ from ``np.mean`` and
+    ``np.std`` of the whole row in the last bits.
+    """
+    if n == 0:
+        return math.nan, math.nan
+    mean = _fsum(sums) / n
+    if n < 2:
+        return mean, math.nan
+    d1, d2 = _fsum(shifted), _fsum(squares)
+    with np.errstate(over="ignore", invalid="ignore"):
+        var = (d2 - d1 * (d1 / n)) / (n - 1)
+    return mean, math.sqrt(var) if var >= 0 else (0.0 if var > -math.inf else math.nan)
+
+
+def _fsum(parts: Sequence[float]) -> float:
+    try:
+        return math.fsum(parts)
+    except OverflowError:  # finite draws whose sum overflows: infinite, as np.sum says
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.sum(np.asarray(parts, dtype=np.float64)))

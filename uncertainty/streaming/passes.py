@@ -1,0 +1,348 @@
+"""A run in bounded memory: passes over regenerated blocks, reduced exactly.
+
+The passes, each a map over ranges of draws (run by an `uncertainty.engines.Engine`) and
+an exact reduction in order:
+
+0. *acceptance* (with constraints): per block of candidates and constraint key, how many
+   meet the constraints; from those counts the candidates an in-memory run would draw
+   (the same rule, the same acceptance rates, the same `ConstraintConflict`), and for each
+   key the block holding its ``r``-th accepted candidate;
+1. *the prefix*: the first `PREFIX_DRAWS` draws of every row, held in memory: the
+   ``(view, draw)`` Dataset `Run.draws` holds, and the cells of the first histogram;
+2. *moments*: per distinct row, valid and invalid counts, sums, the histogram; per metric,
+   P(A > B) counted on paired draws, and the draws below each point claim and threshold;
+3. *order statistics*: cells refined or collected until every order statistic the summary
+   reads is known (`uncertainty.streaming.order`), usually one or two more passes.
+
+Peak memory: the prefix, a few chunks of candidates per worker, and per row its cells and
+the few draws collected; never the draws.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from uncertainty import progress
+from uncertainty.comparison import Comparison
+from uncertainty.engines import Engine
+from uncertainty.model import Model
+from uncertainty.sampling import (
+    _draws_dataset,
+    _first_candidates,
+    _plan,
+    _view_keys,
+)
+from uncertainty.stats.summary import summary_dataset
+from uncertainty.streaming.acceptance import accept, block_bytes
+from uncertainty.streaming.cells import (
+    SKIP,
+    Partition,
+    Query,
+    Resolution,
+    first_query,
+    next_query,
+)
+from uncertainty.streaming.chunks import (
+    RANK_CHUNK,
+    Job,
+    PassSpec,
+    RowSpec,
+    Tally,
+    row_values,
+    spread,
+    tally_chunks,
+)
+from uncertainty.streaming.compare import compare_views, paired_rows, probes
+from uncertainty.streaming.order import attempt, moments
+from uncertainty.streams import BLOCK_SIZE
+from uncertainty.views import View
+
+__all__ = ["PREFIX_DRAWS", "Streamed", "memory_bound", "stream"]
+
+FloatArray = NDArray[np.float64]
+
+#: Draws of every row held in memory: `Run.draws` of a streamed run, the overlap
+#: coefficients, and the first histogram's cells.
+PREFIX_DRAWS = 1 << 18
+#: The query of a row with nothing left to find.
+_NOTHING = Query(np.empty(0), np.full(1, SKIP, dtype=np.int8))
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """What a streamed run found.
+
+    Parameters
+    ----------
+    draws : xarray.Dataset
+        The first ``min(draws, prefix)`` draws of every view: exactly the draws an
+        in-memory run of that many draws holds.
+    summary : xarray.Dataset
+        As `uncertainty.stats.summarize` gives for all the draws (see the package doc).
+    acceptance : xarray.Dataset or None
+        As `uncertainty.sampling.Drawn`.
+    comparison : Comparison or None
+        As `uncertainty.comparison.compare_run`, overlap coefficients from the prefix.
+    info : dict
+        Passes made, prefix size, HDI resolution: JSON-ready, for the provenance.
+    """
+
+    draws: xr.Dataset
+    summary: xr.Dataset
+    acceptance: xr.Dataset | None
+    comparison: Comparison | None
+    info: dict[str, Any]
+
+
+def memory_bound(model: Model, views: tuple[View, ...], workers: int, draws: int, *,
+                 prefix: int = PREFIX_DRAWS, resolution: Resolution | None = None,
+                 chunk: int = RANK_CHUNK) -> int:
+    """Bytes a streamed run of `draws` draws per view needs at its peak, roughly.
+
+    The prefix (every row, plus the distinct rows and their sorted copies), each worker's
+    chunk in flight (its candidate blocks, its rows and their sorted copies), the tallies
+    held (per distinct row, its cells, for each worker and the running total), the draws
+    collected (``resolution.collect_cap`` per distinct row, twice while merging), and the
+    parts that grow with the draws, slowly: each chunk's sums (under 1 byte per 100 draws)
+    and, with constraints, each block's acceptance counts (about 0.2 bytes per draw when
+    most candidates are accepted; `stream` checks again when they are not).
+    """
+    resolution = resolution or Resolution()
+    ckeys, keys = _view_keys(model, views, bool(model.constraints))
+    distinct = sum(len(set(k)) for k in keys.values())
+    rows = len(views) * len(keys)
+    streams = sum(len(s.estimates) for s in model.sources) + len(model.quantities)
+    blocks = chunk // BLOCK_SIZE + 2 * len(set(ckeys))
+    held = (rows + 3 * distinct) * prefix * 8
+    flight = workers * (3 * streams * blocks * BLOCK_SIZE * 8 + 3 * distinct * chunk * 8)
+    cells = max(resolution.edges, resolution.subcells) + 1
+    tallies = (workers + 1) * distinct * cells * 24
+    collected = 2 * distinct * resolution.collect_cap * 8
+    # Each chunk's sums are kept for an exact `math.fsum` at the end.
+    sums = (draws // chunk + 1) * (distinct * 3 * 8 + 128)
+    return (held + flight + tallies + collected + sums
+            + block_bytes(model, views, _first_candidates(draws)))
+
+
+def _prefix_rows(job: Job, item: tuple[int, int]) -> list[FloatArray]:
+    found = row_values(job, *item)
+    return [found[i] for i in range(len(job.rows))]
+
+
+def _distinct(model: Model, views: tuple[View, ...], ckeys: list[str],
+              keys: dict[str, list[str]]) -> tuple[list[RowSpec], dict[tuple[int, int], int]]:
+    """The distinct rows, and the row of each (variable index, view index)."""
+    metrics = {m.name: m for m in model.metrics}
+    rows: list[RowSpec] = []
+    row_of: dict[tuple[int, int], int] = {}
+    for v, name in enumerate(keys):
+        first: dict[str, int] = {}
+        for j, key in enumerate(keys[name]):
+            if key not in first:
+                first[key] = len(rows)
+                rows.append(RowSpec(name, j, ckeys[j], metrics.get(name)))
+            row_of[v, j] = first[key]
+    return rows, row_of
+
+
+def _give_back() -> None:
+    """Hand memory freed by a pass back to the system (glibc's ``malloc_trim``; else nothing).
+
+    A pass's short-lived arrays (candidate blocks, rows, sorted copies: hundreds of MiB per
+    worker thread) interleave with the long-lived tallies in the allocator's arenas; the
+    holes they leave stay resident unless trimmed, and the peak RSS would grow pass by
+    pass by as much again as the live data.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _run_pass(job: Job, spec: PassSpec, engine: Engine, name: str) -> Tally:
+    """One pass over every draw: the tallies of `spec`, reduced in item order."""
+    items = spread(job.chunk_count, engine.workers)
+    progress.stage(name, job.draws, "draws")
+    total: Tally | None = None
+    for (a, b), found in zip(items, engine.map(tally_chunks, (job, spec), items),
+                             strict=True):
+        progress.advance(min(b * job.chunk, job.draws) - a * job.chunk)
+        if total is None:
+            total = found
+        else:
+            total.merge(found)
+        del found
+        _give_back()
+    if total is None:  # pragma: no cover - a run has at least one draw, so one item
+        raise ValueError("a pass over no draws")
+    return total
+
+
+def stream(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
+           engine: Engine, compare: bool = True, attrs: dict[str, Any] | None = None,
+           memory_budget: int | None = None, prefix: int = PREFIX_DRAWS,
+           resolution: Resolution | None = None, chunk: int = RANK_CHUNK) -> Streamed:
+    """Draw, evaluate and summarize `model` under every view without holding the draws.
+
+    Parameters
+    ----------
+    model : Model
+    views : tuple of View
+    seed : int
+        Run seed.
+    draws : int
+        Draws per view.
+    engine : Engine
+        Where the passes run (`uncertainty.engines.open_engine`).
+    compare : bool
+        Also compare the views.
+    attrs : dict, optional
+        Attributes of the summary (the provenance an in-memory run's draws carry).
+    memory_budget : int or None
+        Bytes allowed (None: the default budget), checked again when constraints reject
+        more candidates than `memory_bound` assumed.
+    prefix : int
+        Draws of every row held in memory (`PREFIX_DRAWS`).
+    resolution : Resolution, optional
+        How finely the order-statistic passes look (any gives the same numbers).
+    chunk : int
+        Draws per chunk of work (`RANK_CHUNK`).
+
+    Returns
+    -------
+    Streamed
+
+    Raises
+    ------
+    ConstraintConflict
+        As an in-memory run.
+    ResourceError
+        When the acceptance counts of the candidates would exceed `memory_budget`.
+    """
+    resolution = resolution or Resolution()
+    plan = _plan(model, views)
+    constrained = bool(model.constraints)
+    ckeys, keys = _view_keys(model, views, constrained)
+    rows, row_of = _distinct(model, views, ckeys, keys)
+    job = Job(model, views, seed, draws, plan, (), {}, chunk)
+    acceptance, passes = None, 0
+    if constrained:
+        cum, acceptance, passes = accept(job, engine, memory_budget)
+        job = replace(job, cum=cum)
+    job = replace(job, rows=tuple(rows))
+
+    size = min(draws, prefix)
+    head, pre = _prefix(job, engine, keys, row_of, size)
+    head.attrs.update(attrs or {}, draws=size, prefix_of=draws)
+    queries: list[Query] = []
+    shifts: list[float] = []
+    for x in pre:
+        s = np.sort(x[np.isfinite(x)])
+        queries.append(first_query(s, resolution))
+        shifts.append(float(np.median(s)) if len(s) else 0.0)
+    probed, claims = probes(model, views, rows, compare)
+    pairs = paired_rows(rows, compare)
+    spec = PassSpec(tuple(queries), moments=True, shifts=np.array(shifts),
+                    probes=tuple(probed), pairs=tuple(pairs))
+    total = _run_pass(job, spec, engine, "summing")
+    found, more = _order_statistics(job, engine, spec, total, resolution)
+    stats = _row_stats(model, rows, spec, total, found)
+    summary = summary_dataset(head, model.run.levels,
+                              {ij: stats[r] for ij, r in row_of.items()
+                               if ij[1] == rows[r].view},
+                              attrs=dict(attrs or {}, draws=draws))
+    comparison = (compare_views(model, views, head, summary, row_of, total, claims, pairs,
+                                pre) if compare else None)
+    inexact = [(rows[i].variable, views[rows[i].view].id, float(level), float(r))
+               for i, res in sorted(found.items())
+               for level, r in zip(model.run.levels, res["hdi_resolution"], strict=True) if r]
+    info: dict[str, Any] = {
+        "passes": passes + 1 + more, "prefix_draws": size, "chunk_draws": chunk,
+        "hdi_resolution": max((r for *_, r in inexact), default=0.0),
+        "hdi_inexact": [dict(zip(("variable", "view", "level", "resolution"), x, strict=True))
+                        for x in inexact]}
+    return Streamed(head, summary, acceptance, comparison, info)
+
+
+def _prefix(job: Job, engine: Engine, keys: dict[str, list[str]],
+            row_of: dict[tuple[int, int], int],
+            size: int) -> tuple[xr.Dataset, list[FloatArray]]:
+    """The first `size` draws: as the ``(view, draw)`` Dataset, and per distinct row."""
+    views = job.views
+    progress.stage("drawing the prefix", size, "draws")
+    pieces = list(engine.map(_prefix_rows, job, job.chunks(stop=size)))
+    progress.advance(size)
+    data = {name: np.empty((len(views), size)) for name in keys}
+    for v, name in enumerate(keys):
+        for j in range(len(views)):
+            np.concatenate([p[row_of[v, j]] for p in pieces], out=data[name][j])
+    del pieces
+    head = _draws_dataset(job.model, views, data, keys)
+    return head, [data[row.variable][row.view] for row in job.rows]
+
+
+def _order_statistics(job: Job, engine: Engine, spec: PassSpec, total: Tally,
+                      resolution: Resolution) -> tuple[dict[int, dict[str, Any]], int]:
+    """Every distinct row's order statistics (`attempt`), and the passes they took."""
+    # The partitions of the rows still pending, each dropped once its statistics are found.
+    parts = {}
+    for i, (query, cells) in enumerate(zip(spec.queries, total.cells, strict=True)):
+        if (part := Partition.first(query, cells)).n:
+            parts[i] = part
+    total.cells.clear()
+    _give_back()
+    found: dict[int, dict[str, Any]] = {}
+    passes = 0
+    while parts:
+        needs = {}
+        for i, part in parts.items():
+            result = attempt(part, job.model.run.levels,
+                             final=part.passes > resolution.max_passes)
+            if isinstance(result, dict):
+                found[i] = result
+            else:
+                needs[i] = next_query(part, result, resolution)
+        parts = {i: parts[i] for i in needs}
+        if not parts:
+            break
+        asked = tuple(needs.get(i, _NOTHING) for i in range(len(job.rows)))
+        more = _run_pass(job, PassSpec(asked), engine, "finding order statistics")
+        passes += 1
+        for i in needs:
+            parts[i] = parts[i].update(needs[i], more.cells[i])
+        del more
+        _give_back()
+    return found, passes
+
+
+def _row_stats(model: Model, rows: list[RowSpec], spec: PassSpec, total: Tally,
+               found: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """`summarize_draws`'s dict for every distinct row."""
+    m = len(model.run.levels)
+    sums = np.stack(total.sums) if total.sums else np.zeros((0, len(rows), 3))
+    out = []
+    for i in range(len(rows)):
+        n = int(total.valid[i])
+        stats: dict[str, Any] = {"valid": np.array(n, dtype=np.float64),
+                                 "invalid": np.array(int(total.invalid[i]), dtype=np.float64)}
+        if n == 0:
+            nan = np.array(np.nan)
+            stats |= {"median": nan, "mean": nan, "sd": nan, "mcse_median": nan,
+                      "mcse_mean": nan, "eti": np.full((m, 2), np.nan),
+                      "hdi": np.full((m, 2), np.nan), "mcse_eti": np.full((m, 2), np.nan),
+                      "mcse_hdi": np.full((m, 2), np.nan)}
+            out.append(stats)
+            continue
+        mean, sd = moments(n, sums[:, i, 0].tolist(), sums[:, i, 1].tolist(),
+                           sums[:, i, 2].tolist(), float(spec.shifts[i]))
+        order = {k: v for k, v in found[i].items() if k != "hdi_resolution"}
+        stats |= order | {"mean": np.array(mean), "sd": np.array(sd),
+                          "mcse_mean": np.array(sd / math.sqrt(n))}
+        out.append(stats)
+    return out
