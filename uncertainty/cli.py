@@ -147,11 +147,21 @@ Examples:
                    "source out, spread sweep).")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress line on stderr (there is none when stderr is not a terminal).")
+@click.option("--memory-budget", metavar="SIZE",
+              help="Memory the run may use, e.g. 4GiB; a run that would not fit streams its "
+                   "draws in blocks instead [default: half the memory available].")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="Where the blocks of a streamed run are computed: this process, or Dask "
+                   "(pip install 'uncertainty[dask]'; always streams).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --engine dask: a Dask scheduler's address [default: a local cluster "
+                   "of 2 worker processes].")
 @_one_line_errors
 def run(config: Path, draws: int | None, seed: int | None, out: Path | None, force: bool,
         fmt: str, save_draws: bool, no_plots: bool, precision: float | None,
         max_draws: int | None, threads: int | None, no_sensitivity: bool,
-        quiet: bool) -> None:
+        quiet: bool, memory_budget: str | None, engine: str, scheduler: str | None) -> None:
     """Simulate CONFIG and write its results folder.
 
     Writes summary.json (every number unrounded, with provenance), summary.md, summary.html
@@ -176,14 +186,22 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     loaded = load_config(config)
     model = with_overrides(loaded.model, draws=draws, seed=seed, precision=precision,
                            max_draws=max_draws)
+    if scheduler is not None and engine != "dask":
+        raise ConfigError("--scheduler", "needs --engine dask")
+    budget = _budget(memory_budget)
     folder = out if out is not None else Path("results") / config.stem
     # Held from before the work until the results are in place: a second run writing the
     # same folder meanwhile stops at once instead of racing this one.
     with results_lock(folder), _progress(quiet):
         check_replaceable(folder, loaded.sha256, force=force)  # fail before the work
         try:
-            result = _simulate(model, loaded.sha256, threads=threads)
-            if not no_sensitivity and result.model.metrics:
+            # Saved draws must all be in memory: such a run never streams (and is refused
+            # up front, with the size it would need, when it does not fit).
+            result = _simulate(model, loaded.sha256, threads=threads, engine=engine,
+                               scheduler=scheduler, memory_budget=budget,
+                               stream=False if save_draws else None)
+            streamed = "streaming" in result.provenance
+            if not no_sensitivity and result.model.metrics and not streamed:
                 result = _analyze(result, loaded, threads)
         except ResourceError as exc:  # a size refused before allocating: say where it was set
             raise (ResourceError("--draws", exc.message) if draws is not None
@@ -225,21 +243,38 @@ def _progress(quiet: bool) -> AbstractContextManager[None]:
     return reporting(TerminalProgress(stream) if show else None)
 
 
-def _simulate(model: Model, config_sha256: str, *, threads: int | None = None) -> Run:
+def _simulate(model: Model, config_sha256: str, *, threads: int | None = None,
+              engine: str = "local", scheduler: str | None = None,
+              memory_budget: int | None = None, stream: bool | None = None) -> Run:
     """A fixed-draws run, or an adaptive one when the model asks for a precision.
 
-    `threads` None uses every core.
+    `threads` None uses every core. `engine`, `scheduler`, `memory_budget` and `stream` go
+    to `uncertainty.pipeline.simulate` (streaming when the run would not fit the budget).
     """
+    options: dict[str, Any] = {"threads": threads, "engine": engine, "scheduler": scheduler,
+                               "memory_budget": memory_budget, "stream": stream}
     if model.run.precision is None:
         from uncertainty.pipeline import simulate
 
-        return simulate(model, config_sha256=config_sha256, threads=threads)
+        return simulate(model, config_sha256=config_sha256, **options)
     from uncertainty.precision import DEFAULT_MAX_DRAWS, simulate_to_precision
 
     result, _ = simulate_to_precision(model, model.run.precision, config_sha256=config_sha256,
                                       max_draws=model.run.max_draws or DEFAULT_MAX_DRAWS,
-                                      threads=threads)
+                                      **options)
     return result
+
+
+def _budget(text: str | None) -> int | None:
+    """``--memory-budget`` in bytes (None: the default, half the memory available)."""
+    if text is None:
+        return None
+    from uncertainty.resources import parse_bytes
+
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise ConfigError("--memory-budget", str(exc)) from None
 
 
 def _analyze(result: Run, loaded: LoadedConfig, threads: int | None) -> Run:

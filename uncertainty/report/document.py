@@ -84,8 +84,8 @@ def summary_document(run: Run) -> dict[str, Any]:
                         "written": e.written,
                         "distribution": e.distribution.describe(),
                         "spread": e.spread,
-                        "median": float(e.distribution.median),
-                        "ci90": [float(v) for v in e.distribution.ppf(np.array([0.05, 0.95]))],
+                        "median": _num(e.distribution.median),
+                        "ci90": [_num(v) for v in e.distribution.ppf(np.array([0.05, 0.95]))],
                         **dict(e.provenance),
                     }
                     for e in src.estimates

@@ -54,6 +54,19 @@ def _run_line(run: Run) -> str:
     return line
 
 
+def _streaming_line(run: Run) -> str:
+    """How a streamed run was computed, and what comes from its first draws only."""
+    info = run.provenance.get("streaming")
+    if not info:
+        return ""
+    gib = info.get("in_memory_bytes", 0) / 2**30
+    return (f"Streamed in blocks ({info.get('engine', 'local')} engine, "
+            f"{info.get('passes', '?')} passes over the draws; in memory the run would need "
+            f"{gib:,.1f} GiB): every median, interval and Monte Carlo error is exactly what "
+            f"the run in memory gives; overlap coefficients and density plots use the first "
+            f"{info.get('prefix_draws', 0):,} draws of each view; no sensitivity analysis.")
+
+
 def _percent(rate: float) -> str:
     """A share as a percentage that never shows 100% for a rate below 1."""
     if rate == 1:
@@ -80,6 +93,8 @@ def console_report(run: Run, destination: str | None = None) -> str:
     model, summary = run.model, run.summary
     env = envelopes(summary)
     lines = [model.title, _run_line(run) + ". Equal-tailed credible intervals."]
+    if _streaming_line(run):
+        lines.append(_streaming_line(run))
     if destination:
         lines.append(f"Results: {destination}")
     for report in model.tables:
@@ -190,6 +205,7 @@ def markdown_report(run: Run, figures: tuple[str, ...] = ()) -> str:
         "",
         _READING,
         "",
+        *([_streaming_line(run), ""] if _streaming_line(run) else []),
         "## Metrics",
     ]
     for metric in model.metrics:
