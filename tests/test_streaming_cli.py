@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import Result
 
 Invoke = Callable[..., Result]
 SEED = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
+FACE_VALUE = SEED.parent / "examples" / "article-face-value.toml"
 
 
 def test_a_run_over_its_budget_streams_and_says_so(cli: Invoke, workdir: Path) -> None:
@@ -45,3 +49,22 @@ def test_bad_streaming_options_are_one_line_errors(cli: Invoke, workdir: Path) -
     scheduler = cli("run", SEED, "--scheduler", "tcp://127.0.0.1:8786")
     assert scheduler.exit_code == 2
     assert scheduler.stderr == "Error: --scheduler: needs --engine dask\n"
+
+
+def test_sensitivity_of_a_streamed_run_is_refused_in_one_line(
+    cli: Invoke, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uncertainty.cli as cli_module
+
+    real = cli_module._simulate
+
+    def streamed(*args: Any, **kwargs: Any) -> Any:
+        run = real(*args, **kwargs)
+        return replace(run, provenance={**run.provenance, "streaming": {"engine": "local"}})
+
+    monkeypatch.setattr(cli_module, "_simulate", streamed)
+    result = cli("sensitivity", FACE_VALUE)
+    assert result.exit_code == 2
+    assert result.stderr.endswith("draws: this run is too large to hold in memory and "
+                                  "streams its draws; the sensitivity analysis needs them "
+                                  "all: analyse a config with fewer draws\n")

@@ -429,8 +429,12 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
     chosen = _check_metrics(model, metrics)
     try:
         with _progress(quiet):
-            result = _analyze(_simulate(model, loaded.sha256, threads=threads), loaded,
-                              threads)
+            simulated = _simulate(model, loaded.sha256, threads=threads)
+            if "streaming" in simulated.provenance:
+                raise ResourceError("draws", "this run is too large to hold in memory and "
+                                    "streams its draws; the sensitivity analysis needs them "
+                                    "all: analyse a config with fewer draws")
+            result = _analyze(simulated, loaded, threads)
     except ConfigError as exc:
         raise exc.with_file(loaded.file) from None
     sens = result.sensitivity
