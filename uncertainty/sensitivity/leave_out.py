@@ -29,7 +29,7 @@ from uncertainty.errors import ConstraintConflict
 from uncertainty.model import POOLED, Model, Scenario
 from uncertainty.stats import envelopes
 
-__all__ = ["FIGURES", "compared_level", "figures", "leave_out", "present", "without"]
+__all__ = ["FIGURES", "Figures", "compared_level", "leave_out", "without"]
 
 #: The credible level whose interval the table compares, when the run reports it (else the
 #: run's widest level).
@@ -75,21 +75,36 @@ def without(model: Model, source_id: str) -> tuple[Model | None, dict[str, str]]
     return reduced, why
 
 
-def figures(summary: xr.Dataset, metric: str, view: str,
-            level: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """``[median, lower, upper]`` of `metric` in `view` at `level`, and their MCSEs.
+class Figures:
+    """A summary's medians and interval ends by view, envelopes included.
 
-    For an envelope named `view`: the interval runs from its lowest to its highest member
-    and the median is NaN.
+    The envelopes are made once here, not for every figure read.
     """
-    env = envelopes(summary)
-    if env is not None and view in env["envelope"].values:
-        row = env.sel(envelope=view, variable=metric)
-        values = np.r_[np.nan, row["eti"].sel(level=level).values]
-        return values, np.r_[np.nan, row["mcse_eti"].sel(level=level).values]
-    row = summary.sel(variable=metric, view=view)
-    values = np.r_[float(row["median"]), row["eti"].sel(level=level).values]
-    return values, np.r_[float(row["mcse_median"]), row["mcse_eti"].sel(level=level).values]
+
+    def __init__(self, summary: xr.Dataset, level: float) -> None:
+        self.summary, self.level = summary, level
+        self.env = envelopes(summary)
+
+    def has(self, view: str) -> bool:
+        """Whether the summary has `view`, as a view or as an envelope."""
+        return view in self.summary["view"].values or (
+            self.env is not None and view in self.env["envelope"].values)
+
+    def of(self, metric: str, view: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``[median, lower, upper]`` of `metric` in `view`, and their MCSEs.
+
+        For an envelope named `view`: the interval runs from its lowest to its highest
+        member and the median is NaN.
+        """
+        level = self.level
+        if self.env is not None and view in self.env["envelope"].values:
+            row = self.env.sel(envelope=view, variable=metric)
+            values = np.r_[np.nan, row["eti"].sel(level=level).values]
+            return values, np.r_[np.nan, row["mcse_eti"].sel(level=level).values]
+        row = self.summary.sel(variable=metric, view=view)
+        values = np.r_[float(row["median"]), row["eti"].sel(level=level).values]
+        return values, np.r_[float(row["mcse_median"]),
+                             row["mcse_eti"].sel(level=level).values]
 
 
 def _compared_views(model: Model) -> list[str]:
@@ -125,7 +140,8 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
     if len(model.sources) < 2:
         return None, []
     level = compared_level(model.run.levels)
-    views = [v for v in _compared_views(model) if present(summary, v)]
+    full = Figures(summary, level)
+    views = [v for v in _compared_views(model) if full.has(v)]
     metrics = [m.name for m in model.metrics]
     sources = [s.id for s in model.sources]
     # [median, lower, upper] and their MCSEs, without each source and with all of them
@@ -137,7 +153,7 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
     notes: list[str] = []
     for a, name in enumerate(metrics):
         for j, view in enumerate(views):
-            base[a, j], base_mcse[a, j] = figures(summary, name, view, level)
+            base[a, j], base_mcse[a, j] = full.of(name, view)
     for k, source_id in enumerate(sources):
         if step is not None:
             step(1)
@@ -154,13 +170,13 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
             for a in range(len(metrics)):
                 reason[a, k] = reason[a, k] or "the constraints conflict without it"
             continue
+        reduced_figures = Figures(reduced_summary, level)
         for a, name in enumerate(metrics):
             if name in why:
                 continue
             for j, view in enumerate(views):
-                if present(reduced_summary, view):
-                    moved[a, j, k], moved_mcse[a, j, k] = figures(reduced_summary, name, view,
-                                                                  level)
+                if reduced_figures.has(view):
+                    moved[a, j, k], moved_mcse[a, j, k] = reduced_figures.of(name, view)
     d3, d4 = ("metric", "view", "figure"), ("metric", "view", "left_out", "figure")
     dataset = xr.Dataset(
         {
@@ -173,11 +189,3 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
         attrs={"level": level},
     )
     return dataset, notes
-
-
-def present(summary: xr.Dataset, view: str) -> bool:
-    """Whether `summary` has `view`, as a view or as an envelope."""
-    if view in summary["view"].values:
-        return True
-    env = envelopes(summary)
-    return env is not None and view in env["envelope"].values

@@ -17,7 +17,7 @@ import xarray as xr
 
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model import Model
-from uncertainty.sensitivity.leave_out import FIGURES, compared_level, figures, present
+from uncertainty.sensitivity.leave_out import FIGURES, Figures, compared_level
 
 __all__ = ["spread_sweep"]
 
@@ -71,10 +71,11 @@ def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float]
                 notes.append(f"default spreads scaled by {scale:g}: {exc.constraint!r} holds "
                              f"in only {exc.rate:.2%} of the draws of view {exc.view!r}")
                 continue
+        found = Figures(scaled, level)
         for a, name in enumerate(metrics):
             for j, view in enumerate(shown):
-                if present(scaled, view):
-                    value[a, j, s], mcse[a, j, s] = figures(scaled, name, view, level)
+                if found.has(view):
+                    value[a, j, s], mcse[a, j, s] = found.of(name, view)
     dims = ("metric", "view", "scale", "figure")
     dataset = xr.Dataset(
         {"value": (dims, value), "mcse": (dims, mcse)},
