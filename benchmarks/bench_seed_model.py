@@ -12,12 +12,14 @@ metrics: 40 (variable, view) rows.
 
 package
     ``uncertainty.simulate(model with run.draws = N, compare=False, threads=1)``: named-stream
-    sampling, the copula, the linear pool, rejection of candidate draws that break a
-    constraint, metric evaluation, the ``(view, draw)`` xarray Dataset and the summary
-    (median, mean, sd, ETI and HDI at each credible level, quantile MCSEs). The last
+    sampling of N candidate draws, the copula, the linear pool, each view's constraint
+    mask (a candidate that breaks a view's constraint is NaN in that view), metric
+    evaluation, the ``(view, draw)`` xarray Dataset and the summary of each view's kept
+    draws (median, mean, sd, ETI and HDI at each credible level, quantile MCSEs). The last
     column times ``compare=True`` too, which adds the comparison of views
-    (`uncertainty.comparison.compare_run`: P(A > B), overlap coefficients, claim
-    percentiles, thresholds) that `uncertainty run` does and the hand version does not.
+    (`uncertainty.comparison.compare_run`: P(A > B) over the candidates both views keep,
+    overlap coefficients, claim percentiles, thresholds) that `uncertainty run` does and
+    the hand version does not.
 package, T threads
     The same as ``package`` with ``threads=T`` (``--threads``, default every core): the
     blocks of the random streams, chunks of draws and the rows of the summary are worked on
@@ -34,12 +36,13 @@ numpy
     2. each latent normal becomes its estimate: ``median * exp(sigma z)`` for a lognormal,
        ``floor * (1 + median_excess * exp(sigma z))`` for the ``at_least`` floor; the pool's
        uniforms pick ``us_intel``'s or ``western``'s ``ua.kia``, draw by draw, by weight;
-    3. these are *candidates*: each view's constraint mask (computed per view) keeps its
-       first N candidates meeting both constraints, and more candidates are drawn and
-       appended until every view has N (a view accepting under 1% of its first N
+    3. these N draws are the *candidates*, the same N for every view, drawn once: each
+       view's constraint mask (computed per view) keeps the candidates meeting both
+       constraints and drops the others, so a view keeps about N times its acceptance
+       rate of them, and its acceptance rate is kept / N (a view keeping under 1% of the
        candidates stops the run, as in the package);
-    4. each view's 4 quantities and 4 metrics are formed from its accepted draws, and every
-       one of the 40 rows is sorted and summarized.
+    4. each view's 4 quantities and 4 metrics are formed from its kept draws, and every
+       one of the 40 rows is sorted and summarized over those draws alone.
 
 Parameters come from the package, in untimed setup
     The distribution parameters (each lognormal's median and log-sd, the floor and the
@@ -53,17 +56,20 @@ Parameters come from the package, in untimed setup
     written for, and stops otherwise. What is timed in the numpy version is plain numpy.
 
 The two differ in ways that are part of what is being compared: the package draws from
-named, blocked random streams; when its first N candidates leave some view short it draws
-*all* candidates again at the larger count (its streams are prefix-stable, so the first N
-repeat), where the hand version draws only the extra ones; it copies every row into stacked
-arrays, but summarizes each *distinct* row once (24 of the 40 rows here: views that assign
-the same sources, with the same constrained sources, hold identical draws) and counts
-non-finite draws; the hand version sorts all 40 rows. Their random streams differ, so their
-numbers agree statistically, not exactly: before timing, both are run at 10**5 draws and
-compared (the kia_ratio median of view us_intel within 1%; the median and every ETI endpoint
-of all 40 rows within 5 combined Monte Carlo standard errors; each view's constraint
-acceptance rate within 5 combined binomial standard errors). The script exits 1 if the check
-fails.
+named, blocked random streams; it copies every row into stacked ``(view, draw)`` arrays of
+all N candidates with the rejected ones set to NaN, but summarizes each *distinct* row
+once (24 of the 40 rows here: views that assign the same sources, with the same constrained
+sources, hold identical draws), leaving out the NaN and counting the kept (``valid``)
+draws; the hand version indexes each view's kept draws out with its boolean mask and sorts
+all 40 rows. Their random streams differ, so their numbers agree statistically, not
+exactly: before timing, both are run at 10**5 draws and compared (the kia_ratio median of
+view us_intel within 1%; the median and every ETI endpoint of all 40 rows within 5
+combined Monte Carlo standard errors, each side's from its own kept draws; each view's
+acceptance rate, kept over N candidates, within 5 combined binomial standard errors). The
+package's own counts are checked exactly too: every view has N candidates, ``overall`` is
+``accepted`` over them, and every row's ``valid`` count is its view's ``accepted`` with no
+``invalid`` draw. The script exits 1 if the check fails; ``--check-only`` runs just this
+check.
 
 Each (implementation, N) is timed in a fresh subprocess, best of ``--repeat`` runs (wall
 clock, `time.perf_counter`), so that each one's peak RSS is its own (VmHWM on Linux, else
@@ -84,8 +90,10 @@ From the repository root::
     make bench
     .venv/bin/python benchmarks/bench_seed_model.py --draws 100000,1000000 --repeat 5
     .venv/bin/python benchmarks/bench_seed_model.py --draws 1000000 --threads 2
+    .venv/bin/python benchmarks/bench_seed_model.py --check-only
 
-10**7 draws need about 4.1 GiB for the package and 3.8 GiB for the hand version.
+10**7 draws needed about 4.1 GiB for the package and 3.8 GiB for the hand version when last
+measured, before constraints became masks over the same N candidates (remeasure).
 """
 
 from __future__ import annotations
@@ -215,29 +223,29 @@ def candidates(rng, params, k):
     return x
 
 
+def view_masks(x, n):
+    """Per view, which of the `n` candidates in `x` meet every constraint it sees."""
+    ok = {}
+    for view, use in VIEWS.items():
+        ok[view] = np.ones(n, dtype=bool)
+        for left, right in CONSTRAINTS:
+            ok[view] &= x[use[left], left] <= x[use[right], right]
+    return ok
+
+
 def by_hand(params, n):
-    """The seed model in plain numpy: draws of every (view, variable) row and their summary."""
+    """The seed model in plain numpy: draws of every (view, variable) row and their summary.
+
+    Returns each view's rows (its kept draws), the summary of every (variable, view) row,
+    and per view ``(kept, candidates)``: how many of the `n` candidates it keeps, and `n`.
+    """
     rng = np.random.default_rng(params["seed"])
-    x = candidates(rng, params, n)
-    m = n
-    while True:
-        ok = {}
-        for view, use in VIEWS.items():
-            ok[view] = np.ones(m, dtype=bool)
-            for left, right in CONSTRAINTS:
-                ok[view] &= x[use[left], left] <= x[use[right], right]
-        counts = {view: int(np.count_nonzero(mask)) for view, mask in ok.items()}
-        worst = min(counts.values()) / m
-        if m == n and worst < MIN_ACCEPTANCE:
-            raise RuntimeError(f"constraints hold in only {worst:.2%} of some view's draws")
-        short = n - min(counts.values())
-        if short <= 0:
-            break
-        extra = math.ceil(short / max(worst, MIN_ACCEPTANCE) * 1.05) + 1_000
-        more = candidates(rng, params, extra)
-        x = {key: np.concatenate((x[key], more[key])) for key in x}
-        m += extra
-    acceptance = {view: (count / m, m) for view, count in counts.items()}
+    x = candidates(rng, params, n)  # the same n candidates for every view, drawn once
+    ok = view_masks(x, n)
+    acceptance = {view: (int(np.count_nonzero(mask)), n) for view, mask in ok.items()}
+    worst = min(kept for kept, _ in acceptance.values()) / n
+    if worst < MIN_ACCEPTANCE:
+        raise RuntimeError(f"constraints hold in only {worst:.2%} of some view's candidates")
 
     levels = params["levels"]
     tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels])
@@ -245,8 +253,8 @@ def by_hand(params, n):
     draws = {}
     summary = {}
     for view, use in VIEWS.items():
-        keep = np.flatnonzero(ok[view])[:n]  # the first n accepted candidates
-        q = {quantity: x[source, quantity][keep] for quantity, source in use.items()}
+        k = acceptance[view][0]  # the view's draws: the candidates it keeps
+        q = {quantity: x[source, quantity][ok[view]] for quantity, source in use.items()}
         rows = dict(q)
         rows["kia_ratio"] = q["ru.kia"] / q["ua.kia"]
         rows["casualty_ratio"] = q["ru.casualties"] / q["ua.casualties"]
@@ -256,27 +264,27 @@ def by_hand(params, n):
         for variable, row in rows.items():
             s = np.sort(row)
             # Quantiles by linear interpolation between order statistics (np.quantile's way).
-            h = (n - 1) * probs
+            h = (k - 1) * probs
             lo = np.floor(h).astype(np.intp)
-            hi = np.minimum(lo + 1, n - 1)
+            hi = np.minimum(lo + 1, k - 1)
             quantiles = s[lo] + (h - lo) * (s[hi] - s[lo])
             # Quantile MCSE: half the gap between the order statistics one binomial sd
-            # either side of rank n p.
-            half = np.sqrt(n * probs * (1 - probs))
-            r_lo = np.clip(np.floor(n * probs - half).astype(np.intp), 0, n - 1)
-            r_hi = np.clip(np.ceil(n * probs + half).astype(np.intp), 0, n - 1)
+            # either side of rank k p.
+            half = np.sqrt(k * probs * (1 - probs))
+            r_lo = np.clip(np.floor(k * probs - half).astype(np.intp), 0, k - 1)
+            r_hi = np.clip(np.ceil(k * probs + half).astype(np.intp), 0, k - 1)
             mcse = (s[r_hi] - s[r_lo]) / 2
-            # HDI: the narrowest window holding floor(p n) draws.
+            # HDI: the narrowest window holding floor(p k) draws.
             hdi = np.empty((len(levels), 2))
             for j, p in enumerate(levels):
-                k = min(math.floor(p * n), n - 1)
-                i = int(np.argmin(s[k:] - s[: n - k]))
-                hdi[j] = s[i], s[i + k]
+                span = min(math.floor(p * k), k - 1)
+                i = int(np.argmin(s[span:] - s[: k - span]))
+                hdi[j] = s[i], s[i + span]
             mean = s.mean()
             sd = s.std(ddof=1)
             summary[variable, view] = {
                 "median": quantiles[0], "mean": mean, "sd": sd,
-                "mcse_median": mcse[0], "mcse_mean": sd / math.sqrt(n),
+                "mcse_median": mcse[0], "mcse_mean": sd / math.sqrt(k), "valid": k,
                 "eti": quantiles[1:].reshape(-1, 2), "mcse_eti": mcse[1:].reshape(-1, 2),
                 "hdi": hdi,
             }
@@ -354,19 +362,44 @@ def measure(impl: str, n: int, repeat: int, params: dict[str, Any],
 
 
 def acceptance_failures(run, acceptance, other: str) -> list[str]:
-    """Views whose acceptance rate differs from the package's by more than 5 binomial SEs.
+    """How the package's constraint counts break the rule both versions follow, and the
+    views whose acceptance rate differs from the package's by more than 5 binomial SEs.
 
-    `acceptance` maps view -> (rate, candidate draws) of the `other` implementation.
+    `acceptance` maps view -> (kept, candidates) of the `other` implementation. Under the
+    rule both follow, every view reads the same N candidates (N the run's draws) and keeps
+    those meeting its constraints, so the package's counts are checked exactly: each view's
+    ``candidates`` is N, its ``overall`` rate is ``accepted / candidates``, and each of its
+    rows has ``accepted`` valid draws (the rejected ones are not counted as ``invalid``;
+    this model's quantities are positive, so no kept draw is NaN or infinite). The rates
+    are then compared statistically: each is a share of N independent candidates.
     """
     failures = []
-    for view, (rate, m) in acceptance.items():
-        theirs = float(run.acceptance["overall"].sel(view=view))
-        m_theirs = int(run.acceptance["candidates"].sel(view=view))
+    counts, summary = run.acceptance, run.summary
+    for view, (kept, m) in acceptance.items():
+        accepted = int(counts["accepted"].sel(view=view))
+        m_theirs = int(counts["candidates"].sel(view=view))
+        theirs = float(counts["overall"].sel(view=view))
+        if m_theirs != m:
+            failures.append(f"{view}: package read {m_theirs:,} candidates, {other} {m:,}")
+        if theirs != accepted / m_theirs:
+            failures.append(f"{view}: package overall {theirs!r} is not accepted / "
+                            f"candidates = {accepted:,} / {m_theirs:,}")
+        rows = summary.sel(view=view)
+        if not ((rows["valid"] == accepted).all() and (rows["invalid"] == 0).all()):
+            failures.append(f"{view}: package valid counts {rows['valid'].values.tolist()}, "
+                            f"invalid {rows['invalid'].values.tolist()}; accepted {accepted:,}")
+        rate = kept / m
         se = math.hypot(math.sqrt(rate * (1 - rate) / m),
                         math.sqrt(theirs * (1 - theirs) / m_theirs))
         if abs(rate - theirs) > 5 * se:
             failures.append(f"{view} acceptance: package {theirs:.4%}, {other} {rate:.4%}")
     return failures
+
+
+def acceptance_line(run, acceptance) -> str:
+    """Each view's acceptance rate, the package's / the other's, for the sanity-check line."""
+    return ", ".join(f"{v} {float(run.acceptance['overall'].sel(view=v)):.2%}/{kept / m:.2%}"
+                     for v, (kept, m) in acceptance.items())
 
 
 def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
@@ -392,6 +425,10 @@ def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
             if abs(a - b) > 5 * math.hypot(se_a, se_b):
                 failures.append(f"{variable}/{view} {what}: package {a:.6g}, numpy {b:.6g}, "
                                 f"MCSEs {se_a:.3g}, {se_b:.3g}")
+    for (variable, view), stats in mine.items():  # by hand: every kept draw is valid
+        if stats["valid"] != acceptance[view][0]:
+            failures.append(f"{variable}/{view}: numpy summarized {stats['valid']:,} draws, "
+                            f"kept {acceptance[view][0]:,}")
     failures += acceptance_failures(run, acceptance, "numpy")
     a = float(summary["median"].sel(variable="kia_ratio", view="us_intel"))
     b = mine["kia_ratio", "us_intel"]["median"]
@@ -401,11 +438,11 @@ def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
     if failures:
         print(f"sanity check FAILED at N={n:,}:", *failures, sep="\n  ", file=sys.stderr)
         sys.exit(1)
-    rates = ", ".join(f"{v} {float(run.acceptance['overall'].sel(view=v)):.2%}/{r:.2%}"
-                      for v, (r, _) in acceptance.items())
     print(f"sanity check passed at N={n:,}: kia_ratio median (view us_intel) package {a:.4f}, "
           f"numpy {b:.4f} ({rel:.3%} apart); median and ETI ends of all {len(mine)} rows "
-          f"within 5 MCSE; acceptance package/numpy within 5 SE: {rates}")
+          f"within 5 MCSE; package counts N candidates per view, valid = accepted; "
+          f"acceptance (kept / N) package/numpy within 5 SE: "
+          f"{acceptance_line(run, acceptance)}")
 
 
 def main() -> None:
@@ -417,6 +454,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="also time the package with this many threads "
                              "(default: every core, %(default)s; 1: skip)")
+    parser.add_argument("--check-only", action="store_true",
+                        help="run only the sanity check (at 10**5 draws), no timing")
     parser.add_argument("--child", choices=("package", "package+compare", "numpy"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
@@ -432,6 +471,8 @@ def main() -> None:
     model = load_model()
     params = model_params(model)  # untimed: parameters for the hand version, as JSON
     sanity_check(model, params)
+    if args.check_only:
+        return
     del model
     gc.collect()
     print(f"numpy {np.__version__}, Python {sys.version.split()[0]}, best of {args.repeat}; "

@@ -30,9 +30,10 @@ squigglepy
     - the two correlations with ``sq.correlate((a, b), 0.4)``;
     - the linear pool of ``ua.kia`` as ``sq.mixture([us_intel, western],
       relative_weights=[w_us, w_western])`` (the weights the sources' grades give);
-    - each estimate drawn with ``sq.sample(dist, n=N, verbose=False)``; the constraints by
-      rejection in numpy; the 4 metrics in numpy on the accepted draws; per metric and view
-      the median and ETI ends with ``sq.get_percentiles`` (``np.percentile``).
+    - each estimate drawn with ``sq.sample(dist, n=N, verbose=False)``: N candidates, the
+      same for every view; each view's constraint mask in numpy; the 4 metrics in numpy on
+      each view's kept draws; per metric and view the median and ETI ends of those draws
+      with ``sq.get_percentiles`` (``np.percentile``).
 
 What squigglepy does and does not do of the package's work
 ----------------------------------------------------------
@@ -65,31 +66,36 @@ Does differently:
 
 Does not (done here in numpy, and timed as part of the squigglepy version):
 
-- constraints: squigglepy has none. Each view keeps its first N candidate draws that meet
-  both (``ua.kia <= ua.casualties``, ``ru.kia <= ru.casualties``, about 97.5% do); more
-  candidates are drawn with ``sq.sample`` (correlation included) and appended until every
-  view has N, as the package does;
+- constraints: squigglepy has none. As the package does, every view reads the same N
+  candidates (drawn once with ``sq.sample``, correlation included) and keeps those that
+  meet both of its constraints (``ua.kia <= ua.casualties``, ``ru.kia <= ru.casualties``,
+  about 97.5% do), a boolean mask per view; a view has about N times its acceptance rate
+  of draws, and its acceptance rate is kept / N (under 1% stops the run, as in the
+  package);
 - views: squigglepy has no notion of sources, views or scenarios; the 5 views are index
   bookkeeping in numpy over the same candidate draws;
-- metrics: numpy arithmetic on the accepted draws. (Sampling ``ru_kia / ua_kia`` with
+- metrics: numpy arithmetic on each view's kept draws. (Sampling ``ru_kia / ua_kia`` with
   ``sq.sample`` would draw its operands afresh, so the metrics would not share draws with
   each other or with the constraint check.)
 
 Does not at all (the package does, inside the timed call): named, blocked random streams;
-rejection of an impossible model (under 1% acceptance); the ``(view, draw)`` xarray
-Dataset; summaries of the 4 quantities as well as the 4 metrics (40 rows, 24 distinct,
-against squigglepy's 20 metric rows), with the mean, sd, HDIs, Monte Carlo standard errors
-and counts of invalid draws; with ``compare=True``, P(A > B), overlap coefficients, claim
-percentiles and thresholds.
+the ``(view, draw)`` xarray Dataset (rejected candidates NaN in it); summaries of the 4
+quantities as well as the 4 metrics (40 rows, 24 distinct, against squigglepy's 20 metric
+rows), with the mean, sd, HDIs, Monte Carlo standard errors and counts of valid and
+invalid draws; with ``compare=True``, P(A > B) over the candidates both views keep, overlap
+coefficients, claim percentiles and thresholds.
 
 Before timing, both are run at 10**5 draws and compared: squigglepy's ``lognorm(lo, hi)``
 has the package's median and log-sd (to 1e-9); the kia_ratio median of view us_intel
 within 2%; the median and every ETI end of all 20 (metric, view) rows within 5 combined
-Monte Carlo standard errors (the package's MCSE times sqrt 2: same N, near-identical
-distributions), the two pooled kia_ratio rows with the pool formed from squigglepy's own
-member draws as the package forms it (squigglepy's ``sq.mixture`` figures are printed
-beside them); each view's constraint acceptance within 5 binomial standard errors. The
-script exits 1 if that fails. It also prints the Spearman correlations squigglepy achieved.
+Monte Carlo standard errors (the package's MCSE times sqrt 2: about as many kept draws,
+near-identical distributions), the two pooled kia_ratio rows with the pool formed from
+squigglepy's own member draws as the package forms it (squigglepy's ``sq.mixture`` figures
+are printed beside them); each view's acceptance rate (kept over the N candidates) within
+5 binomial standard errors, and the package's counts exactly as in ``bench_seed_model.py``
+(N candidates per view, ``valid`` = ``accepted``). The script exits 1 if that fails;
+``--check-only`` runs just this check. It also prints the Spearman correlations squigglepy
+achieved.
 
 Timing: each (implementation, N) in a fresh subprocess, best of ``--repeat`` runs, wall
 clock and CPU time, peak RSS (VmHWM, which includes the interpreter and imports), as in
@@ -107,6 +113,7 @@ From the repository root::
     make bench
     .venv/bin/python benchmarks/bench_squigglepy.py
     .venv/bin/python benchmarks/bench_squigglepy.py --draws 100000,1000000 --repeat 5
+    .venv/bin/python benchmarks/bench_squigglepy.py --check-only
 """
 
 from __future__ import annotations
@@ -127,14 +134,15 @@ from typing import Any
 
 import numpy as np
 from bench_seed_model import (
-    CONSTRAINTS,
     MIN_ACCEPTANCE,
     VIEWS,
     acceptance_failures,
+    acceptance_line,
     load_model,
     model_params,
     peak_rss_mib,
     run_package,
+    view_masks,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -224,41 +232,28 @@ def sq_candidates(sq, dists, k: int, phases: dict[str, float]) -> dict[tuple[str
 
 
 def by_squigglepy(params: dict[str, Any], n: int, phases: dict[str, float] | None = None):
-    """The seed model in squigglepy: per (metric, view) the median and ETI ends; each view's
-    acceptance rate; and, for the sanity check, the candidate draws."""
+    """The seed model in squigglepy: per (metric, view) the median and ETI ends of the
+    view's kept draws; per view ``(kept, candidates)``; and, for the sanity check, the `n`
+    candidate draws."""
     import squigglepy as sq
 
     phases = {} if phases is None else phases
     sq.set_seed(params["seed"])
     dists = squigglepy_model(sq, params)
-    x = sq_candidates(sq, dists, n, phases)
-    m = n
-    while True:
-        ok = {}
-        for view, use in VIEWS.items():
-            ok[view] = np.ones(m, dtype=bool)
-            for left, right in CONSTRAINTS:
-                ok[view] &= x[use[left], left] <= x[use[right], right]
-        counts = {view: int(np.count_nonzero(mask)) for view, mask in ok.items()}
-        worst = min(counts.values()) / m
-        if m == n and worst < MIN_ACCEPTANCE:
-            raise RuntimeError(f"constraints hold in only {worst:.2%} of some view's draws")
-        short = n - min(counts.values())
-        if short <= 0:
-            break
-        extra = math.ceil(short / max(worst, MIN_ACCEPTANCE) * 1.05) + 1_000
-        more = sq_candidates(sq, dists, extra, phases)
-        x = {key: np.concatenate((x[key], more[key])) for key in x}
-        m += extra
-    acceptance = {view: (count / m, m) for view, count in counts.items()}
+    x = sq_candidates(sq, dists, n, phases)  # the same n candidates for every view, once
+    ok = view_masks(x, n)
+    acceptance = {view: (int(np.count_nonzero(mask)), n) for view, mask in ok.items()}
+    worst = min(kept for kept, _ in acceptance.values()) / n
+    if worst < MIN_ACCEPTANCE:
+        raise RuntimeError(f"constraints hold in only {worst:.2%} of some view's candidates")
 
     levels = params["levels"]
     percentiles = [50.0] + [round(100 * t, 10) for p in levels
                             for t in ((1 - p) / 2, (1 + p) / 2)]
     summary = {}
     for view, use in VIEWS.items():
-        keep = np.flatnonzero(ok[view])[:n]  # the first n accepted candidates
-        q = {quantity: x[source, quantity][keep] for quantity, source in use.items()}
+        q = {quantity: x[source, quantity][ok[view]]  # the candidates the view keeps
+             for quantity, source in use.items()}
         for metric, (top, bottom, survival) in METRICS.items():
             row = q[top] / q[bottom]
             if survival:
@@ -344,24 +339,22 @@ def _eti_summary(row, levels) -> dict[str, Any]:
     return {"median": values[0], "eti": values[1:].reshape(-1, 2)}
 
 
-def same_draw_pool(params: dict[str, Any], x, n: int) -> dict[tuple[str, str], Any]:
+def same_draw_pool(params: dict[str, Any], x) -> dict[tuple[str, str], Any]:
     """Summaries of the `POOL_ROWS` with the pool formed as the package forms it: each pooled
-    draw *is* a member's draw (here squigglepy's candidates, picked by weight with numpy)."""
+    draw *is* a member's draw (here squigglepy's candidates, picked by weight with numpy),
+    over the candidates the view keeps."""
     pool = params["pool"]
     (a, b), (w_a, w_b), quantity = pool["members"], pool["weights"], pool["quantity"]
-    m = len(x[a, quantity])
-    take_b = np.random.default_rng(params["seed"]).random(m) >= w_a / (w_a + w_b)
+    n = len(x[a, quantity])
+    take_b = np.random.default_rng(params["seed"]).random(n) >= w_a / (w_a + w_b)
     same = dict(x)
     same["pooled", quantity] = np.where(take_b, x[b, quantity], x[a, quantity])
+    ok = view_masks(same, n)
     out = {}
     for metric, view in POOL_ROWS:
         use = VIEWS[view]
-        ok = np.ones(m, dtype=bool)
-        for left, right in CONSTRAINTS:
-            ok &= same[use[left], left] <= same[use[right], right]
-        keep = np.flatnonzero(ok)[:n]
         top, bottom, survival = METRICS[metric]
-        row = same[use[top], top][keep] / same[use[bottom], bottom][keep]
+        row = same[use[top], top][ok[view]] / same[use[bottom], bottom][ok[view]]
         out[metric, view] = _eti_summary(1 - row if survival else row, params["levels"])
     return out
 
@@ -385,7 +378,7 @@ def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
     run = run_package(model, n)
     summary = run.summary
     mine, acceptance, x = by_squigglepy(params, n)
-    same = same_draw_pool(params, x, n)
+    same = same_draw_pool(params, x)
     failures = []
     for (metric, view), stats in (mine | same).items():
         theirs = summary.sel(variable=metric, view=view)
@@ -413,13 +406,12 @@ def sanity_check(model, params: dict[str, Any], n: int = 10**5) -> None:
     print(f"sanity check passed at N={n:,}: kia_ratio median (view us_intel) package "
           f"{a:.4f}, squigglepy {b:.4f} ({rel:.3%} apart); median and ETI ends of all "
           f"{len(mine)} (metric, view) rows within 5 MCSE (the {len(POOL_ROWS)} pooled "
-          "kia_ratio rows with a same-draw pool, below); acceptance package/squigglepy "
-          "within 5 SE: "
-          + ", ".join(f"{v} {float(run.acceptance['overall'].sel(view=v)):.2%}/{r:.2%}"
-                      for v, (r, _) in acceptance.items()))
+          "kia_ratio rows with a same-draw pool, below); package counts N candidates per "
+          "view, valid = accepted; acceptance (kept / N) package/squigglepy within 5 SE: "
+          + acceptance_line(run, acceptance))
     for c in params["correlations"]:
         first, second = tuple(c["first"]), tuple(c["second"])
-        drawn = spearman(x[first][:n], x[second][:n])
+        drawn = spearman(x[first], x[second])
         print(f"  Spearman({first[1]}, {second[1]}) of {first[0]}, asked {c['rho']:g}: "
               f"squigglepy's Iman-Conover draws {drawn:.3f} (the package's copula: "
               f"{c['rho']:g} in expectation)")
@@ -447,6 +439,8 @@ def main() -> None:
                         help="longest squigglepy run allowed, seconds; larger N are skipped "
                              "when ten times the last N's best time exceeds it "
                              "(default: %(default)s)")
+    parser.add_argument("--check-only", action="store_true",
+                        help="run only the sanity check (at 10**5 draws), no timing")
     parser.add_argument("--child", choices=("package", "package+compare", "squigglepy"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
@@ -465,6 +459,8 @@ def main() -> None:
     model = load_model()
     params = squigglepy_params(model)  # untimed: the parameters, as JSON
     sanity_check(model, params)
+    if args.check_only:
+        return
     del model
     gc.collect()
     print(f"squigglepy {squigglepy.__version__}, numpy {np.__version__}, Python "

@@ -11,8 +11,9 @@ memory
     and the comparison of views.
 stream
     ``simulate(model, threads=T, stream=True)``: the passes of `uncertainty.streaming` on
-    the local engine (T threads): acceptance counts, the prefix, the summing pass (with the
-    comparison's counts), one or two passes for the order statistics.
+    the local engine (T threads): the prefix, the summing pass (with each view's count of
+    the candidates it keeps and the comparison's counts), one or two passes for the order
+    statistics.
 dask
     ``simulate(model, engine=E)`` with E a 2-process ``LocalCluster`` opened before the
     clock starts (``dask``), and ``simulate(model, engine="dask")`` starting and stopping
@@ -26,10 +27,13 @@ the Dask summary is identical to the local streamed one, and exits 1 otherwise.
 
 ``check-big`` is the acceptance check of a large run: ``--big`` draws streamed (default
 10**8, several minutes) against ``--small`` draws in memory (default 10**7), the same seed.
-The small run's draws are the first of the big run's (prefix-stable streams), so the two
-estimates are nested and the difference of a quantile has variance about
-``mcse_small**2 - mcse_big**2``; every median and ETI end of every row must be within
-``K = 4.5`` such standard errors (280 checks: a false failure about 0.2% of the time).
+The small run's candidates are the first of the big run's (prefix-stable streams) and each
+view keeps the same ones of them (a candidate's constraint test does not depend on the run
+size), so each view's kept draws in the small run are the first of its kept draws in the
+big one: the two estimates are nested and the difference of a quantile has variance about
+``mcse_small**2 - mcse_big**2`` (each MCSE from its run's kept draws); every median and ETI
+end of every row must be within ``K = 4.5`` such standard errors (280 checks: a false
+failure about 0.2% of the time).
 
 How to run
 ----------

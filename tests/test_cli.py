@@ -127,11 +127,14 @@ def test_summary_json_records(seed_run: tuple[Result, Path]) -> None:
     assert len(records) == (len(METRICS) + len(QUANTITIES)) * len(VIEWS) == 40
     pairs = {(r["name"], r["view"]) for r in records}
     assert pairs == set(itertools.product(METRICS + QUANTITIES, VIEWS))
+    acceptance = document["constraints"]["acceptance"]
     for record in records:
         assert {"median", "mean", "sd", "eti", "hdi", "draws", "invalid"} <= set(record)
         assert set(record["eti"]) == LEVEL_KEYS
         assert set(record["hdi"]) == LEVEL_KEYS
-        assert record["draws"] + record["invalid"] == DRAWS
+        # every view reads all DRAWS candidates and keeps those its constraints accept
+        assert acceptance[record["view"]]["candidates"] == DRAWS
+        assert record["draws"] + record["invalid"] == acceptance[record["view"]]["accepted"]
         assert record["invalid"] == 0
         assert record["sd"] > 0
         lo, hi = record["eti"]["0.9"]

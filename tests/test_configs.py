@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 
-from uncertainty import load_config, simulate
+import uncertainty
 from uncertainty.distributions import FAMILIES, FORMS
 from uncertainty.report import markdown_report
 
@@ -18,8 +18,7 @@ SHIPPED = sorted(CONFIGS.rglob("*.toml"))
 
 
 def small_run(path: Path, draws: int = 20_000):
-    model = load_config(path).model
-    return simulate(replace(model, run=replace(model.run, draws=draws)))
+    return uncertainty.load(path).run(draws=draws, sensitivity=False)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(CONFIGS)))
@@ -27,12 +26,17 @@ def test_every_shipped_config_runs_and_keeps_its_constraints(path: Path) -> None
     run = small_run(path)
     for constraint in run.model.constraints:
         for view in run.draws["view"].values:
-            env = {q: run.draws[q].sel(view=view).values for q in constraint.names}
+            kept = run.draws["accepted"].sel(view=view).values
+            env = {q: run.draws[q].sel(view=view).values[kept] for q in constraint.names}
             assert constraint.holds(env).all(), (constraint.text, view)
-    # every view has its full count of draws, and no input draw is invalid
+    # every view reads every candidate; it keeps those it accepts, and no input draw of
+    # those is invalid
     assert run.draws.sizes["draw"] == 20_000
+    accepted = (run.acceptance["accepted"] if run.acceptance is not None
+                else xr.full_like(run.summary["view"], 20_000, dtype=int))
     inputs = run.summary["valid"].sel(variable=list(run.model.quantities))
-    assert (inputs == 20_000).all()
+    assert (inputs == accepted).all()
+    assert (run.summary["invalid"].sel(variable=list(run.model.quantities)) == 0).all()
 
 
 def _used_forms(value: object, found: set[str]) -> None:

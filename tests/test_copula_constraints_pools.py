@@ -126,9 +126,14 @@ def test_acceptance_rate_matches_the_analytic_probability(rho: float) -> None:
     truth = stats.norm.cdf(math.log(150 / 100) / math.sqrt(sk**2 + sc**2 - 2 * r * sk * sc))
     acc = run.acceptance
     m = int(acc["candidates"].sel(view="x"))
-    assert_probability(round(float(acc["overall"].sel(view="x")) * m), m, truth)
+    kept = int(acc["accepted"].sel(view="x"))
+    assert m == N and float(acc["overall"].sel(view="x")) == kept / m
+    assert_probability(kept, m, truth)
+    # the view keeps exactly the candidates meeting the constraint; the others are NaN
+    accepted = run.draws["accepted"].sel(view="x").values
     kia, cas = run.draws["kia"].sel(view="x").values, run.draws["cas"].sel(view="x").values
-    assert kia.size == N and np.all(kia <= cas)
+    assert accepted.sum() == kept and np.all(kia[accepted] <= cas[accepted])
+    assert np.isnan(kia[~accepted]).all() and np.isnan(cas[~accepted]).all()
 
 
 def test_constraints_keep_the_prefix_property() -> None:

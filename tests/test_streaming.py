@@ -353,18 +353,3 @@ gap = "x - y"
 """
 
 
-def test_streams_when_rejected_candidates_outgrow_the_budget(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # The in-memory estimate fits, but the candidates the constraint needs do not: the
-    # run notices before drawing them and streams instead.
-    model = sized(model_from(SELECTIVE), 40_000)
-    memory = simulate(model, threads=1)
-    assert memory.acceptance is not None
-    assert float(memory.acceptance["overall"].max()) < 0.3
-    need = memory_needed(model, len(build_views(model)), 40_000, 1)
-    monkeypatch.setattr(pipeline, "memory_bound", lambda *args, **kwargs: 1)
-    streamed = simulate(model, threads=1, memory_budget=need)
-    assert streamed.provenance["streaming"]["in_memory_bytes"] == need
-    assert_same_numbers(memory, streamed)
-    with pytest.raises(ResourceError, match="candidate draws"):
-        simulate(model, threads=1, memory_budget=need, stream=False)

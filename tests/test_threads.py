@@ -22,7 +22,7 @@ from uncertainty.copula import plan_copula
 from uncertainty.parallel import chunks, resolve_threads, thread_map
 from uncertainty.pipeline import Run
 from uncertainty.precision import simulate_to_precision
-from uncertainty.sampling import _mix, draw_dataset
+from uncertainty.sampling import draw_dataset, mix
 from uncertainty.stats.array import summarize_draws
 from uncertainty.streams import BLOCK_SIZE, draw_streams, standard_normal, uniform
 from uncertainty.views import build_views
@@ -144,7 +144,7 @@ def test_copula_rows_written_out_match_the_matrix_product() -> None:
         rng = np.random.default_rng(3)
         rows = [rng.standard_normal(1_000) for _ in group.members]
         expected = group.factor @ np.stack(rows)
-        _mix(group.factor, rows)
+        mix(group.factor, rows)
         np.testing.assert_allclose(np.stack(rows), expected, rtol=1e-14, atol=1e-15)
 
 

@@ -6,7 +6,7 @@ import datetime as _dt
 import secrets
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import scipy
@@ -15,7 +15,6 @@ import xarray as xr
 from uncertainty.comparison import Comparison, compare_run
 from uncertainty.engines import Engine, EngineName, open_engine
 from uncertainty.engines.dask import LOCAL_WORKERS
-from uncertainty.errors import ResourceError
 from uncertainty.model import Model
 from uncertainty.parallel import resolve_threads
 from uncertainty.resources import choose_mode, default_memory_budget
@@ -24,9 +23,6 @@ from uncertainty.stats import summarize
 from uncertainty.streaming import memory_bound
 from uncertainty.streaming import stream as stream_run
 from uncertainty.views import View, build_views
-
-if TYPE_CHECKING:
-    from uncertainty.sensitivity import Sensitivity
 
 __all__ = ["Run", "memory_needed", "rebuild", "simulate", "versions"]
 
@@ -62,8 +58,8 @@ class Run:
         With constraints, the acceptance rates (see `uncertainty.sampling.Drawn`).
     comparison : Comparison or None
         How the views compare (see `uncertainty.comparison`).
-    sensitivity : Sensitivity or None
-        What drives each metric (see `uncertainty.sensitivity.analyze`), when analysed.
+
+    The study layer (`uncertainty.study.Result`) adds what later stages make of it.
     """
 
     model: Model
@@ -73,7 +69,6 @@ class Run:
     provenance: dict[str, Any] = field(default_factory=dict)
     acceptance: xr.Dataset | None = None
     comparison: Comparison | None = None
-    sensitivity: Sensitivity | None = None
 
 
 def memory_needed(model: Model, views: int, draws: int, threads: int = 1) -> int:
@@ -163,22 +158,15 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
              "config_sha256": config_sha256,
              **{f"version_{k}": v for k, v in provenance["versions"].items()}}
     if mode == "memory":
-        try:
-            drawn = draw_dataset(model, views, seed=seed, draws=settings.draws,
-                                 threads=threads, memory_budget=memory_budget)
-        except ResourceError:
-            if stream is False:
-                raise
-            # Constraints rejected more candidates than planned for: stream instead.
-        else:
-            draws = drawn.draws
-            draws.attrs.update(attrs)
-            summary = summarize(draws, settings.levels, threads=threads)
-            comparison = compare_run(model, views, draws) if compare else None
-            return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
+        drawn = draw_dataset(model, views, seed=seed, draws=settings.draws, threads=threads)
+        draws = drawn.draws
+        draws.attrs.update(attrs)
+        summary = summarize(draws, settings.levels, threads=threads)
+        comparison = compare_run(model, views, draws) if compare else None
+        return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
     with open_engine(engine, scheduler=scheduler, threads=threads) as opened:
         streamed = stream_run(model, views, seed=seed, draws=settings.draws, engine=opened,
-                              attrs=attrs, memory_budget=memory_budget)
+                              attrs=attrs)
         provenance["streaming"] = {
             "engine": opened.name, "workers": opened.workers,
             "memory_budget": memory_budget if memory_budget is not None

@@ -25,6 +25,7 @@ from uncertainty.plots.layout import (
     _wrapped,
     use_log_axis,
 )
+from uncertainty.sampling.rows import row_groups
 
 __all__ = ["density_plot"]
 
@@ -36,11 +37,8 @@ def _distinct_rows(da: xr.DataArray) -> list[list[int]]:
     attribute, rows are compared value by value.
     """
     keys = da.attrs.get("view_sources")
-    groups: dict[Any, list[int]] = {}
     if keys is not None and len(keys) == da.sizes["view"]:
-        for j, key in enumerate(keys):
-            groups.setdefault(key, []).append(j)
-        return list(groups.values())
+        return [[j, *same] for j, same in row_groups(keys)]
     values = da.transpose("view", ...).values
     out: list[list[int]] = []
     for j in range(da.sizes["view"]):

@@ -15,19 +15,12 @@ __all__ = ["comparison_document", "comparison_lines", "thresholds_document"]
 
 
 def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
-    """Views grouped by identical draws (OVL exactly 1 with a zero-MCSE P(A > B) = 0.5)."""
-    views = [str(v) for v in pairs["view"].values]
-    p = pairs.sel(variable=variable)
-    groups: list[list[str]] = []
-    for v in views:
-        for g in groups:
-            if (float(p["overlap"].sel(view=g[0], other=v)) == 1.0
-                    and float(p["prob_greater_mcse"].sel(view=g[0], other=v)) == 0.0):
-                g.append(v)
-                break
-        else:
-            groups.append([v])
-    return groups
+    """Views grouped by identical draws (the ``same_as`` coordinate of the comparison)."""
+    groups: dict[str, list[str]] = {}
+    for view, first in zip(pairs["view"].values, pairs["same_as"].sel(variable=variable).values,
+                           strict=True):
+        groups.setdefault(str(first), []).append(str(view))
+    return list(groups.values())
 
 
 def _pair_rows(comparison: Comparison, variable: str,

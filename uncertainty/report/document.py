@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from uncertainty.copula import plan_copula
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
-from uncertainty.pipeline import Run
 from uncertainty.report.comparison import comparison_document, thresholds_document
 from uncertainty.report.rows import tables_document
 from uncertainty.report.sensitivity import sensitivity_document
 from uncertainty.stats import envelopes
+
+if TYPE_CHECKING:
+    from uncertainty.study import Result
 
 __all__ = ["SCHEMA_VERSION", "summary_document", "to_json"]
 
@@ -25,7 +27,7 @@ def _intervals(table: Any, levels: list[float]) -> dict[str, list[float | None]]
     return {level_key(p): [_num(v) for v in table[i]] for i, p in enumerate(levels)}
 
 
-def summary_document(run: Run) -> dict[str, Any]:
+def summary_document(run: Result) -> dict[str, Any]:
     """The content of ``summary.json`` for `run`.
 
     Keys: ``schema_version``, ``title``, ``provenance``, ``levels``, ``sources`` (each
@@ -112,7 +114,7 @@ def summary_document(run: Run) -> dict[str, Any]:
     }
 
 
-def _correlations(run: Run) -> list[dict[str, Any]]:
+def _correlations(run: Result) -> list[dict[str, Any]]:
     model = run.model
     plan = plan_copula(model.correlations, repair=model.repair_correlations)
     by_name = {c.name: c for c in model.correlations}
@@ -123,7 +125,7 @@ def _correlations(run: Run) -> list[dict[str, Any]]:
     ]
 
 
-def _constraints(run: Run) -> dict[str, Any] | None:
+def _constraints(run: Result) -> dict[str, Any] | None:
     acc = run.acceptance
     if acc is None:
         return None
@@ -134,6 +136,7 @@ def _constraints(run: Run) -> dict[str, Any] | None:
             str(v): {
                 "overall": float(acc["overall"].sel(view=v)),
                 "candidates": int(acc["candidates"].sel(view=v)),
+                "accepted": int(acc["accepted"].sel(view=v)),
                 "by_constraint": {c: float(acc["rate"].sel(view=v, constraint=c)) for c in texts},
             }
             for v in acc["view"].values
@@ -141,7 +144,7 @@ def _constraints(run: Run) -> dict[str, Any] | None:
     }
 
 
-def _envelopes(run: Run, levels: list[float]) -> list[dict[str, Any]]:
+def _envelopes(run: Result, levels: list[float]) -> list[dict[str, Any]]:
     env = envelopes(run.summary)
     if env is None:
         return []

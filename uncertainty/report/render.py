@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from uncertainty.copula import plan_copula
 from uncertainty.numbers import plain
-from uncertainty.pipeline import Run
 from uncertainty.report.comparison import comparison_lines
 from uncertainty.report.rows import row_counts, rows_section
 from uncertainty.report.sensitivity import drivers, sensitivity_lines
@@ -15,6 +16,9 @@ from uncertainty.report.tables import (
     variable_rows,
 )
 from uncertainty.stats import envelopes
+
+if TYPE_CHECKING:
+    from uncertainty.study import Result
 
 __all__ = ["console_report", "markdown_report"]
 
@@ -36,7 +40,7 @@ _POOLS = {
 }
 
 
-def _run_line(run: Run) -> str:
+def _run_line(run: Result) -> str:
     p = run.provenance
     seed = f"seed {p['seed']}" + (" (drawn at random)" if p.get("seed_from") == "random" else "")
     line = f"{p['draws']:,} draws per view, {seed}"
@@ -54,7 +58,7 @@ def _run_line(run: Run) -> str:
     return line
 
 
-def _streaming_line(run: Run) -> str:
+def _streaming_line(run: Result) -> str:
     """How a streamed run was computed, and what comes from its first draws only."""
     info = run.provenance.get("streaming")
     if not info:
@@ -74,21 +78,21 @@ def _percent(rate: float) -> str:
     return f"{rate:.3%}" if rate > 0.999 else f"{rate:.1%}"
 
 
-def _acceptance_rows(run: Run) -> tuple[list[str], list[list[str]]]:
+def _acceptance_rows(run: Result) -> tuple[list[str], list[list[str]]]:
     acc = run.acceptance
     assert acc is not None  # callers check
     constraints = [str(c) for c in acc["constraint"].values]
-    header = ["view", "all constraints", *constraints, "candidate draws"]
+    header = ["view", "all constraints", *constraints, "draws kept", "candidate draws"]
     rows = [
         [str(v), _percent(float(acc["overall"].sel(view=v))),
          *(_percent(float(acc["rate"].sel(view=v, constraint=c))) for c in constraints),
-         f"{int(acc['candidates'].sel(view=v)):,}"]
+         f"{int(acc['accepted'].sel(view=v)):,}", f"{int(acc['candidates'].sel(view=v)):,}"]
         for v in acc["view"].values
     ]
     return header, rows
 
 
-def console_report(run: Run, destination: str | None = None) -> str:
+def console_report(run: Result, destination: str | None = None) -> str:
     """The table printed by ``uncertainty run``: one block per metric, ETIs by view."""
     model, summary = run.model, run.summary
     env = envelopes(summary)
@@ -128,7 +132,7 @@ def _said(provenance: tuple[tuple[str, str], ...]) -> str:
     return "; ".join(f"{k}: {v}" for k, v in provenance) or ""
 
 
-def _assumptions(run: Run) -> list[str]:
+def _assumptions(run: Result) -> list[str]:
     model = run.model
     out = ["", "## Assumptions", "", f"- Pooling: {_POOLS[model.run.pool]}."]
     graded = [s for s in model.sources if s.grade is not None]
@@ -158,21 +162,22 @@ def _assumptions(run: Run) -> list[str]:
         out += [markdown_table(["correlation", "between", "rho asked", "rho used"], rows,
                                numeric=False), ""]
     if model.constraints and run.acceptance is not None:
-        out += ["- Constraints, checked on every draw in every view; draws that break one are "
-                "replaced by further draws until every view has its full count. The share of "
-                "candidate draws meeting each:", ""]
+        out += ["- Constraints, checked on every candidate draw in every view. Every view "
+                "reads the same candidates (common random numbers) and keeps those that meet "
+                "its constraints, so P(A > B) compares two views on the candidates both keep. "
+                "The share of candidate draws meeting each:", ""]
         out += [markdown_table(*_acceptance_rows(run)), ""]
     return out
 
 
-def _driver_rows(run: Run) -> tuple[list[str], list[list[str]]]:
+def _driver_rows(run: Result) -> tuple[list[str], list[list[str]]]:
     assert run.sensitivity is not None  # callers check
     rows = [[metric, view, *(f"{label} ({share:.0%})" for label, share, _ in top),
              *([""] * (2 - len(top)))] for metric, view, top in drivers(run.sensitivity)]
     return ["metric", "view", "drives most of its uncertainty (share)", "next (share)"], rows
 
 
-def _sensitivity(run: Run, figures: tuple[str, ...]) -> list[str]:
+def _sensitivity(run: Result, figures: tuple[str, ...]) -> list[str]:
     sens = run.sensitivity
     assert sens is not None  # callers check
     out = ["", "## Sensitivity: what drives each metric", "",
@@ -188,7 +193,7 @@ def _sensitivity(run: Run, figures: tuple[str, ...]) -> list[str]:
     return out
 
 
-def markdown_report(run: Run, figures: tuple[str, ...] = ()) -> str:
+def markdown_report(run: Result, figures: tuple[str, ...] = ()) -> str:
     """``summary.md``: title, provenance, metric tables, inputs, sources and views.
 
     `figures` names the plot kinds written beside it (``"forest"``, ``"density"``,

@@ -51,20 +51,15 @@ def _what(inputs: xr.Dataset, metric: str) -> str:
 
 
 def _distinct_views(inputs: xr.Dataset, metric: str) -> list[tuple[str, list[str]]]:
-    """Views with their own figures, each with the later views whose figures are equal."""
-    out: list[tuple[str, list[str]]] = []
+    """Views with their own figures, each with the later views whose draws are identical."""
+    out: dict[str, list[str]] = {}
     sub = inputs.sel(metric=metric)
-    for view in sub["view"].values:
-        row = sub.sel(view=view)
-        for first, same in out:
-            other = sub.sel(view=first)
-            if all(np.array_equal(row[v].values, other[v].values, equal_nan=True)
-                   for v in ("share", "median", "base")):
-                same.append(str(view))
-                break
+    for view, first in zip(sub["view"].values, sub["same_as"].values, strict=True):
+        if str(first) in out:
+            out[str(first)].append(str(view))
         else:
-            out.append((str(view), []))
-    return out
+            out[str(view)] = []
+    return list(out.items())
 
 
 def drivers(sens: Sensitivity, top: int = 2) -> list[tuple[str, str, list[tuple[str, float,

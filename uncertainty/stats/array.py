@@ -7,20 +7,42 @@ one sort serves the median, every interval and every Monte Carlo standard error.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "INTERVAL_STATISTICS",
+    "SCALAR_STATISTICS",
+    "empty_statistics",
     "eti_sorted",
     "hdi_mcse_sorted",
     "hdi_sorted",
+    "hdi_span",
+    "narrowest_window",
     "quantile_mcse_sorted",
     "quantile_sorted",
+    "quantile_statistics",
     "summarize_draws",
 ]
 
 FloatArray = NDArray[np.float64]
+
+#: The summary of one row of draws, the one definition every summary path fills: these
+#: are scalars ...
+SCALAR_STATISTICS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean")
+#: ... and these hold a (lower, upper) pair per credible level.
+INTERVAL_STATISTICS = ("eti", "hdi", "mcse_eti", "mcse_hdi")
+
+
+def empty_statistics(levels: int, *, valid: int = 0, invalid: int = 0) -> dict[str, FloatArray]:
+    """The statistics of a row with no valid draw: NaN but for the counts."""
+    out: dict[str, FloatArray] = {k: np.array(np.nan) for k in SCALAR_STATISTICS}
+    out |= {k: np.full((levels, 2), np.nan) for k in INTERVAL_STATISTICS}
+    out["valid"] = np.array(valid, dtype=np.float64)
+    out["invalid"] = np.array(invalid, dtype=np.float64)
+    return out
 
 
 def quantile_sorted(s: FloatArray, probs: ArrayLike) -> FloatArray:
@@ -56,11 +78,27 @@ def hdi_sorted(s: FloatArray, prob: float) -> tuple[float, float]:
     ties in width           the leftmost narrowest interval
     ======================  ======================================
     """
-    n = len(s)
-    k = min(math.floor(prob * n), n - 1)
-    widths = s[k:] - s[: n - k]
-    i = int(np.argmin(widths))
+    k = hdi_span(len(s), prob)
+    i = narrowest_window(np.arange(len(s) - k), s[k:] - s[: len(s) - k])
     return float(s[i]), float(s[i + k])
+
+
+def hdi_span(n: int, prob: float) -> int:
+    """Ranks between the ends of the HDI of `prob` among `n` sorted draws: ``floor(prob n)``.
+
+    The interval ``[s[i], s[i + k]]`` holds ``k + 1`` draws; every path (in memory, streamed)
+    takes the window from here.
+    """
+    return min(math.floor(prob * n), n - 1)
+
+
+def narrowest_window(starts: NDArray[np.int64] | NDArray[np.intp], widths: FloatArray) -> int:
+    """The start rank of the narrowest window, the leftmost among equally narrow ones.
+
+    `starts` must be ascending and `widths` their windows' widths. The tie rule of every
+    HDI search (in memory, streamed) is this one.
+    """
+    return int(starts[int(np.argmin(widths))])
 
 
 def hdi_mcse_sorted(s: FloatArray, interval: tuple[float, float]) -> FloatArray:
@@ -92,6 +130,22 @@ def quantile_mcse_sorted(s: FloatArray, probs: ArrayLike) -> FloatArray:
     lo = np.clip(np.floor(n * p - half).astype(np.intp), 0, n - 1)
     hi = np.clip(np.ceil(n * p + half).astype(np.intp), 0, n - 1)
     return (s[hi] - s[lo]) / 2
+
+
+def quantile_statistics(s: FloatArray, levels: Sequence[float]) -> dict[str, FloatArray]:
+    """The statistics read off order statistics: median, ETI ends and their MCSEs.
+
+    `s` is sorted, or anything indexed like it (the streamed run passes rows of which only
+    some ranks are known, `uncertainty.streaming.order.SparseSorted`): both paths compute
+    these statistics here, so a new one added here is computed by both.
+    """
+    tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels])
+    return {
+        "median": quantile_sorted(s, 0.5),
+        "mcse_median": quantile_mcse_sorted(s, 0.5),
+        "eti": quantile_sorted(s, tails),
+        "mcse_eti": quantile_mcse_sorted(s, tails),
+    }
 
 
 def summarize_draws(x: FloatArray, levels: tuple[float, ...], *,
@@ -128,31 +182,18 @@ def summarize_draws(x: FloatArray, levels: tuple[float, ...], *,
         else:
             np.compress(finite, x, out=s)
         s.sort()
-    m = len(levels)
-    out: dict[str, FloatArray] = {
-        "valid": np.array(valid, dtype=np.float64),
-        "invalid": np.array(len(x) - valid, dtype=np.float64),
-    }
+    out = empty_statistics(len(levels), valid=valid, invalid=len(x) - valid)
     if valid == 0:
-        nan = np.array(np.nan)
-        out |= {"median": nan, "mean": nan, "sd": nan, "mcse_median": nan, "mcse_mean": nan,
-                "eti": np.full((m, 2), np.nan), "hdi": np.full((m, 2), np.nan),
-                "mcse_eti": np.full((m, 2), np.nan), "mcse_hdi": np.full((m, 2), np.nan)}
         return out
-    tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels])
     # Finite draws near the float limit can overflow a sum: that is an infinite mean or
     # sd, reported as such, not a crash.
     with np.errstate(over="ignore", invalid="ignore"):
         mean = float(np.mean(s))
         sd = float(np.std(s, ddof=1)) if valid > 1 else math.nan
-        out |= {
-            "median": quantile_sorted(s, 0.5),
+        out |= quantile_statistics(s, levels) | {
             "mean": np.array(mean),
             "sd": np.array(sd),
-            "mcse_median": quantile_mcse_sorted(s, 0.5),
             "mcse_mean": np.array(sd / math.sqrt(valid)),
-            "eti": quantile_sorted(s, tails),
-            "mcse_eti": quantile_mcse_sorted(s, tails),
             "hdi": (hdi := np.array([hdi_sorted(s, p) for p in levels])),
             "mcse_hdi": np.array([hdi_mcse_sorted(s, (lo, hi)) for lo, hi in hdi]),
         }

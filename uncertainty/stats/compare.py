@@ -14,6 +14,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from uncertainty.sampling.rows import row_groups
 from uncertainty.stats.array import quantile_sorted
 from uncertainty.stats.pairwise import (
     _exceedance_sorted,
@@ -109,8 +110,10 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
           of the two views' equal-tailed intervals, the (1∓level)/2 quantiles of each
           view's valid draws (numpy's default method).
 
-        The ``log`` flag of each variable is a coordinate; ``view_label`` and the
-        attributes of `draws` carry over. Rows with equal ``view_sources`` keys (without
+        The ``log`` flag of each variable is a coordinate, and ``same_as`` over
+        ``(variable, view)`` names the first view with identical draws (the view itself
+        when none comes before it); ``view_label`` and the attributes of `draws` carry
+        over. Rows with equal ``view_sources`` keys (without
         that attribute: equal rows) are identical and give 0.5, 0, 1, 0 and 1 without
         computing. NaN where a view has no valid draw.
     """
@@ -161,6 +164,12 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
                                  "level": list(levels), "log": ("variable", list(flags))}
     if "view_label" in draws.coords:
         coords["view_label"] = ("view", draws["view_label"].values)
+    # Each view's first view with identical draws (itself when none before it).
+    same_as = np.empty((len(names), len(views)), dtype=object)
+    for v, name in enumerate(names):
+        for j, same in row_groups(_keys(draws[name])):
+            same_as[v, [j, *same]] = str(views[j])
+    coords["same_as"] = (("variable", "view"), same_as.astype(str))
     names4 = ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution")
     data = {k: (dims, pairs[:, m]) for m, k in enumerate(names4)}
     return xr.Dataset(data | {"eti_overlap": ((*dims, "level"), eti_share)},

@@ -23,6 +23,7 @@ __all__ = [
     "overlap_coefficient",
     "percentile_of",
     "prob_greater",
+    "share_and_mcse",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -43,7 +44,8 @@ def _valid(x: FloatArray) -> FloatArray:
     return x[np.isfinite(x)]
 
 
-def _share_and_mcse(n: int, below: FloatArray, ties: FloatArray) -> tuple[FloatArray, FloatArray]:
+def share_and_mcse(n: int, below: FloatArray,
+                   ties: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Mid-rank share ``(below + ties / 2) / n`` and its Monte Carlo standard error.
 
     Each draw scores 1, 1/2 or 0, independently across draws, so the share's variance is
@@ -100,7 +102,7 @@ def prob_greater(a: FloatArray, b: FloatArray) -> tuple[float, float]:
         a, b = a[ok], b[ok]
     greater = np.array(np.count_nonzero(a > b), dtype=np.float64)
     ties = np.array(np.count_nonzero(a == b), dtype=np.float64)
-    p, se = _share_and_mcse(len(a), greater, ties)
+    p, se = share_and_mcse(len(a), greater, ties)
     return float(p), float(se)
 
 
@@ -114,12 +116,12 @@ def _counts_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, Float
 def _exceedance_sorted(s: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
     below, _ = _counts_sorted(s, t)
     # "At or above" takes ties in full: a plain share, so the error is binomial.
-    p, se = _share_and_mcse(len(s), len(s) - below, np.zeros_like(below))
+    p, se = share_and_mcse(len(s), len(s) - below, np.zeros_like(below))
     return np.where(np.isnan(t), np.nan, p), np.where(np.isnan(t), np.nan, se)
 
 
 def _percentiles_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
-    q, se = _share_and_mcse(len(s), *_counts_sorted(s, values))
+    q, se = share_and_mcse(len(s), *_counts_sorted(s, values))
     return np.where(np.isnan(values), np.nan, q), np.where(np.isnan(values), np.nan, se)
 
 

@@ -10,12 +10,11 @@ import xarray as xr
 
 from uncertainty import progress
 from uncertainty.parallel import resolve_threads, thread_map
-from uncertainty.stats.array import summarize_draws
+from uncertainty.sampling.rows import distinct_rows
+from uncertainty.stats.array import INTERVAL_STATISTICS, SCALAR_STATISTICS, summarize_draws
 
-__all__ = ["distinct_rows", "envelopes", "summarize", "summary_dataset"]
+__all__ = ["envelopes", "summarize", "summary_dataset"]
 
-_SCALARS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean")
-_INTERVALS = ("eti", "hdi", "mcse_eti", "mcse_hdi")
 
 
 def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
@@ -46,10 +45,14 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
     Notes
     -----
     Rows whose ``view_sources`` attribute is equal hold identical draws and are summarized
-    once.
+    once. With an ``accepted`` coordinate (constraints), a view's statistics are those of
+    the candidates it accepts; ``valid`` and ``invalid`` count only those.
     """
     distinct, _ = distinct_rows(draws)
     values = [draws[name].values for name in draws.data_vars]
+    # Candidates a view rejects (NaN in its rows) are not draws of it, so not invalid ones.
+    rejected = (draws.sizes["draw"] - draws["accepted"].values.sum(axis=1)
+                if "accepted" in draws.coords else np.zeros(draws.sizes["view"], dtype=int))
     local = threading.local()  # one sorting buffer per thread, reused row after row
 
     def one(ij: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -57,39 +60,13 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
         if len(getattr(local, "scratch", ())) < len(row):
             local.scratch = np.empty(len(row), dtype=np.float64)
         found = summarize_draws(row, levels, scratch=local.scratch)
+        found["invalid"] = found["invalid"] - rejected[ij[1]]
         progress.advance()
         return found
 
     progress.stage("summarizing", len(distinct), "rows")
     found = thread_map(one, distinct, resolve_threads(threads))
     return summary_dataset(draws, levels, dict(zip(distinct, found, strict=True)))
-
-
-def distinct_rows(draws: xr.Dataset) -> tuple[list[tuple[int, int]],
-                                               list[tuple[int, int, int]]]:
-    """The rows to summarize, and the rows that repeat one of them.
-
-    Returns
-    -------
-    distinct : list of (int, int)
-        (variable index, view index) of the first view having each distinct
-        ``view_sources`` key of each variable (every view without that attribute).
-    repeats : list of (int, int, int)
-        (variable index, view index, view index of the distinct row it repeats).
-    """
-    views = draws.sizes["view"]
-    distinct: list[tuple[int, int]] = []
-    repeats: list[tuple[int, int, int]] = []
-    for i, name in enumerate(draws.data_vars):
-        keys = draws[name].attrs.get("view_sources") or list(range(views))
-        done: dict[object, int] = {}
-        for j, key in enumerate(keys):
-            if key in done:
-                repeats.append((i, j, done[key]))
-            else:
-                distinct.append((i, j))
-                done[key] = j
-    return distinct, repeats
 
 
 def summary_dataset(draws: xr.Dataset, levels: tuple[float, ...],
@@ -112,8 +89,8 @@ def summary_dataset(draws: xr.Dataset, levels: tuple[float, ...],
     names = list(draws.data_vars)
     views = draws.sizes["view"]
     m = len(levels)
-    scalars = {k: np.full((len(names), views), np.nan) for k in _SCALARS}
-    intervals = {k: np.full((len(names), views, m, 2), np.nan) for k in _INTERVALS}
+    scalars = {k: np.full((len(names), views), np.nan) for k in SCALAR_STATISTICS}
+    intervals = {k: np.full((len(names), views, m, 2), np.nan) for k in INTERVAL_STATISTICS}
     tables: list[dict[str, np.ndarray]] = [scalars, intervals]
     _, repeats = distinct_rows(draws)
     for (i, j), stats in found.items():

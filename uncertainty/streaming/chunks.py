@@ -5,16 +5,16 @@ is plain functions of picklable arguments: a `Job` (the model, the views, the se
 sampling plan and the per-block acceptance counts) and an item (a range of blocks or of
 draws). Nothing is returned but small tallies.
 
-Draws are addressed by *rank*: draw ``r`` of a view is the ``r``-th candidate that meets
-the view's constraints (every candidate without constraints). Block ``b`` of candidates
-is regenerated from the streams (`uncertainty.streams.draw_blocks`) and transformed by
-the same code as an in-memory run (`uncertainty.sampling`), elementwise, so each draw is
-bit for bit the one the in-memory run holds at that rank.
+Draw ``r`` of every view is candidate ``r`` (NaN in a view whose constraints reject it, see
+`uncertainty.sampling.acceptance`). Block ``b`` of candidates is regenerated from the
+streams (`uncertainty.streams.draw_blocks`) and transformed by the sampling kernel
+(`uncertainty.sampling.make_candidates`), elementwise, so each draw is bit for bit the one
+the in-memory run holds at that position.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,19 +22,20 @@ from numpy.typing import NDArray
 
 from uncertainty.model import Metric, Model
 from uncertainty.parallel import CHUNK_SIZE
-from uncertainty.sampling import _Candidates, _candidates, _Plan
+from uncertainty.sampling import Accepted, Candidates, Plan, count_accepted, make_candidates
 from uncertainty.streaming.cells import CellTally, Query, tally_cells
 from uncertainty.streams import BLOCK_SIZE, draw_blocks
 from uncertainty.views import View
 
-__all__ = ["ITEMS_PER_WORKER", "RANK_CHUNK", "BlockCounts", "Job", "PassSpec", "RowSpec",
-           "Tally", "count_blocks", "row_values", "spread", "tally_chunks"]
+__all__ = ["ITEMS_PER_WORKER", "RANK_CHUNK", "Job", "PassSpec", "RowSpec", "Tally",
+           "row_values", "spread", "tally_chunks"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
-#: Draws (ranks) per chunk of a pass: four blocks, so that a chunk's candidates span few
-#: blocks beyond its own. Any value gives the same numbers but the mean's last bits.
+#: Draws per chunk of a pass: four blocks. Any value gives the same numbers but the mean's
+#: last bits.
 RANK_CHUNK = 4 * BLOCK_SIZE
 #: Items of work per engine worker in each pass: a few, to balance the load.
 ITEMS_PER_WORKER = 8
@@ -71,24 +72,20 @@ class Job:
     seed : int
     draws : int
         Draws per view.
-    plan : sampling plan
-        From `uncertainty.sampling._plan`.
+    plan : Plan
+        From `uncertainty.sampling.make_plan`.
     rows : tuple of RowSpec
         The distinct rows.
-    cum : mapping of str to ndarray
-        Per constraint key, the accepted candidates before each block (``cum[key][b]``),
-        up to the block holding the last draw needed; empty without constraints.
     chunk : int
-        Ranks per chunk.
+        Draws per chunk.
     """
 
     model: Model
     views: tuple[View, ...]
     seed: int
     draws: int
-    plan: _Plan
+    plan: Plan
     rows: tuple[RowSpec, ...]
-    cum: Mapping[str, IntArray] = field(default_factory=dict)
     chunk: int = RANK_CHUNK
 
     @property
@@ -98,89 +95,54 @@ class Job:
 
     def chunks(self, first: int = 0, end: int | None = None,
                stop: int | None = None) -> list[tuple[int, int]]:
-        """Rank ranges of chunks ``[first, end)`` (default all), cut at rank `stop`."""
+        """Draw ranges of chunks ``[first, end)`` (default all), cut at rank `stop`."""
         last = self.draws if stop is None else stop
         end = -(-last // self.chunk) if end is None else end
         return [(c * self.chunk, min((c + 1) * self.chunk, last)) for c in range(first, end)]
 
 
-def _blocks(job: Job, blocks: list[int]) -> _Candidates:
+def _blocks(job: Job, blocks: list[int]) -> Candidates:
     buffers = draw_blocks(job.seed, job.plan.requests, blocks)
-    return _candidates(job.model, job.plan, buffers, threads=1, chunk=CHUNK_SIZE,
-                       report=False)
+    return make_candidates(job.model, job.plan, buffers, threads=1, chunk=CHUNK_SIZE,
+                           report=False)
 
 
-@dataclass
-class BlockCounts:
-    """Per block, candidates meeting all constraints and each constraint, per key.
+def row_values(job: Job, start: int, stop: int, wanted: Sequence[int] | None = None
+               ) -> tuple[dict[int, FloatArray], Accepted | None, dict[str, BoolArray]]:
+    """Draws ``[start, stop)`` of the distinct rows of `job` (`wanted`, default all).
 
-    ``accepted`` has shape ``(blocks, keys)``, ``passing`` ``(blocks, keys, constraints)``,
-    keys in the order of ``plan.tested``.
+    Keyed by row index; a view's rejected candidates are NaN, as in memory. With
+    constraints, also the acceptance counts of these candidates and, per constraint key,
+    which of them it accepts.
     """
+    blocks = list(range(start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE + 1))
+    drawn = _blocks(job, blocks)
+    offset = start - blocks[0] * BLOCK_SIZE
+    part = slice(offset, offset + stop - start)
+    cache: dict[tuple[str, str], FloatArray] = {}
 
-    accepted: IntArray
-    passing: IntArray
-
-
-def count_blocks(job: Job, item: tuple[int, int, int]) -> BlockCounts:
-    """Constraint counts of blocks ``[first, end)``, each over its first `cut` candidates."""
-    first, end, cut = item
-    keys = list(job.plan.tested)
-    nc = len(job.model.constraints)
-    accepted = np.zeros((end - first, len(keys)), dtype=np.int64)
-    passing = np.zeros((end - first, len(keys), nc), dtype=np.int64)
-    for j, b in enumerate(range(first, end)):
-        drawn = _blocks(job, [b])
-        for k, key in enumerate(keys):
-            accepted[j, k] = np.count_nonzero(drawn.overall[key][:cut])
-            passing[j, k] = [np.count_nonzero(p[:cut]) for p in drawn.passes[key]]
-    return BlockCounts(accepted, passing)
-
-
-def row_values(job: Job, start: int, stop: int,
-               wanted: Sequence[int] | None = None) -> dict[int, FloatArray]:
-    """Draws ``[start, stop)`` (ranks) of the distinct rows of `job` (`wanted`, default all).
-
-    Keyed by row index.
-    """
-    if not job.cum:
-        blocks = list(range(start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE + 1))
-        drawn = _blocks(job, blocks)
-        offset = start - blocks[0] * BLOCK_SIZE
-        index: dict[str, NDArray[np.intp] | slice] = {
-            "": slice(offset, offset + stop - start)}
-    else:
-        spans = {}
-        for key, cum in job.cum.items():
-            # The block holding rank r is the last one with fewer than r + 1 accepted before.
-            spans[key] = (int(np.searchsorted(cum, start, side="right")) - 1,
-                          int(np.searchsorted(cum, stop - 1, side="right")) - 1)
-        blocks = sorted({b for lo, hi in spans.values() for b in range(lo, hi + 1)})
-        drawn = _blocks(job, blocks)
-        at = {b: j * BLOCK_SIZE for j, b in enumerate(blocks)}
-        index = {}
-        for key, (lo, hi) in spans.items():
-            accepted = np.flatnonzero(drawn.overall[key][at[lo]:at[hi] + BLOCK_SIZE]) + at[lo]
-            before = int(job.cum[key][lo])
-            index[key] = accepted[start - before:stop - before]
-    cache: dict[tuple[str, str, str], FloatArray] = {}
-
-    def quantity(q: str, view: View, key: str) -> FloatArray:
+    def quantity(q: str, view: View) -> FloatArray:
         source = view.source_of(q)
-        if (q, source, key) not in cache:
-            cache[q, source, key] = drawn.arrays[q, source][index[key]]
-        return cache[q, source, key]
+        if (q, source) not in cache:
+            cache[q, source] = drawn.arrays[q, source][part]
+        return cache[q, source]
 
     out = {}
     for i in range(len(job.rows)) if wanted is None else wanted:
         row = job.rows[i]
         view = job.views[row.view]
         if row.metric is None:
-            out[i] = quantity(row.variable, view, row.ckey)
+            x = quantity(row.variable, view)
         else:
-            env = {q: quantity(q, view, row.ckey) for q in row.metric.expression.names}
-            out[i] = row.metric.expression.evaluate(env)
-    return out
+            env = {q: quantity(q, view) for q in row.metric.expression.names}
+            x = np.asarray(row.metric.expression.evaluate(env), dtype=np.float64)
+        if row.ckey:  # a new array: `x` may be a view of the candidates
+            x = np.where(drawn.overall[row.ckey][part], x, np.nan)
+        out[i] = x
+    if not job.plan.tested:
+        return out, None, {}
+    return (out, count_accepted(drawn, part),
+            {k: ok[part] for k, ok in drawn.overall.items()})
 
 
 @dataclass(frozen=True)
@@ -216,7 +178,8 @@ class Tally:
     ``sums`` holds one ``(rows, 3)`` array per chunk (``np.sum(x)``,
     ``np.sum(x - shift)``, ``np.sum((x - shift)**2)`` of the valid draws), combined at the
     end with `math.fsum`; ``pairs`` is ``(pairs, 3)``: draws where A > B, where A == B,
-    and where both are valid.
+    and where both are valid; ``accepted`` the acceptance counts (with constraints, in a
+    pass with moments).
     """
 
     cells: list[CellTally]
@@ -226,6 +189,7 @@ class Tally:
     below: list[IntArray]
     equal: list[IntArray]
     pairs: IntArray
+    accepted: Accepted | None = None
 
     def merge(self, other: Tally) -> None:
         """Add `other`'s chunks."""
@@ -239,13 +203,15 @@ class Tally:
         for a, b in zip(self.equal, other.equal, strict=True):
             a += b
         self.pairs += other.pairs
+        if self.accepted is not None and other.accepted is not None:
+            self.accepted = self.accepted.merge(other.accepted)
 
 
 def _tally(job: Job, spec: PassSpec, start: int, stop: int) -> Tally:
     nrows = len(spec.queries)
     # A row with nothing asked of it (its statistics found) is not even evaluated.
     asked = [i for i, q in enumerate(spec.queries) if spec.moments or q.modes.any()]
-    rows = row_values(job, start, stop, asked)
+    rows, accepted, _ = row_values(job, start, stop, asked)
     valid = np.zeros(nrows, dtype=np.int64)
     sums = np.zeros((nrows, 3))
     below: list[IntArray] = []
@@ -275,8 +241,11 @@ def _tally(job: Job, spec: PassSpec, start: int, stop: int) -> Tally:
             equal.append((np.searchsorted(s, spec.probes[i], side="right") - lo)
                          .astype(np.int64))
     invalid = np.zeros(nrows, dtype=np.int64)
-    invalid[asked] = (stop - start) - valid[asked]
-    return Tally(cells, valid, invalid, [sums] if spec.moments else [], below, equal, pairs)
+    for i in asked:  # the candidates the row's view accepts, less the valid draws
+        ckey = job.rows[i].ckey
+        invalid[i] = (accepted.overall[ckey] if ckey and accepted else stop - start) - valid[i]
+    return Tally(cells, valid, invalid, [sums] if spec.moments else [], below, equal, pairs,
+                 accepted if spec.moments else None)
 
 
 def tally_chunks(context: tuple[Job, PassSpec], item: tuple[int, int]) -> Tally:

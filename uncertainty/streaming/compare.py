@@ -23,7 +23,7 @@ from uncertainty.stats.compare import (
     pairs_dataset,
     thresholds_dataset,
 )
-from uncertainty.stats.pairwise import _share_and_mcse, overlap_coefficient
+from uncertainty.stats.pairwise import overlap_coefficient, share_and_mcse
 from uncertainty.streaming.chunks import RowSpec, Tally
 from uncertainty.views import View
 
@@ -91,7 +91,7 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
             greater, ties, n = (int(c) for c in total.pairs[index[min(a, b), max(a, b)]])
             if a > b:
                 greater = n - greater - ties
-            p, se = _share_and_mcse(n, np.array(greater, dtype=np.float64),
+            p, se = share_and_mcse(n, np.array(greater, dtype=np.float64),
                                     np.array(ties, dtype=np.float64))
             return (float(p), float(se), *overlap_coefficient(pre[a], pre[b], log=flag))
 
@@ -100,7 +100,7 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
 
         table[v] = pair_table(of, stats, has_valid)
         eti_share[v] = eti_overlaps(summary["eti"].sel(variable=name).values)
-    structure = head.drop_vars(list(head.data_vars))
+    structure = head[list(names)]  # its rows' view_sources keys group identical views
     structure.attrs = dict(summary.attrs)  # the attributes an in-memory run's draws carry
     pairs_ds = pairs_dataset(structure, names, levels, flags, table, eti_share)
     claimed, thresholds = {}, {}
@@ -114,7 +114,7 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
             se = np.full_like(q, np.nan)
             for j, r in enumerate(of):
                 k = len(values)
-                est, err = _share_and_mcse(int(n[j]), total.below[r][:k].astype(np.float64),
+                est, err = share_and_mcse(int(n[j]), total.below[r][:k].astype(np.float64),
                                            total.equal[r][:k].astype(np.float64))
                 q[j] = np.where(np.isnan(values), np.nan, est)
                 se[j] = np.where(np.isnan(values), np.nan, err)
@@ -127,7 +127,7 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
             err = np.full_like(prob, np.nan)
             for j, r in enumerate(of):
                 below = total.below[r][k0:k0 + len(t)].astype(np.float64)
-                p, s = _share_and_mcse(int(n[j]), int(n[j]) - below, np.zeros_like(below))
+                p, s = share_and_mcse(int(n[j]), int(n[j]) - below, np.zeros_like(below))
                 prob[j] = np.where(np.isnan(t), np.nan, p)
                 err[j] = np.where(np.isnan(t), np.nan, s)
             thresholds[metric.name] = thresholds_dataset(head["view"].values, metric.name,

@@ -37,7 +37,12 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
+from uncertainty.stats.array import (
+    hdi_span,
+    narrowest_window,
+    quantile_mcse_sorted,
+    quantile_statistics,
+)
 from uncertainty.streaming.cells import Needs, Partition
 
 __all__ = ["SparseSorted", "attempt", "moments"]
@@ -117,7 +122,7 @@ def _hdi(part: Partition, k: int,
     if len(open_) and final and widths:
         with np.errstate(over="ignore", invalid="ignore"):
             resolution = max(found - float(np.min(lower[open_])), 0.0)
-        return int(all_starts[int(np.argmin(all_widths))]), resolution
+        return narrowest_window(all_starts, all_widths), resolution
     if len(open_):
         if final:  # nothing known yet: resolve the window with the least upper bound
             open_ = open_[[int(np.argmin(upper[open_]))]]
@@ -125,7 +130,7 @@ def _hdi(part: Partition, k: int,
         return [(int(lo[m]) - h, int(hi[m]) + h) for m in open_] + [
             (int(lo[m]) + k - h, int(hi[m]) + k + h) for m in open_]
     # Every window as narrow as the narrowest is among those resolved, in rank order.
-    return int(all_starts[int(np.argmin(all_widths))]), 0.0
+    return narrowest_window(all_starts, all_widths), 0.0
 
 
 def attempt(part: Partition, levels: Sequence[float], *,
@@ -150,18 +155,14 @@ def attempt(part: Partition, levels: Sequence[float], *,
         level (0: exact); or the rank ranges to resolve first.
     """
     n = part.n
-    tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels])
     probe = SparseSorted(part, record=True)
     s = cast(FloatArray, probe)  # read like the sorted array (see SparseSorted)
     ranges: list[tuple[int, int]] = []
     ends: list[tuple[int, int, float]] = []
     with np.errstate(over="ignore", invalid="ignore"):
-        quantile_sorted(s, 0.5)
-        quantile_mcse_sorted(s, 0.5)
-        quantile_sorted(s, tails)
-        quantile_mcse_sorted(s, tails)
+        quantile_statistics(s, levels)  # reading it records the ranks it needs
         for prob in levels:
-            k = min(math.floor(prob * n), n - 1)
+            k = hdi_span(n, prob)
             found = _hdi(part, k, final)
             if isinstance(found, list):
                 ranges.extend(found)
@@ -174,11 +175,7 @@ def attempt(part: Partition, levels: Sequence[float], *,
         return Needs([(max(a, 0), min(b, n - 1)) for a, b in ranges])
     s = cast(FloatArray, SparseSorted(part))
     with np.errstate(over="ignore", invalid="ignore"):
-        return {
-            "median": quantile_sorted(s, 0.5),
-            "mcse_median": quantile_mcse_sorted(s, 0.5),
-            "eti": quantile_sorted(s, tails),
-            "mcse_eti": quantile_mcse_sorted(s, tails),
+        return quantile_statistics(s, levels) | {
             "hdi": np.array([tuple(float(v) for v in part.lookup(np.array([i, j]))[0])
                              for i, j, _ in ends]),
             # hdi_mcse_sorted: the error of the quantile at each end's first rank.

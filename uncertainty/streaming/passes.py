@@ -3,14 +3,12 @@
 The passes, each a map over ranges of draws (run by an `uncertainty.engines.Engine`) and
 an exact reduction in order:
 
-0. *acceptance* (with constraints): per block of candidates and constraint key, how many
-   meet the constraints; from those counts the candidates an in-memory run would draw
-   (the same rule, the same acceptance rates, the same `ConstraintConflict`), and for each
-   key the block holding its ``r``-th accepted candidate;
 1. *the prefix*: the first `PREFIX_DRAWS` draws of every row, held in memory: the
    ``(view, draw)`` Dataset `Run.draws` holds, and the cells of the first histogram;
 2. *moments*: per distinct row, valid and invalid counts, sums, the histogram; per metric,
    P(A > B) counted on paired draws, and the draws below each point claim and threshold;
+   with constraints, the candidates each view accepts (the same counts, rates and
+   `ConstraintConflict` as in memory, `uncertainty.sampling.acceptance`);
 3. *order statistics*: cells refined or collected until every order statistic the summary
    reads is known (`uncertainty.streaming.order`), usually one or two more passes.
 
@@ -23,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,13 +33,16 @@ from uncertainty.comparison import Comparison
 from uncertainty.engines import Engine
 from uncertainty.model import Model
 from uncertainty.sampling import (
-    _draws_dataset,
-    _first_candidates,
-    _plan,
-    _view_keys,
+    acceptance_dataset,
+    accepted_mask,
+    check_conflicts,
+    draws_dataset,
+    make_plan,
+    row_groups,
+    view_keys,
 )
+from uncertainty.stats.array import empty_statistics
 from uncertainty.stats.summary import summary_dataset
-from uncertainty.streaming.acceptance import accept, block_bytes
 from uncertainty.streaming.cells import (
     SKIP,
     Partition,
@@ -111,16 +112,14 @@ def memory_bound(model: Model, views: tuple[View, ...], workers: int, draws: int
     chunk in flight (its candidate blocks, its rows and their sorted copies), the tallies
     held (per distinct row, its cells, for each worker and the running total), the draws
     collected (``resolution.collect_cap`` per distinct row, twice while merging), and the
-    parts that grow with the draws, slowly: each chunk's sums (under 1 byte per 100 draws)
-    and, with constraints, each block's acceptance counts (about 0.2 bytes per draw when
-    most candidates are accepted; `stream` checks again when they are not).
+    parts that grow with the draws, slowly: each chunk's sums (under 1 byte per 100 draws).
     """
     resolution = resolution or Resolution()
-    ckeys, keys = _view_keys(model, views, bool(model.constraints))
+    _, keys = view_keys(model, views)
     distinct = sum(len(set(k)) for k in keys.values())
     rows = len(views) * len(keys)
     streams = sum(len(s.estimates) for s in model.sources) + len(model.quantities)
-    blocks = chunk // BLOCK_SIZE + 2 * len(set(ckeys))
+    blocks = chunk // BLOCK_SIZE + 2
     held = (rows + 3 * distinct) * prefix * 8
     flight = workers * (3 * streams * blocks * BLOCK_SIZE * 8 + 3 * distinct * chunk * 8)
     cells = max(resolution.edges, resolution.subcells) + 1
@@ -128,28 +127,29 @@ def memory_bound(model: Model, views: tuple[View, ...], workers: int, draws: int
     collected = 2 * distinct * resolution.collect_cap * 8
     # Each chunk's sums are kept for an exact `math.fsum` at the end.
     sums = (draws // chunk + 1) * (distinct * 3 * 8 + 128)
-    return (held + flight + tallies + collected + sums
-            + block_bytes(model, views, _first_candidates(draws)))
+    return held + flight + tallies + collected + sums
 
 
-def _prefix_rows(job: Job, item: tuple[int, int]) -> list[FloatArray]:
-    found = row_values(job, *item)
-    return [found[i] for i in range(len(job.rows))]
+def _prefix_rows(job: Job, item: tuple[int, int]
+                 ) -> tuple[list[FloatArray], dict[str, NDArray[np.bool_]]]:
+    found, _, masks = row_values(job, *item)
+    return [found[i] for i in range(len(job.rows))], masks
 
 
 def _distinct(model: Model, views: tuple[View, ...], ckeys: list[str],
               keys: dict[str, list[str]]) -> tuple[list[RowSpec], dict[tuple[int, int], int]]:
-    """The distinct rows, and the row of each (variable index, view index)."""
+    """The distinct rows, and the row of each (variable index, view index).
+
+    Grouped by `uncertainty.sampling.row_groups`, as in memory.
+    """
     metrics = {m.name: m for m in model.metrics}
     rows: list[RowSpec] = []
     row_of: dict[tuple[int, int], int] = {}
     for v, name in enumerate(keys):
-        first: dict[str, int] = {}
-        for j, key in enumerate(keys[name]):
-            if key not in first:
-                first[key] = len(rows)
-                rows.append(RowSpec(name, j, ckeys[j], metrics.get(name)))
-            row_of[v, j] = first[key]
+        for j, same in row_groups(keys[name]):
+            for d in (j, *same):
+                row_of[v, d] = len(rows)
+            rows.append(RowSpec(name, j, ckeys[j], metrics.get(name)))
     return rows, row_of
 
 
@@ -186,7 +186,7 @@ def _run_pass(job: Job, spec: PassSpec, engine: Engine, name: str) -> Tally:
 
 def stream(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
            engine: Engine, compare: bool = True, attrs: dict[str, Any] | None = None,
-           memory_budget: int | None = None, prefix: int = PREFIX_DRAWS,
+           prefix: int = PREFIX_DRAWS,
            resolution: Resolution | None = None, chunk: int = RANK_CHUNK) -> Streamed:
     """Draw, evaluate and summarize `model` under every view without holding the draws.
 
@@ -204,9 +204,6 @@ def stream(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
         Also compare the views.
     attrs : dict, optional
         Attributes of the summary (the provenance an in-memory run's draws carry).
-    memory_budget : int or None
-        Bytes allowed (None: the default budget), checked again when constraints reject
-        more candidates than `memory_bound` assumed.
     prefix : int
         Draws of every row held in memory (`PREFIX_DRAWS`).
     resolution : Resolution, optional
@@ -221,21 +218,13 @@ def stream(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
     Raises
     ------
     ConstraintConflict
-        As an in-memory run.
-    ResourceError
-        When the acceptance counts of the candidates would exceed `memory_budget`.
+        As an in-memory run (found in the summing pass).
     """
     resolution = resolution or Resolution()
-    plan = _plan(model, views)
-    constrained = bool(model.constraints)
-    ckeys, keys = _view_keys(model, views, constrained)
+    plan = make_plan(model, views)
+    ckeys, keys = view_keys(model, views)
     rows, row_of = _distinct(model, views, ckeys, keys)
-    job = Job(model, views, seed, draws, plan, (), {}, chunk)
-    acceptance, passes = None, 0
-    if constrained:
-        cum, acceptance, passes = accept(job, engine, memory_budget)
-        job = replace(job, cum=cum)
-    job = replace(job, rows=tuple(rows))
+    job = Job(model, views, seed, draws, plan, tuple(rows), chunk)
 
     size = min(draws, prefix)
     head, pre = _prefix(job, engine, keys, row_of, size)
@@ -251,6 +240,10 @@ def stream(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
     spec = PassSpec(tuple(queries), moments=True, shifts=np.array(shifts),
                     probes=tuple(probed), pairs=tuple(pairs))
     total = _run_pass(job, spec, engine, "summing")
+    acceptance = None
+    if total.accepted is not None:
+        check_conflicts(model, views, total.accepted)
+        acceptance = acceptance_dataset(model, views, total.accepted)
     found, more = _order_statistics(job, engine, spec, total, resolution)
     stats = _row_stats(model, rows, spec, total, found)
     summary = summary_dataset(head, model.run.levels,
@@ -263,7 +256,7 @@ def stream(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
                for i, res in sorted(found.items())
                for level, r in zip(model.run.levels, res["hdi_resolution"], strict=True) if r]
     info: dict[str, Any] = {
-        "passes": passes + 1 + more, "prefix_draws": size, "chunk_draws": chunk,
+        "passes": 1 + more, "prefix_draws": size, "chunk_draws": chunk,
         "hdi_resolution": max((r for *_, r in inexact), default=0.0),
         "hdi_inexact": [dict(zip(("variable", "view", "level", "resolution"), x, strict=True))
                         for x in inexact]}
@@ -281,9 +274,13 @@ def _prefix(job: Job, engine: Engine, keys: dict[str, list[str]],
     data = {name: np.empty((len(views), size)) for name in keys}
     for v, name in enumerate(keys):
         for j in range(len(views)):
-            np.concatenate([p[row_of[v, j]] for p in pieces], out=data[name][j])
+            np.concatenate([p[row_of[v, j]] for p, _ in pieces], out=data[name][j])
+    mask = None
+    if job.plan.tested:
+        overall = {k: np.concatenate([m[k] for _, m in pieces]) for k in job.plan.tested}
+        mask = accepted_mask(views, job.model, overall)
     del pieces
-    head = _draws_dataset(job.model, views, data, keys)
+    head = draws_dataset(job.model, views, data, keys, mask)
     return head, [data[row.variable][row.view] for row in job.rows]
 
 
@@ -329,14 +326,8 @@ def _row_stats(model: Model, rows: list[RowSpec], spec: PassSpec, total: Tally,
     out = []
     for i in range(len(rows)):
         n = int(total.valid[i])
-        stats: dict[str, Any] = {"valid": np.array(n, dtype=np.float64),
-                                 "invalid": np.array(int(total.invalid[i]), dtype=np.float64)}
+        stats: dict[str, Any] = empty_statistics(m, valid=n, invalid=int(total.invalid[i]))
         if n == 0:
-            nan = np.array(np.nan)
-            stats |= {"median": nan, "mean": nan, "sd": nan, "mcse_median": nan,
-                      "mcse_mean": nan, "eti": np.full((m, 2), np.nan),
-                      "hdi": np.full((m, 2), np.nan), "mcse_eti": np.full((m, 2), np.nan),
-                      "mcse_hdi": np.full((m, 2), np.nan)}
             out.append(stats)
             continue
         mean, sd = moments(n, sums[:, i, 0].tolist(), sums[:, i, 1].tolist(),
