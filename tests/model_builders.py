@@ -23,3 +23,13 @@ def run_toml(toml: str, *, draws: int | None = None, seed: int | None = None) ->
     if seed is not None:
         run = replace(run, seed=seed)
     return simulate(replace(model, run=run))
+
+
+def analyze_run(run: Run, *, rescale=None, threads: int | None = None):  # type: ignore[no-untyped-def]
+    """`uncertainty.sensitivity.analyze` of `run`, re-simulating as the study does."""
+    from uncertainty.sensitivity import analyze
+
+    def summarize_model(m: Model):  # type: ignore[no-untyped-def]
+        return simulate(m, compare=False, threads=threads).summary
+
+    return analyze(run, summarize_model=summarize_model, rescale=rescale, threads=threads)

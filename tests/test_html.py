@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from uncertainty import load_config, parse_config, simulate
-from uncertainty.pipeline import Run
+import uncertainty
+from uncertainty import Result as Run
+from uncertainty import parse_config
 from uncertainty.plots import density_plot, figure_bytes, forest_plot, tornado_plot
 from uncertainty.report import html_report, markdown_report
-from uncertainty.sensitivity import analyze
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 SEED = CONFIGS / "seed-article-2025.toml"
@@ -53,13 +52,9 @@ def figure_svgs(run: Run) -> dict[str, str]:
 
 def seed_report(draws: int) -> tuple[Run, str]:
     """The seed config run at `draws` with its sensitivity, and its page with every plot."""
-    loaded = load_config(SEED)
-    model = loaded.model
-    run = simulate(replace(model, run=replace(model.run, draws=draws, precision=None)),
-                   config_sha256=loaded.sha256)
-    run = replace(run, sensitivity=analyze(run, rescale=loaded.with_spread_scale))
+    run = uncertainty.load(SEED).run(draws=draws)
     markdown = markdown_report(run, ("forest", "density", "tornado"))
-    return run, html_report(markdown, figure_svgs(run), title=model.title)
+    return run, html_report(markdown, figure_svgs(run), title=run.model.title)
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +237,7 @@ def test_a_config_with_markup_in_its_title_and_labels_renders_escaped() -> None:
     text = text.replace('label = "US intelligence', f"label = '{evil}' # \"US intelligence")
     loaded = parse_config(text.encode())
     assert loaded.model.title == evil
-    run = simulate(replace(loaded.model, run=replace(loaded.model.run, draws=2_000)))
+    run = uncertainty.parse(text).run(draws=2_000, sensitivity=False)
     page = html_report(markdown_report(run, ("forest", "density")), figure_svgs(run),
                        title=loaded.model.title)
     assert "<script" not in page

@@ -18,10 +18,10 @@ import xarray as xr
 from click.testing import CliRunner, Result
 from test_cli_errors import VALID, assert_one_error_line, edit, write
 
+import uncertainty
 from uncertainty.cli import main
 from uncertainty.config import parse_config
-from uncertainty.pipeline import simulate
-from uncertainty.report import summary_document, to_json
+from uncertainty.report import to_json
 from uncertainty.saved import read_summary
 from uncertainty.starter import STARTER, starter_config
 
@@ -267,9 +267,8 @@ def test_show_chooses_metrics_and_formats(cli: Invoke, workdir: Path) -> None:
 def test_show_rebuilds_the_summary_run_made() -> None:
     # The Dataset `show` rounds is the one `run` rounded, to the last bit.
     for text in (VALID, edit("ci90_factor = 1.5", 'ci90_factor = 1.5\npool = "envelope"')):
-        loaded = parse_config(text.encode(), file="study.toml")
-        run = simulate(loaded.model, config_sha256=loaded.sha256)
-        document = json.loads(to_json(summary_document(run)))
+        run = uncertainty.parse(text, file="study.toml").run(sensitivity=False)
+        document = json.loads(to_json(run.document()))
         saved = read_summary(document, "summary.json")
         xr.testing.assert_identical(saved.summary, run.summary)
 

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import xarray as xr
 from mc import K
-from model_builders import model_from, run_toml
+from model_builders import analyze_run, model_from, run_toml
 from scipy import special
 
 from uncertainty import build_model, simulate
 from uncertainty.errors import ConfigError
-from uncertainty.sensitivity import Sensitivity, analyze, without
+from uncertainty.sensitivity import Sensitivity, without
 
 N = 100_000
 Z05 = float(special.ndtri(0.05))
@@ -33,7 +33,7 @@ def _analyze(toml: str, *, draws: int = N, seed: int = 11, threads: int | None =
     def rebuilt(scale: float):  # type: ignore[no-untyped-def]
         return build_model(data, default_title="test", spread_scale=scale)
 
-    sens = analyze(run, rescale=rebuilt if rescale else None, threads=threads)
+    sens = analyze_run(run, rescale=rebuilt if rescale else None, threads=threads)
     return sens, run.summary
 
 
@@ -153,7 +153,7 @@ def test_a_linear_pools_choice_explains_the_gap_between_its_sources() -> None:
 
 def test_the_unheld_figures_are_the_runs_own() -> None:
     run = run_toml(POOL, draws=N, seed=3)
-    sens = analyze(run)
+    sens = analyze_run(run)
     for view in ("a", "b", "pooled"):
         assert float(sens.inputs["base"].sel(metric="m", view=view)) == float(
             run.summary["median"].sel(variable="m", view=view))
@@ -181,7 +181,7 @@ use = { q = "a" }
 
 def test_leaving_a_source_out_is_exactly_the_model_without_it() -> None:
     run = run_toml(THREE, seed=5)
-    sens = analyze(run)
+    sens = analyze_run(run)
     assert sens.leave_out is not None
     data = tomllib.loads(THREE)
     del data["sources"]["a"]
@@ -299,7 +299,7 @@ def test_a_log_pool_is_one_input_held_at_its_own_percentiles() -> None:
     from uncertainty.pooling import log_pool
 
     run = run_toml(LOG_POOL, draws=N, seed=2)
-    sens = analyze(run)
+    sens = analyze_run(run)
     pool = log_pool(run.model, "q")
     s_pool = float(np.log(pool.ppf(np.array([0.95]))[0] / pool.median)) / -Z05
     ins = sens.inputs.sel(metric="m", view="pooled")
@@ -316,7 +316,7 @@ def test_a_log_pool_is_one_input_held_at_its_own_percentiles() -> None:
 def test_an_envelope_is_analysed_member_by_member() -> None:
     toml = THREE.replace("[run]\n", '[run]\npool = "envelope"\n')
     run = run_toml(toml, draws=20_000, seed=4)
-    sens = analyze(run)
+    sens = analyze_run(run)
     views = list(sens.inputs["view"].values)
     assert "pooled[q=a]" in views and "pooled" not in views
     assert "choice" not in set(sens.inputs["input_kind"].values)

@@ -54,15 +54,16 @@ def test_bad_streaming_options_are_one_line_errors(cli: Invoke, workdir: Path) -
 def test_sensitivity_of_a_streamed_run_is_refused_in_one_line(
     cli: Invoke, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import uncertainty.cli as cli_module
+    import uncertainty.study as study_module
 
-    real = cli_module._simulate
+    real = study_module._simulate
 
     def streamed(*args: Any, **kwargs: Any) -> Any:
-        run = real(*args, **kwargs)
-        return replace(run, provenance={**run.provenance, "streaming": {"engine": "local"}})
+        run, precision = real(*args, **kwargs)
+        return replace(run, provenance={**run.provenance, "streaming": {"engine": "local"}}), \
+            precision
 
-    monkeypatch.setattr(cli_module, "_simulate", streamed)
+    monkeypatch.setattr(study_module, "_simulate", streamed)
     result = cli("sensitivity", FACE_VALUE)
     assert result.exit_code == 2
     assert result.stderr.endswith("draws: this run is too large to hold in memory and "

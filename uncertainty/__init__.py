@@ -4,12 +4,18 @@ Each source's estimate becomes a probability distribution; vectorized sampling p
 the uncertainty into derived metrics under several views (each source, their pool, named
 scenarios); the summary gives credible intervals with their Monte Carlo error.
 
-The pipeline runs without files::
+A study runs from Python as from the command line (`uncertainty.study`)::
 
-    from uncertainty import parse_config, simulate
-    loaded = parse_config(open("configs/seed-article-2025.toml", "rb").read())
-    run = simulate(loaded.model)
-    run.summary["median"].sel(variable="kia_ratio")
+    import uncertainty
+    study = uncertainty.load("configs/seed-article-2025.toml")
+    result = study.run(draws=100_000, seed=7)
+    result.summary["median"].sel(variable="kia_ratio")
+    result.compare()                  # P(A > B), claim percentiles, thresholds
+    result.plot_forest("kia_ratio")   # a matplotlib Figure
+    result.write("results/seed")      # the folder `uncertainty run` writes
+
+`uncertainty.parse` takes a config's text instead of a file, and `simulate` runs one
+model with no files at all.
 """
 
 from importlib import import_module
@@ -24,6 +30,7 @@ if TYPE_CHECKING:
     from uncertainty.pipeline import Run, simulate
     from uncertainty.schema import build_model, with_overrides
     from uncertainty.stats import summarize
+    from uncertainty.study import Result, Study, load, parse
     from uncertainty.views import View, build_views
 
 # The public names, imported on first use (PEP 562): `import uncertainty` and the command
@@ -46,6 +53,10 @@ _LAZY = {
     "build_model": "uncertainty.schema",
     "with_overrides": "uncertainty.schema",
     "summarize": "uncertainty.stats",
+    "Result": "uncertainty.study",
+    "Study": "uncertainty.study",
+    "load": "uncertainty.study",
+    "parse": "uncertainty.study",
     "View": "uncertainty.views",
     "build_views": "uncertainty.views",
 }
@@ -70,14 +81,18 @@ __all__ = [
     "ExpressionError",
     "LoadedConfig",
     "Model",
+    "Result",
     "ResultsError",
     "Run",
+    "Study",
     "UncertaintyError",
     "View",
     "build_model",
     "build_views",
     "compare_run",
+    "load",
     "load_config",
+    "parse",
     "parse_config",
     "parse_expression",
     "simulate",

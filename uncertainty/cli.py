@@ -22,9 +22,7 @@ import click
 from uncertainty.errors import ConfigError, ResourceError, ResultsError, UncertaintyError
 
 if TYPE_CHECKING:
-    from uncertainty.config import LoadedConfig
     from uncertainty.model import Model
-    from uncertainty.pipeline import Run
     from uncertainty.saved import SavedSummary
 
 __all__ = ["main"]
@@ -169,69 +167,32 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     copy of each table it reads) to results/<config stem>/, replacing earlier results of
     the same config atomically.
     """
-    from uncertainty.config import load_config
-    from uncertainty.report import (
-        console_report,
-        html_report,
-        markdown_report,
-        summary_document,
-        to_json,
-    )
-    from uncertainty.results import check_replaceable, results_lock, saved_table, write_results
-    from uncertainty.schema import with_overrides
+    from uncertainty.study import load
     from uncertainty.validation import Node
 
     if threads is not None:
         Node(threads, "--threads").integer(minimum=1)
-    loaded = load_config(config)
-    model = with_overrides(loaded.model, draws=draws, seed=seed, precision=precision,
-                           max_draws=max_draws)
-    if scheduler is not None and engine != "dask":
-        raise ConfigError("--scheduler", "needs --engine dask")
-    budget = _budget(memory_budget)
+    study = load(config)
     folder = out if out is not None else Path("results") / config.stem
-    # Held from before the work until the results are in place: a second run writing the
-    # same folder meanwhile stops at once instead of racing this one.
-    with results_lock(folder), _progress(quiet):
-        check_replaceable(folder, loaded.sha256, force=force)  # fail before the work
+    with _progress(quiet):
         try:
-            # Saved draws must all be in memory: such a run never streams (and is refused
-            # up front, with the size it would need, when it does not fit).
-            result = _simulate(model, loaded.sha256, threads=threads, engine=engine,
-                               scheduler=scheduler, memory_budget=budget,
-                               stream=False if save_draws else None)
-            streamed = "streaming" in result.provenance
-            if not no_sensitivity and result.model.metrics and not streamed:
-                result = _analyze(result, loaded, threads)
+            result = study.run_into(folder, force=force, plots=not no_plots,
+                                    save_draws=save_draws, draws=draws, seed=seed,
+                                    precision=precision, max_draws=max_draws, threads=threads,
+                                    engine=engine, scheduler=scheduler,
+                                    memory_budget=_budget(memory_budget),
+                                    sensitivity=not no_sensitivity)
         except ResourceError as exc:  # a size refused before allocating: say where it was set
             raise (ResourceError("--draws", exc.message) if draws is not None
                    else exc.with_file(str(config))) from None
-        except ConfigError as exc:
-            raise exc.with_file(str(config)) from None
-        figures: tuple[str, ...] = () if no_plots else ("forest", "density")
-        if figures and result.sensitivity is not None:
-            figures += ("tornado",)
-        document = to_json(summary_document(result))
-        markdown = markdown_report(result, figures)
-        files = {"summary.json": document.encode(), "summary.md": markdown.encode(),
-                 "config.toml": loaded.text}
-        files |= {saved_table(name): data for name, data in loaded.tables.items()}
-        if figures:
-            files |= _figure_files(result)
-        svgs = {name.removesuffix(".svg") + ".png": data.decode("utf-8")
-                for name, data in files.items() if name.endswith(".svg")}
-        files["summary.html"] = html_report(markdown, svgs, title=result.model.title).encode()
-        if save_draws:
-            from uncertainty.results import DRAWS_FILE, draws_bytes
-
-            files[DRAWS_FILE] = draws_bytes(result.draws)
-        write_results(folder, files, config_sha256=loaded.sha256, force=force)
     if fmt == "json":
-        click.echo(document, nl=False)
+        from uncertainty.report import to_json
+
+        click.echo(to_json(result.document()), nl=False)
     elif fmt == "markdown":
-        click.echo(markdown, nl=False)
+        click.echo(result.markdown(plots=not no_plots), nl=False)
     else:
-        click.echo(console_report(result, destination=str(folder)), nl=False)
+        click.echo(result.console(destination=str(folder)), nl=False)
 
 
 def _progress(quiet: bool) -> AbstractContextManager[None]:
@@ -241,28 +202,6 @@ def _progress(quiet: bool) -> AbstractContextManager[None]:
     stream = sys.stderr
     show = not quiet and stream.isatty()
     return reporting(TerminalProgress(stream) if show else None)
-
-
-def _simulate(model: Model, config_sha256: str, *, threads: int | None = None,
-              engine: str = "local", scheduler: str | None = None,
-              memory_budget: int | None = None, stream: bool | None = None) -> Run:
-    """A fixed-draws run, or an adaptive one when the model asks for a precision.
-
-    `threads` None uses every core. `engine`, `scheduler`, `memory_budget` and `stream` go
-    to `uncertainty.pipeline.simulate` (streaming when the run would not fit the budget).
-    """
-    options: dict[str, Any] = {"threads": threads, "engine": engine, "scheduler": scheduler,
-                               "memory_budget": memory_budget, "stream": stream}
-    if model.run.precision is None:
-        from uncertainty.pipeline import simulate
-
-        return simulate(model, config_sha256=config_sha256, **options)
-    from uncertainty.precision import DEFAULT_MAX_DRAWS, simulate_to_precision
-
-    result, _ = simulate_to_precision(model, model.run.precision, config_sha256=config_sha256,
-                                      max_draws=model.run.max_draws or DEFAULT_MAX_DRAWS,
-                                      **options)
-    return result
 
 
 def _budget(text: str | None) -> int | None:
@@ -275,46 +214,6 @@ def _budget(text: str | None) -> int | None:
         return parse_bytes(text)
     except ValueError as exc:
         raise ConfigError("--memory-budget", str(exc)) from None
-
-
-def _analyze(result: Run, loaded: LoadedConfig, threads: int | None) -> Run:
-    """`result` with its sensitivity analysis."""
-    from dataclasses import replace
-
-    from uncertainty.sensitivity import analyze
-
-    return replace(result, sensitivity=analyze(result, rescale=loaded.with_spread_scale,
-                                                threads=threads))
-
-
-def _figure_files(result: Run) -> dict[str, bytes]:
-    """``forest-``, ``density-`` and ``tornado-<metric>`` plots, as PNG and SVG bytes."""
-    from uncertainty import progress
-    from uncertainty.plots import density_plot, figure_bytes, forest_plot, tornado_plot
-
-    kinds = 2 + (result.sensitivity is not None)
-    progress.stage("plots", kinds * len(result.model.metrics), "figures")
-
-    files = {}
-    comparison = result.comparison
-    for metric in result.model.metrics:
-        claims = comparison.claims.get(metric.name) if comparison is not None else None
-        marks = ({str(c): float(v) for c, v in zip(claims["claim"].values,
-                                                     claims["value"].values, strict=True)}
-                 if claims is not None else None)
-        figures = {
-            "forest": forest_plot(result.summary, metric.name, claims=marks,
-                                  title=result.model.title),
-            "density": density_plot(result.draws, metric.name, title=result.model.title),
-        }
-        if result.sensitivity is not None:
-            figures["tornado"] = tornado_plot(result.sensitivity.inputs, metric.name,
-                                              title=result.model.title)
-        for kind, figure in figures.items():
-            for fmt in ("png", "svg"):
-                files[f"{kind}-{metric.name}.{fmt}"] = figure_bytes(figure, fmt)
-            progress.advance()
-    return files
 
 
 @main.command(epilog="""\b
@@ -334,7 +233,6 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     """
     import json
 
-    from uncertainty.config import load_config, parse_config
     from uncertainty.pipeline import rebuild
     from uncertainty.report.comparison import (
         comparison_document,
@@ -342,22 +240,21 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
         thresholds_document,
     )
     from uncertainty.report.tables import markdown_table, text_table, variable_rows
-    from uncertainty.results import DRAWS_FILE, load_results
+    from uncertainty.results import DRAWS_FILE
+    from uncertainty.study import load, reopen
 
     if target.is_dir():
-        saved = load_results(target)
+        study, saved = reopen(target, draws=True)
         if saved.draws is None:
             raise ResultsError(str(target), f"has no saved draws ({DRAWS_FILE}); rerun with "
                                "`uncertainty run CONFIG --save-draws`, or compare the config")
-        loaded = parse_config(saved.config, file=str(target / "config.toml"),
-                              read_table=saved.read_table)
-        chosen = _check_metrics(loaded.model, metrics)
-        result = rebuild(loaded.model, saved.draws, saved.summary.get("provenance", {}),
+        chosen = _check_metrics(study.model, metrics)
+        result = rebuild(study.model, saved.draws, saved.summary.get("provenance", {}),
                          chosen)
     else:
-        loaded = load_config(target)
-        chosen = _check_metrics(loaded.model, metrics)
-        result = _simulate(loaded.model, loaded.sha256)
+        study = load(target)
+        chosen = _check_metrics(study.model, metrics)
+        result = study.run(sensitivity=False).simulation
     assert result.comparison is not None  # both paths compare
     if fmt == "json":
         document = {"comparisons": comparison_document(result.comparison),
@@ -402,41 +299,27 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
     """
     import json
 
-    from uncertainty.config import load_config, parse_config
     from uncertainty.report.sensitivity import sensitivity_document, sensitivity_lines
-    from uncertainty.results import load_results
-    from uncertainty.schema import with_overrides
+    from uncertainty.study import load, recorded_run, reopen
     from uncertainty.validation import Node
 
     if threads is not None:
         Node(threads, "--threads").integer(minimum=1)
+    overrides: dict[str, Any] = {}
     if target.is_dir():
-        saved = load_results(target, draws=False)
-        loaded = parse_config(saved.config, file=str(target / "config.toml"),
-                              read_table=saved.read_table)
-        provenance = saved.summary.get("provenance") or {}
-        if not isinstance(provenance.get("seed"), int) or not isinstance(
-                provenance.get("draws"), int):
-            raise ResultsError(str(target / "summary.json"),
-                               "provenance: no recorded seed and draw count to analyse again")
-        model = with_overrides(loaded.model, draws=provenance["draws"],
-                               seed=provenance["seed"])
+        study, saved = reopen(target)
+        overrides["seed"], overrides["draws"] = recorded_run(saved, target, "analyse again")
     else:
-        loaded = load_config(target)
-        model = loaded.model
-    if not model.metrics:
-        raise ConfigError("metrics", "no metrics to analyse", loaded.file)
-    chosen = _check_metrics(model, metrics)
-    try:
-        with _progress(quiet):
-            simulated = _simulate(model, loaded.sha256, threads=threads)
-            if "streaming" in simulated.provenance:
-                raise ResourceError("draws", "this run is too large to hold in memory and "
-                                    "streams its draws; the sensitivity analysis needs them "
-                                    "all: analyse a config with fewer draws")
-            result = _analyze(simulated, loaded, threads)
-    except ConfigError as exc:
-        raise exc.with_file(loaded.file) from None
+        study = load(target)
+    if not study.model.metrics:
+        raise ConfigError("metrics", "no metrics to analyse", study.config.file)
+    chosen = _check_metrics(study.model, metrics)
+    with _progress(quiet):
+        result = study.run(threads=threads, sensitivity=False, **overrides)
+        try:
+            result = result.with_sensitivity(threads=threads)
+        except ConfigError as exc:
+            raise exc.with_file(study.config.file) from None
     sens = result.sensitivity
     assert sens is not None  # just analysed
     if fmt == "json":
@@ -478,36 +361,22 @@ def rerun(results_dir: Path, threads: int | None, quiet: bool) -> None:
     """
     import json
 
-    from uncertainty.config import parse_config
-    from uncertainty.report import summary_document
     from uncertainty.rerun import compare_documents, environment_changes
-    from uncertainty.results import load_results
-    from uncertainty.schema import with_overrides
+    from uncertainty.study import recorded_run, reopen
     from uncertainty.validation import Node
 
     if threads is not None:
         Node(threads, "--threads").integer(minimum=1)
-    saved = load_results(results_dir, draws=False)
-    provenance = saved.summary.get("provenance") or {}
-    seed, draws = provenance.get("seed"), provenance.get("draws")
-    if not isinstance(seed, int) or not isinstance(draws, int):
-        raise ResultsError(str(results_dir / "summary.json"),
-                           "provenance: no recorded seed and draw count to rerun with")
-    loaded = parse_config(saved.config, file=str(results_dir / "config.toml"),
-                          read_table=saved.read_table)
-    if provenance.get("config_sha256") not in (None, loaded.sha256):
+    study, saved = reopen(results_dir)
+    seed, draws = recorded_run(saved, results_dir, "rerun with")
+    if saved.summary["provenance"].get("config_sha256") not in (None, study.config.sha256):
         raise ResultsError(str(results_dir / "config.toml"),
                            "is not the config the results were made from (its sha256 "
                            "differs from the recorded one)")
-    model = with_overrides(loaded.model, draws=draws, seed=seed)
     with _progress(quiet):
-        try:
-            result = _simulate(model, loaded.sha256, threads=threads)
-            if saved.summary.get("sensitivity") is not None and result.model.metrics:
-                result = _analyze(result, loaded, threads)
-        except ConfigError as exc:
-            raise exc.with_file(loaded.file) from None
-    fresh = json.loads(json.dumps(summary_document(result), allow_nan=False))
+        result = study.run(draws=draws, seed=seed, threads=threads,
+                           sensitivity=saved.summary.get("sensitivity") is not None)
+    fresh = json.loads(json.dumps(result.document(), allow_nan=False))
     checked, differences = compare_documents(saved.summary, fresh)
     lines = [f"Rerun of {results_dir}: seed {seed}, {draws:,} draws per view."]
     changes = environment_changes(saved.summary, fresh)

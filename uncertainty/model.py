@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from uncertainty.distributions import Distribution
 from uncertainty.expr import Constraint, Expression
@@ -146,6 +148,18 @@ class SensitivitySettings:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """What a model was built from: the parsed config and the bytes of its tables.
+
+    Kept so that the model can be rebuilt with other default spreads
+    (`uncertainty.schema.with_spread_scale`) without its file.
+    """
+
+    data: Mapping[str, Any]
+    tables: Mapping[str, bytes]
+
+
+@dataclass(frozen=True)
 class Model:
     """Everything a run needs, validated.
 
@@ -165,6 +179,7 @@ class Model:
     constraints: tuple[Constraint, ...] = ()
     sensitivity: SensitivitySettings = SensitivitySettings()
     tables: tuple[TableReport, ...] = ()
+    origin: Origin | None = field(default=None, compare=False, repr=False)
     quantities: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

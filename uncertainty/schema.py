@@ -6,6 +6,7 @@ Every rule about what a config may say lives here, and every violation raises a
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import hashlib
 import keyword
@@ -31,6 +32,7 @@ from uncertainty.model import (
     Estimate,
     Metric,
     Model,
+    Origin,
     RunSettings,
     Scenario,
     SensitivitySettings,
@@ -49,7 +51,7 @@ from uncertainty.tables import (
 )
 from uncertainty.validation import Node, did_you_mean, show, unknown
 
-__all__ = ["build_model", "with_overrides"]
+__all__ = ["build_model", "with_overrides", "with_spread_scale"]
 
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
 _SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -157,7 +159,25 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "",
         for quantity in model.quantities:
             if len(model.estimators(quantity)) > 1:
                 log_pool(model, quantity)  # families without a log pool fail here
-    return model
+    return replace(model, origin=Origin(copy.deepcopy(dict(data)), dict(tables or {})))
+
+
+def with_spread_scale(model: Model, scale: float) -> Model:
+    """`model` with every default spread's log-spread multiplied by `scale`.
+
+    The model is rebuilt from the config it was built from (``model.origin``, see
+    `build_model`'s ``spread_scale``), with its run settings kept: no file is read.
+
+    Raises
+    ------
+    ValueError
+        For a model built by hand, without an origin.
+    """
+    if model.origin is None:
+        raise ValueError("a model built without build_model cannot be rescaled")
+    rebuilt = build_model(model.origin.data, default_title=model.title, spread_scale=scale,
+                          tables=model.origin.tables)
+    return replace(rebuilt, run=model.run, origin=model.origin)
 
 
 def with_overrides(model: Model, *, draws: int | None = None, seed: int | None = None,

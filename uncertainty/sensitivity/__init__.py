@@ -16,20 +16,36 @@ the differences come from the change studied, not from new noise.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import xarray as xr
 
 from uncertainty import progress
 from uncertainty.model import Model
-from uncertainty.pipeline import Run, simulate
 from uncertainty.sensitivity.inputs import Input, input_analysis, inputs_of, work
 from uncertainty.sensitivity.leave_out import leave_out, without
 from uncertainty.sensitivity.sweep import spread_sweep
+from uncertainty.views import View
 
-__all__ = ["Input", "Sensitivity", "analyze", "inputs_of", "leave_out", "spread_sweep",
+__all__ = ["Input", "Sensitivity", "Simulated", "analyze", "inputs_of", "leave_out", "spread_sweep",
            "without"]
+
+
+class Simulated(Protocol):
+    """What the analysis reads of a finished run."""
+
+    @property
+    def model(self) -> Model: ...  # noqa: D102
+    @property
+    def views(self) -> tuple[View, ...]: ...  # noqa: D102
+    @property
+    def draws(self) -> xr.Dataset: ...  # noqa: D102
+    @property
+    def summary(self) -> xr.Dataset: ...  # noqa: D102
+    @property
+    def provenance(self) -> Mapping[str, Any]: ...  # noqa: D102
 
 
 @dataclass(frozen=True)
@@ -55,19 +71,26 @@ class Sensitivity:
     notes: tuple[str, ...] = ()
 
 
-def analyze(run: Run, *, rescale: Callable[[float], Model] | None = None,
+def analyze(run: Simulated, *, summarize_model: Callable[[Model], xr.Dataset],
+            rescale: Callable[[float], Model] | None = None,
             threads: int | None = None) -> Sensitivity:
     """Every sensitivity analysis of `run`.
 
     Parameters
     ----------
-    run : Run
-        A finished run (its draws set the draw count; its provenance the seed).
+    run : Simulated
+        A finished run (its draws set the draw count; its provenance the seed), e.g. an
+        `uncertainty.pipeline.Run`.
+    summarize_model : callable
+        A model to the summary of its simulation (its ``run`` settings give the draws and
+        seed): the study layer passes `uncertainty.pipeline.simulate`'s, so that this stage
+        needs no later one.
     rescale : callable, optional
         Factor to the model rebuilt with every default log-spread scaled by it, e.g.
-        `uncertainty.config.LoadedConfig.with_spread_scale`. Without it there is no sweep.
+        ``functools.partial(uncertainty.schema.with_spread_scale, model)``. Without it
+        there is no sweep.
     threads : int or None
-        Threads for the simulations; the numbers are the same for any count.
+        Threads for the analysis; the numbers are the same for any count.
 
     Returns
     -------
@@ -79,7 +102,7 @@ def analyze(run: Run, *, rescale: Callable[[float], Model] | None = None,
     fixed = replace(model.run, draws=n, seed=seed, precision=None)
 
     def summary_of(m: Model) -> xr.Dataset:
-        return simulate(replace(m, run=fixed), compare=False, threads=threads).summary
+        return summarize_model(replace(m, run=fixed))
 
     scales = [s for s in model.sensitivity.spread_scales if s != 1.0] if rescale else []
     total = (work(model, run.views) + (len(model.sources) if len(model.sources) > 1 else 0)

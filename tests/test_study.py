@@ -1,0 +1,131 @@
+"""The study layer: the Python API and the command line are one pipeline.
+
+`uncertainty.load(...).run(...)` honours the config's precision target, records its own
+provenance, and writes the same results folder as ``uncertainty run``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib.figure import Figure
+
+import uncertainty
+from uncertainty.cli import main
+from uncertainty.errors import ConfigError
+
+ROOT = Path(__file__).parents[1]
+SEED = ROOT / "configs" / "seed-article-2025.toml"
+_STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def _without_stamps(data: bytes) -> bytes:
+    return _STAMP.sub(b"<time>", data)
+
+
+@pytest.fixture(scope="module")
+def api_and_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    """The seed study to its own precision target, once from Python and once from the CLI."""
+    tmp = tmp_path_factory.mktemp("study")
+    result = uncertainty.load(SEED).run()
+    result.write(tmp / "api")
+    cli = CliRunner().invoke(main, ["run", str(SEED), "--out", str(tmp / "cli"), "--quiet"])
+    assert cli.exit_code == 0, cli.output
+    return tmp / "api", tmp / "cli", result
+
+
+def test_the_api_honours_the_precision_target(api_and_cli) -> None:
+    _, _, result = api_and_cli
+    precision = result.provenance["precision"]
+    assert precision["target"] == 0.005
+    assert precision["achieved"] <= 0.005
+    assert result.draws.sizes["draw"] == precision["draws"] > 100_000
+    assert result.precision is not None and result.precision.draws == precision["draws"]
+
+
+def test_the_api_records_its_provenance(api_and_cli) -> None:
+    _, _, result = api_and_cli
+    provenance = result.provenance
+    assert provenance["config_sha256"] == uncertainty.load(SEED).config.sha256
+    assert provenance["seed"] == 2025 and provenance["seed_from"] == "config"
+    assert set(provenance["versions"]) >= {"uncertainty", "numpy", "scipy", "xarray"}
+
+
+def test_the_api_writes_the_folder_the_command_line_writes(api_and_cli) -> None:
+    api, cli, _ = api_and_cli
+    names = sorted(p.name for p in api.iterdir())
+    assert names == sorted(p.name for p in cli.iterdir())
+    assert {"summary.json", "summary.md", "summary.html", "config.toml",
+            "forest-kia_ratio.svg", "tornado-kia_ratio.png"} <= set(names)
+    a = json.loads((api / "summary.json").read_bytes())
+    b = json.loads((cli / "summary.json").read_bytes())
+    a["provenance"].pop("created_utc")
+    b["provenance"].pop("created_utc")
+    assert a == b
+    for name in names:
+        if name.endswith((".md", ".html", ".toml", ".svg")):
+            assert _without_stamps((api / name).read_bytes()) == \
+                _without_stamps((cli / name).read_bytes()), name
+
+
+def test_the_result_gives_tables_figures_and_comparisons(api_and_cli) -> None:
+    _, _, result = api_and_cli
+    assert set(result.draws.dims) == {"view", "draw"}
+    assert isinstance(result.plot_forest("kia_ratio"), Figure)
+    assert isinstance(result.plot_density("kia_ratio"), Figure)
+    assert isinstance(result.plot_tornado("kia_ratio"), Figure)
+    pairs = result.compare().pairs["prob_greater"].sel(variable="kia_ratio")
+    # P(A > B) + P(B > A) = 1 for views with distinct draws (no ties in continuous draws)
+    p = float(pairs.sel(view="us_intel", other="western"))
+    q = float(pairs.sel(view="western", other="us_intel"))
+    assert p + q == pytest.approx(1.0, abs=1e-12)
+    html = result._repr_html_()
+    assert html.count("<table>") == len(result.model.metrics)
+    median = float(result.summary["median"].sel(variable="kia_ratio", view="us_intel"))
+    assert f"{median:.1f}" in html
+
+
+def test_a_python_run_needs_no_file() -> None:
+    text = """
+[run]
+draws = 4_000
+seed = 3
+[sources.a.estimates]
+x = { value = 10, ci90 = [5, 20] }
+[metrics]
+double = "2 * x"
+"""
+    result = uncertainty.parse(text).run(sensitivity=False)
+    x = result.draws["x"].sel(view="a").values
+    np.testing.assert_array_equal(result.draws["double"].sel(view="a").values, 2 * x)
+    assert result.sensitivity is None
+    assert result.provenance["config_sha256"] == uncertainty.parse(text).config.sha256
+
+
+def test_spread_scaling_is_a_transform_of_the_model() -> None:
+    from uncertainty.schema import with_spread_scale
+
+    text = """
+[sources.a.estimates]
+x = 100
+[metrics]
+y = "x"
+"""
+    model = uncertainty.parse(text).model
+    wide = with_spread_scale(model, 2.0)
+    base_sigma = model.sources[0].estimates[0].distribution.ppf(np.array([0.95]))[0] / 100
+    wide_sigma = wide.sources[0].estimates[0].distribution.ppf(np.array([0.95]))[0] / 100
+    # a default spread's log-spread doubles: the 95th percentile's log-ratio doubles
+    assert np.log(wide_sigma) == pytest.approx(2 * np.log(base_sigma), rel=1e-10)
+    assert wide.run == model.run
+
+
+def test_overrides_are_checked_and_name_the_option() -> None:
+    study = uncertainty.load(SEED)
+    with pytest.raises(ConfigError, match=r"^--draws: "):
+        study.run(draws=0)

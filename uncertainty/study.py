@@ -1,0 +1,435 @@
+"""The study layer: the whole job, owned by one object, for the command line and for Python.
+
+load → validate → simulate (fixed draws, or to a precision) → compare → sensitivity →
+figures → results folder, with progress reported through `uncertainty.progress`::
+
+    import uncertainty
+    study = uncertainty.load("configs/seed-article-2025.toml")
+    result = study.run(draws=100_000, seed=7)
+    result.summary["median"].sel(variable="kia_ratio")
+    result.compare().pairs["prob_greater"].sel(variable="kia_ratio")
+    result.plot_forest("kia_ratio")          # a matplotlib Figure
+    result.write("results/seed-study")        # what `uncertainty run` writes
+
+The command line (`uncertainty.cli`) only turns arguments into these calls, so a run from
+Python and ``uncertainty run`` write the same ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from uncertainty import progress
+from uncertainty.config import LoadedConfig, TableReader, load_config, parse_config
+from uncertainty.errors import ConfigError
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
+
+    from uncertainty.comparison import Comparison
+    from uncertainty.engines import Engine, EngineName
+    from uncertainty.model import Model
+    from uncertainty.pipeline import Run
+    from uncertainty.precision import Precision
+    from uncertainty.results import SavedResults
+    from uncertainty.sensitivity import Sensitivity
+    from uncertainty.views import View
+
+__all__ = ["FIGURE_KINDS", "Result", "Study", "load", "parse", "recorded_run", "reopen"]
+
+#: The plots a results folder holds for each metric (the tornado only when analysed).
+FIGURE_KINDS = ("forest", "density", "tornado")
+
+
+def load(path: str | Path) -> Study:
+    """The study a config file describes, validated (see `uncertainty.config.load_config`).
+
+    Raises
+    ------
+    ConfigError
+        With the file, the key path and what is wrong.
+    """
+    return Study(load_config(path))
+
+
+def reopen(folder: str | Path, *, draws: bool = False) -> tuple[Study, SavedResults]:
+    """The study a results folder was made from, and what the folder holds.
+
+    The folder's own ``config.toml`` and copies of its tables are read, never the files
+    they once came from (`uncertainty.results.load_results`).
+    """
+    from uncertainty.results import load_results
+
+    path = Path(folder)
+    saved = load_results(path, draws=draws)
+    return Study(parse_config(saved.config, file=str(path / "config.toml"),
+                              read_table=saved.read_table)), saved
+
+
+def recorded_run(saved: SavedResults, folder: str | Path, purpose: str) -> tuple[int, int]:
+    """The seed and draw count a saved result records, to `purpose` (e.g. "rerun with").
+
+    Raises
+    ------
+    ResultsError
+        When its ``summary.json`` records none.
+    """
+    from uncertainty.errors import ResultsError
+
+    provenance = saved.summary.get("provenance") or {}
+    seed, draws = provenance.get("seed"), provenance.get("draws")
+    if not isinstance(seed, int) or not isinstance(draws, int):
+        raise ResultsError(str(Path(folder) / "summary.json"),
+                           f"provenance: no recorded seed and draw count to {purpose}")
+    return seed, draws
+
+
+def parse(text: bytes | str, *, file: str = "<config>", default_title: str = "",
+          read_table: TableReader | None = None) -> Study:
+    """The study a config's text describes: no file is read unless it names tables."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return Study(parse_config(data, file=file, default_title=default_title,
+                              read_table=read_table))
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated config, ready to run.
+
+    Parameters
+    ----------
+    config : LoadedConfig
+        The model and the exact bytes (config and tables) it came from.
+    """
+
+    config: LoadedConfig
+
+    @property
+    def model(self) -> Model:
+        """The validated model."""
+        return self.config.model
+
+    def run(self, *, draws: int | None = None, seed: int | None = None,
+            precision: float | None = None, max_draws: int | None = None,
+            threads: int | None = None, engine: EngineName | Engine = "local",
+            scheduler: str | None = None, memory_budget: int | None = None,
+            stream: bool | None = None, sensitivity: bool = True) -> Result:
+        """Simulate, compare and (unless told not to) analyse the study.
+
+        Parameters
+        ----------
+        draws, seed, precision, max_draws : optional
+            Override the config's ``[run]`` settings; ``draws`` fixes the draw count and
+            turns a precision target off (see `uncertainty.schema.with_overrides`).
+            Without ``draws``, a precision target (the config's or ``precision``) draws
+            until every median and interval end is that precise
+            (`uncertainty.precision`).
+        threads : int or None
+            Threads to use; every number is the same for any count. None: every core.
+        engine, scheduler, memory_budget, stream
+            Where and how a run too large for memory streams
+            (`uncertainty.pipeline.simulate`).
+        sensitivity : bool
+            Also run the sensitivity analysis (not on a streamed run, whose draws are not
+            all held).
+
+        Returns
+        -------
+        Result
+
+        Raises
+        ------
+        ConfigError
+            For an override out of range, or a model that cannot be simulated (e.g.
+            constraints that conflict), naming the config file.
+        ResourceError
+            When the run would not fit the memory budget in the form allowed.
+        """
+        from uncertainty.parallel import resolve_threads
+        from uncertainty.schema import with_overrides
+        from uncertainty.validation import Node
+
+        if threads is not None:
+            Node(threads, "threads").integer(minimum=1)
+        if scheduler is not None and engine != "dask":
+            raise ConfigError("--scheduler", "needs --engine dask")
+        model = with_overrides(self.model, draws=draws, seed=seed, precision=precision,
+                               max_draws=max_draws)
+        options: dict[str, Any] = {"threads": resolve_threads(threads), "engine": engine,
+                                   "scheduler": scheduler, "memory_budget": memory_budget,
+                                   "stream": stream}
+        try:
+            simulated, reached = _simulate(model, self.config.sha256, options)
+            result = Result(self, simulated, reached)
+            if sensitivity and model.metrics and not result.streamed:
+                result = result.with_sensitivity(threads=threads)
+        except ConfigError as exc:
+            raise exc.with_file(self.config.file) from None
+        return result
+
+    def run_into(self, folder: str | Path, *, force: bool = False, plots: bool = True,
+                 save_draws: bool = False, **options: Any) -> Result:
+        """`run` the study and write its results folder: what ``uncertainty run`` does.
+
+        `folder` is held from before the work until the results are in place, so a second
+        run writing it meanwhile stops at once, and results of another config are refused
+        (unless `force`) before any work. A run whose draws are saved never streams.
+        `options` go to `run`.
+        """
+        from uncertainty.results import check_replaceable, results_lock
+
+        path = Path(folder)
+        with results_lock(path):
+            check_replaceable(path, self.config.sha256, force=force)
+            if save_draws:
+                options["stream"] = False
+            result = self.run(**options)
+            result._write(path, plots=plots, save_draws=save_draws, force=force)
+        return result
+
+
+def _simulate(model: Model, sha256: str,
+              options: Mapping[str, Any]) -> tuple[Run, Precision | None]:
+    """A fixed-draws run, or an adaptive one when the model asks for a precision."""
+    if model.run.precision is None:
+        from uncertainty.pipeline import simulate
+
+        return simulate(model, config_sha256=sha256, **options), None
+    from uncertainty.precision import DEFAULT_MAX_DRAWS, simulate_to_precision
+
+    return simulate_to_precision(model, model.run.precision, config_sha256=sha256,
+                                 max_draws=model.run.max_draws or DEFAULT_MAX_DRAWS,
+                                 **options)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished run of a study, and everything made from it.
+
+    Parameters
+    ----------
+    study : Study
+        What was run.
+    simulation : Run
+        The draws, their summary and comparison (`uncertainty.pipeline.Run`).
+    precision : Precision or None
+        How precise an adaptive run got; None for a fixed-draws run.
+    sensitivity : Sensitivity or None
+        What drives each metric, when analysed (`with_sensitivity`).
+    """
+
+    study: Study
+    simulation: Run
+    precision: Precision | None = None
+    sensitivity: Sensitivity | None = None
+
+    # -- what was simulated ------------------------------------------------------------------
+    @property
+    def model(self) -> Model:
+        """The model as run (draws and seed as overridden)."""
+        return self.simulation.model
+
+    @property
+    def views(self) -> tuple[View, ...]:
+        """The views, in report order."""
+        return self.simulation.views
+
+    @property
+    def draws(self) -> xr.Dataset:
+        """The ``(view, draw)`` Dataset (a streamed run: its first draws)."""
+        return self.simulation.draws
+
+    @property
+    def summary(self) -> xr.Dataset:
+        """Every summary statistic, unrounded (`uncertainty.stats.summarize`)."""
+        return self.simulation.summary
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Seed, draws, config hash, creation time and library versions."""
+        return self.simulation.provenance
+
+    @property
+    def acceptance(self) -> xr.Dataset | None:
+        """With constraints, the share of candidates each view accepts."""
+        return self.simulation.acceptance
+
+    @property
+    def comparison(self) -> Comparison | None:
+        """How the views compare, as computed by the run."""
+        return self.simulation.comparison
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the run streamed its draws instead of holding them."""
+        return "streaming" in self.provenance
+
+    # -- analyses ----------------------------------------------------------------------------
+    def compare(self, metrics: list[str] | None = None) -> Comparison:
+        """How the views compare for `metrics` (default every metric).
+
+        P(A > B) on the draws both views accept, claim percentiles, thresholds
+        (`uncertainty.comparison.compare_run`).
+        """
+        if metrics is None and self.comparison is not None:
+            return self.comparison
+        from uncertainty.comparison import compare_run
+
+        return compare_run(self.model, self.views, self.draws, metrics)
+
+    def with_sensitivity(self, *, threads: int | None = None) -> Result:
+        """The result with its sensitivity analysis (`uncertainty.sensitivity.analyze`).
+
+        Raises
+        ------
+        ResourceError
+            For a streamed run: the analysis needs every draw.
+        """
+        from uncertainty.errors import ResourceError
+        from uncertainty.pipeline import simulate
+        from uncertainty.schema import with_spread_scale
+        from uncertainty.sensitivity import analyze
+
+        if self.streamed:
+            raise ResourceError("draws", "this run is too large to hold in memory and "
+                                "streams its draws; the sensitivity analysis needs them all: "
+                                "analyse a config with fewer draws")
+
+        def summarize_model(m: Model) -> xr.Dataset:
+            return simulate(m, compare=False, threads=threads).summary
+
+        found = analyze(self.simulation, summarize_model=summarize_model,
+                        rescale=functools.partial(with_spread_scale, self.model),
+                        threads=threads)
+        return replace(self, sensitivity=found)
+
+    # -- figures -----------------------------------------------------------------------------
+    def plot_forest(self, metric: str) -> Figure:
+        """Median and intervals of `metric` in every view, each source's claim marked."""
+        from uncertainty.plots import forest_plot
+
+        claims = self.comparison.claims.get(metric) if self.comparison is not None else None
+        marks = ({str(c): float(v) for c, v in zip(claims["claim"].values,
+                                                     claims["value"].values, strict=True)}
+                 if claims is not None else None)
+        return forest_plot(self.summary, metric, claims=marks, title=self.model.title)
+
+    def plot_density(self, metric: str) -> Figure:
+        """The density of `metric` in every distinct view."""
+        from uncertainty.plots import density_plot
+
+        return density_plot(self.draws, metric, title=self.model.title)
+
+    def plot_tornado(self, metric: str) -> Figure:
+        """The median of `metric` with each input held low and high (needs the analysis)."""
+        from uncertainty.plots import tornado_plot
+
+        if self.sensitivity is None:
+            raise ValueError("no sensitivity analysis: call with_sensitivity() first")
+        return tornado_plot(self.sensitivity.inputs, metric, title=self.model.title)
+
+    def figure_kinds(self) -> tuple[str, ...]:
+        """The plot kinds a results folder holds for this result."""
+        return FIGURE_KINDS if self.sensitivity is not None else FIGURE_KINDS[:2]
+
+    # -- outputs -----------------------------------------------------------------------------
+    def document(self) -> dict[str, Any]:
+        """The content of ``summary.json`` (`uncertainty.report.summary_document`)."""
+        from uncertainty.report import summary_document
+
+        return summary_document(self)
+
+    def markdown(self, *, plots: bool = True) -> str:
+        """``summary.md``; with `plots`, embedding the figures a results folder holds."""
+        from uncertainty.report import markdown_report
+
+        return markdown_report(self, self.figure_kinds() if plots else ())
+
+    def console(self, destination: str | None = None) -> str:
+        """The tables ``uncertainty run`` prints."""
+        from uncertainty.report import console_report
+
+        return console_report(self, destination=destination)
+
+    def files(self, *, plots: bool = True, save_draws: bool = False) -> dict[str, bytes]:
+        """Every file of the results folder, by name: what `write` writes."""
+        from uncertainty.report import html_report, to_json
+        from uncertainty.results import DRAWS_FILE, draws_bytes, saved_table
+
+        config = self.study.config
+        markdown = self.markdown(plots=plots)
+        files = {"summary.json": to_json(self.document()).encode(),
+                 "summary.md": markdown.encode(), "config.toml": config.text}
+        files |= {saved_table(name): data for name, data in config.tables.items()}
+        if plots:
+            files |= self._figure_files()
+        svgs = {name.removesuffix(".svg") + ".png": data.decode("utf-8")
+                for name, data in files.items() if name.endswith(".svg")}
+        files["summary.html"] = html_report(markdown, svgs, title=self.model.title).encode()
+        if save_draws:
+            files[DRAWS_FILE] = draws_bytes(self.draws)
+        return files
+
+    def _figure_files(self) -> dict[str, bytes]:
+        """``<kind>-<metric>`` plots, as PNG and SVG bytes."""
+        from uncertainty.plots import figure_bytes
+
+        kinds = self.figure_kinds()
+        draw = {"forest": self.plot_forest, "density": self.plot_density,
+                "tornado": self.plot_tornado}
+        progress.stage("plots", len(kinds) * len(self.model.metrics), "figures")
+        files = {}
+        for metric in self.model.metrics:
+            for kind in kinds:
+                figure = draw[kind](metric.name)
+                for fmt in ("png", "svg"):
+                    files[f"{kind}-{metric.name}.{fmt}"] = figure_bytes(figure, fmt)
+                progress.advance()
+        return files
+
+    def write(self, folder: str | Path, *, plots: bool = True, save_draws: bool = False,
+              force: bool = False) -> Path:
+        """Write the results folder atomically, replacing earlier results of this config.
+
+        Raises
+        ------
+        ResultsError
+            When `folder` holds results of another config (unless `force`), is being
+            written by another run, or cannot be written.
+        """
+        from uncertainty.results import results_lock
+
+        path = Path(folder)
+        with results_lock(path):
+            self._write(path, plots=plots, save_draws=save_draws, force=force)
+        return path
+
+    def _write(self, path: Path, *, plots: bool, save_draws: bool, force: bool) -> None:
+        """`write` for a caller holding the folder's lock."""
+        from uncertainty.results import write_results
+
+        write_results(path, self.files(plots=plots, save_draws=save_draws),
+                      config_sha256=self.study.config.sha256, force=force)
+
+    def _repr_html_(self) -> str:
+        """The headline table in Jupyter: each metric's median and intervals by view."""
+        from html import escape
+
+        from uncertainty.report.tables import variable_rows
+        from uncertainty.stats import envelopes
+
+        env = envelopes(self.summary)
+        parts = [f"<h3>{escape(self.model.title)}</h3>"]
+        for metric in self.model.metrics:
+            header, rows = variable_rows(self.summary, metric.name, hdi=False, env=env)
+            head = "".join(f"<th>{escape(h)}</th>" for h in header)
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                           for row in rows)
+            parts.append(f"<p><b>{escape(metric.name)}</b>: {escape(metric.label)}</p>"
+                         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return "".join(parts)
