@@ -32,7 +32,9 @@ test: lint
 
 # New random inputs for the fuzz tests (`make fuzz SEED=n` repeats a run); each failure is
 # saved, shrunk, to tests/fuzz_corpus/, which `make test` replays.
-SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+ifndef SEED
+SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
 fuzz: $(VENV)/.installed-test
 	@echo "fuzzing with seed $(SEED) (make fuzz SEED=$(SEED) repeats it)"
 	$(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-profile=fuzz --hypothesis-seed=$(SEED)
