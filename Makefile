@@ -1,10 +1,11 @@
-# Two commands: `make run` (main job on the shipped config) and `make test` (the test suite).
+# Two commands: `make run` (main job on the shipped config) and `make test` (the test suite,
+# the same on every machine); `make fuzz` explores new inputs (see tests/test_fuzz.py).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= configs/seed-article-2025.toml
 
-.PHONY: run test lint bench clean
+.PHONY: run test fuzz lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,15 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/python -m pytest
+
+# New random inputs for the fuzz tests (`make fuzz SEED=n` repeats a run); each failure is
+# saved, shrunk, to tests/fuzz_corpus/, which `make test` replays.
+ifndef SEED
+SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+fuzz: $(VENV)/.installed-test
+	@echo "fuzzing with seed $(SEED) (make fuzz SEED=$(SEED) repeats it)"
+	$(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-profile=fuzz --hypothesis-seed=$(SEED)
 
 # squigglepy is installed for benchmarks/bench_squigglepy.py only, never a dependency.
 bench: $(VENV)/.installed-run

@@ -1,22 +1,27 @@
-"""Fixtures shared by the tests, and the hypothesis profile for CI."""
+"""Fixtures shared by the tests, and the hypothesis profiles."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from uncertainty.cli import main
 
-# Property tests explore new examples on every local run; in CI (CI=true) they replay a
-# fixed sequence so that a red build always means a change, not a newly drawn example.
-settings.register_profile("ci", derandomize=True, deadline=None)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# `make test` replays a fixed sequence of examples on every machine, CI or not, so that a
+# red run always means a change, not a newly drawn example: derandomized, with no example
+# database (a local .hypothesis folder would replay old finds CI never saw), and without
+# the timing health check (how slow generation is depends on the machine's load).
+settings.register_profile("deterministic", derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+# `make fuzz` explores: new examples from a random seed (--hypothesis-seed to repeat one),
+# and failures saved to tests/fuzz_corpus/ (see test_fuzz.py).
+settings.register_profile("fuzz", derandomize=False, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("deterministic")  # pytest --hypothesis-profile=fuzz overrides it
 
 
 @pytest.fixture

@@ -7,10 +7,16 @@ file. Whatever comes in, the command line must either succeed (and then no stati
 NaN unless invalid draws are counted) or exit with status 2 and one ``Error:`` line: never
 a traceback, never a hang. Inputs that once broke it are kept in ``tests/fuzz_corpus`` and
 replayed on every run.
+
+``make test`` replays a fixed sequence of examples (the "deterministic" profile, see
+conftest.py); ``make fuzz`` explores new ones from a random seed and saves each failing
+input, shrunk, to ``tests/fuzz_corpus/found-<test>-<hash>.toml``: read it, say in its first
+line what it broke, fix the cause, and commit it, so that it is replayed from then on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import signal
@@ -35,8 +41,8 @@ BASES = {
                        ("face", "examples/article-face-value.toml"),
                        ("claims", "examples/claims.toml"))
 }
-#: Examples per property: 2,000 in all. In CI (CI=true) the sequence is fixed (see
-#: conftest.py); elsewhere each run explores new ones.
+#: Examples per property: 2,000 in all, a fixed sequence under ``make test`` (see
+#: conftest.py), new ones under ``make fuzz``.
 EXAMPLES = 1_000
 #: Seconds one example may take before it counts as a hang.
 HANG = 60
@@ -157,6 +163,47 @@ def mutated(draw: st.DrawFn) -> str:
     return toml_document(data)
 
 
+# -- saving what the fuzzer finds -----------------------------------------------------------
+#: The file each property saved its latest failure to in this session: hypothesis calls the
+#: test on ever smaller failing inputs and last on the smallest, which alone is kept.
+_saved: dict[str, Path] = {}
+
+
+def save_failure(test: str, text: str | bytes, problem: BaseException,
+                 corpus: Path = CORPUS) -> Path:
+    """Write a failing input to `corpus` in the format the corpus is replayed in.
+
+    The file is the input, after one comment line naming the test and the failure (a
+    comment changes nothing in how the input runs). A previous file this session saved for
+    `test` is removed, so the shrunk input is the one that stays.
+    """
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    name = f"found-{test.removeprefix('test_')}-{hashlib.sha256(data).hexdigest()[:12]}.toml"
+    what = " ".join(f"{type(problem).__name__}: {problem}".split())[:200]
+    path = corpus / name
+    previous = _saved.get(test)
+    if previous is not None and previous != path:
+        previous.unlink(missing_ok=True)
+    path.write_bytes(f"# Found by `make fuzz` in {test}: {what}\n".encode() + data)
+    _saved[test] = path
+    return path
+
+
+def _exploring() -> bool:
+    return settings.get_current_profile_name() == "fuzz"
+
+
+@contextmanager
+def _saved_on_failure(test: str, text: str | bytes) -> Iterator[None]:
+    """Under ``make fuzz``, save `text` to the corpus when the block fails."""
+    try:
+        yield
+    except Exception as problem:
+        if _exploring():
+            save_failure(test, text, problem)
+        raise
+
+
 # -- the property ---------------------------------------------------------------------------
 @contextmanager
 def _deadline(seconds: int) -> Iterator[None]:
@@ -188,7 +235,7 @@ def check_outcome(text: str | bytes, where: Path) -> Result:
             if record["median"] is None:
                 assert record["invalid"] > 0 or record["draws"] == 0, record
         return result
-    assert result.exit_code == 2, (result.exit_code, repr(result.exception), result.output)
+    assert result.exit_code == 2, (result.exit_code, repr(result.exception), result.stderr)
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
@@ -200,7 +247,8 @@ def check_outcome(text: str | bytes, where: Path) -> Result:
                                  HealthCheck.function_scoped_fixture])
 @given(text=mutated())
 def test_a_mutated_config_runs_or_fails_with_one_line(text: str, tmp_path: Path) -> None:
-    event(f"exit status {check_outcome(text, tmp_path).exit_code}")
+    with _saved_on_failure("test_a_mutated_config_runs_or_fails_with_one_line", text):
+        event(f"exit status {check_outcome(text, tmp_path).exit_code}")
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
@@ -213,13 +261,38 @@ def test_a_corrupted_file_runs_or_fails_with_one_line(name: str, at: float, junk
             "claims": "examples/claims.toml"}[name]
     text = (CONFIGS / path).read_bytes()
     cut = int(at * len(text))
-    outcome = check_outcome(text[:cut] + junk + text[cut + len(junk):], tmp_path)
+    corrupted = text[:cut] + junk + text[cut + len(junk):]
+    with _saved_on_failure("test_a_corrupted_file_runs_or_fails_with_one_line", corrupted):
+        outcome = check_outcome(corrupted, tmp_path)
     event(f"exit status {outcome.exit_code}")
 
 
 @pytest.mark.parametrize("case", sorted(CORPUS.glob("*.toml")), ids=lambda p: p.stem)
 def test_the_corpus_of_past_failures(case: Path, tmp_path: Path) -> None:
     check_outcome(case.read_bytes(), tmp_path)
+
+
+def test_a_saved_failure_replays_as_a_corpus_case(tmp_path: Path) -> None:
+    text = '[sources.a]\nestimates.x = { dist = "beta", alpha = 1e300, beta = 10 }\n'
+    first = save_failure("test_x", "[sources.a]\nestimates.x = 5\n", AssertionError("a"),
+                         corpus=tmp_path)
+    path = save_failure("test_x", text, AssertionError("exit 1\n  no line"), corpus=tmp_path)
+    # the later (smaller) input replaces this session's earlier one for the same test
+    assert not first.exists()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert path.name.startswith("found-x-") and path.suffix == ".toml"
+    assert path.read_text("utf-8") == ("# Found by `make fuzz` in test_x: AssertionError: "
+                                       "exit 1 no line\n" + text)
+    result = check_outcome(path.read_bytes(), tmp_path)
+    assert result.stderr == ("Error: " + str(tmp_path / "fuzz.toml") + ": sources.a.estimates."
+                             "x.alpha: must be at most 1e+10 (beyond, a beta is a point mass in "
+                             "all but name and its moments overflow), got 1e+300\n")
+
+
+def test_make_test_replays_a_fixed_sequence() -> None:
+    assert settings.get_current_profile_name() == "deterministic" or _exploring()
+    if not _exploring():
+        assert settings.default.derandomize and settings.default.database is None
 
 
 def test_the_toml_writer_round_trips_the_shipped_configs() -> None:

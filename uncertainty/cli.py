@@ -5,7 +5,8 @@ need them, so ``--help`` and ``--version`` start fast.
 
 Exit codes: 0 success; 2 bad input (config, arguments, a results folder that must not be
 replaced), with one line ``Error: <file>: <place>: <what is wrong>`` on stderr and nothing
-written.
+written; 1 an internal error (a bug, not the input), with one line naming the stage and the
+input (``uncertainty --debug ...`` shows the traceback instead); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -46,17 +47,50 @@ class Interrupted(click.ClickException):
                          "they were")
 
 
+class InternalError(click.ClickException):
+    """Any other exception (a bug, or a numeric warning made an error): one line, exit 1."""
+
+    exit_code = 1
+
+
+#: Key in the click context's ``meta``: whether ``--debug`` was given.
+_DEBUG = "uncertainty.debug"
+#: Arguments that name a command's input, for the internal-error line.
+_INPUT_ARGUMENTS = ("config", "target", "results_dir", "path")
+#: Where a command is before the pipeline reports its first stage.
+_FIRST_STAGE = "loading the config"
+
+
 def _one_line_errors(func: F) -> F:
-    """Translate this package's errors into one-line messages with exit status 2."""
+    """Translate errors into one-line messages: exit 2 for bad input, 1 for anything else.
+
+    Click's own exceptions pass through. Under ``uncertainty --debug`` an unexpected
+    exception propagates with its traceback instead.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except UncertaintyError as exc:
-            raise InputError(" ".join(str(exc).split())) from None
-        except KeyboardInterrupt:
-            raise Interrupted() from None
+        from uncertainty import progress
+
+        with progress.tracking() as where:
+            try:
+                return func(*args, **kwargs)
+            except UncertaintyError as exc:
+                raise InputError(" ".join(str(exc).split())) from None
+            except KeyboardInterrupt:
+                raise Interrupted() from None
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception as exc:
+                if click.get_current_context().meta.get(_DEBUG):
+                    raise
+                stage = where.name or _FIRST_STAGE
+                given = next((kwargs[k] for k in _INPUT_ARGUMENTS if kwargs.get(k) is not None),
+                             None)
+                what = " ".join(f"{type(exc).__name__}: {exc}".split())
+                raise InternalError(
+                    f"internal error while {stage}" + (f" {given}" if given is not None else "")
+                    + f": {what} (rerun with --debug for the traceback)") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -110,12 +144,16 @@ Example, from nothing to a table:
   uncertainty show results/study
 """)
 @click.version_option(package_name="uncertainty", prog_name="uncertainty")
-def main() -> None:
+@click.option("--debug", is_flag=True,
+              help="Show the traceback of an internal error instead of one line.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Monte Carlo uncertainty for conflicting statistical claims.
 
     Turn each source's estimates into distributions, propagate them into derived metrics
     under every source's view, and report credible intervals.
     """
+    ctx.meta[_DEBUG] = debug
 
 
 @main.command(epilog="""\b

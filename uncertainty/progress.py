@@ -10,6 +10,9 @@ output they did not ask for.
 more than `DELAY` seconds: the stage, a bar, what is done of what, a note (the worst Monte
 Carlo error of a precision-targeted run) and the time left in the stage. It never writes to
 stdout, so ``--format json`` output stays valid.
+
+`tracking` records the name of the stage under way (reporter or not), so that the command
+line can say where an unexpected error happened.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, TextIO
 
-__all__ = ["DELAY", "Reporter", "TerminalProgress", "advance", "note", "reporting", "stage",
-           "within"]
+__all__ = ["DELAY", "Reporter", "Stage", "TerminalProgress", "advance", "note", "reporting",
+           "stage", "tracking", "within"]
 
 #: Seconds a run must have lasted before its progress line appears.
 DELAY = 1.0
@@ -47,6 +50,42 @@ class Reporter(Protocol):
 
 _current: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar(
     "uncertainty_progress", default=None)
+
+
+class Stage:
+    """The name of the stage under way (None before the first), as `tracking` records it."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+
+
+_stage: contextvars.ContextVar[Stage | None] = contextvars.ContextVar(
+    "uncertainty_stage", default=None)
+#: True inside `within`: the stages of nested work are not the stage a user sees.
+_nested: contextvars.ContextVar[bool] = contextvars.ContextVar("uncertainty_nested",
+                                                               default=False)
+
+
+@contextmanager
+def tracking() -> Iterator[Stage]:
+    """Record in the yielded `Stage` the name of each stage begun inside the block.
+
+    The record is one shared object, so stages begun in `uncertainty.parallel` threads
+    (which copy the context) update it too; it keeps its last name after the block exits,
+    an exception included.
+    """
+    where = Stage()
+    token = _stage.set(where)
+    try:
+        yield where
+    finally:
+        _stage.reset(token)
+
+
+def _record(name: str) -> None:
+    where = _stage.get()
+    if where is not None and not _nested.get():
+        where.name = name
 
 
 @contextmanager
@@ -90,20 +129,26 @@ def within(name: str, total: int, unit: str = "") -> Iterator[Callable[[int], No
 
     Yields a function that counts units of this stage as done.
     """
-    reporter = _current.get()
-    if reporter is None or isinstance(reporter, _Muted):
-        yield _ignore
-        return
-    reporter.start(name, total, unit)
-    token = _current.set(_Muted(reporter))
+    _record(name)
+    nested = _nested.set(True)
     try:
-        yield reporter.advance
+        reporter = _current.get()
+        if reporter is None or isinstance(reporter, _Muted):
+            yield _ignore
+            return
+        reporter.start(name, total, unit)
+        token = _current.set(_Muted(reporter))
+        try:
+            yield reporter.advance
+        finally:
+            _current.reset(token)
     finally:
-        _current.reset(token)
+        _nested.reset(nested)
 
 
 def stage(name: str, total: int, unit: str = "") -> None:
     """Begin a stage of `total` units (``"draws"``, ``"rows"``...)."""
+    _record(name)
     reporter = _current.get()
     if reporter is not None:
         reporter.start(name, total, unit)

@@ -1,8 +1,15 @@
-"""Builders for ``{ dist = NAME, ... }``: one per named family, and the `FAMILIES` registry."""
+"""Builders for ``{ dist = NAME, ... }``: one per named family, and the `FAMILIES` registry.
+
+Each family's parameters and where they may lie are declared once, in `DOMAINS`: the
+builders read every parameter through it, and the keys a family accepts are its domain's.
+The bounds keep every number scipy computes for a family (its moments included) finite; a
+value beyond them is refused with its key path rather than overflowing inside scipy.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from scipy import special
 
@@ -12,7 +19,7 @@ from uncertainty.distributions.lognormal import Z90, LogNormal
 from uncertainty.distributions.simple import Beta, Gamma, Normal, Point, Uniform
 from uncertainty.validation import Node, show
 
-__all__ = ["FAMILIES", "MIN_MASS"]
+__all__ = ["DOMAINS", "FAMILIES", "MIN_MASS", "Bounds"]
 
 #: Least probability a truncation may keep; below, the bounds are almost surely a mistake.
 MIN_MASS = 1e-9
@@ -20,8 +27,81 @@ MIN_MASS = 1e-9
 STATED = "stated distribution"
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """Where one parameter of a family may lie: from `low` to `high`, ends included.
+
+    ``low = 0`` with `positive` excludes 0 itself. `why` says, in the error message, what
+    goes wrong beyond the ends.
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    positive: bool = False
+    why: str = ""
+
+    def read(self, node: Node) -> float:
+        """The number at `node`, checked to lie within these bounds."""
+        return self.check(node, node.positive() if self.positive else node.number())
+
+    def check(self, node: Node, x: float, what: str = "") -> float:
+        """Return `x`, or raise at `node` when it is out of bounds; `what` leads the message."""
+        why = f" ({self.why})" if self.why else ""
+        if not x >= self.low:
+            raise node.error(f"{what}must be at least {self.low:g}{why}, got {show(x)}")
+        if not x <= self.high:
+            raise node.error(f"{what}must be at most {self.high:g}{why}, got {show(x)}")
+        return x
+
+
+REAL = Bounds()
+POSITIVE = Bounds(0.0, positive=True)
+#: A beta's shapes: beyond, it is a point mass in all but name, and scipy's moments of it
+#: overflow (``alpha = 1e102, beta = 10`` did, in the kurtosis).
+BETA_SHAPE = Bounds(1e-10, 1e10, positive=True,
+                    why="beyond, a beta is a point mass in all but name and its moments "
+                        "overflow")
+#: A gamma's shape, and its scale or rate: together they keep its mean and variance
+#: (``shape * scale**2``) far inside the float range.
+GAMMA_SHAPE = Bounds(1e-10, 1e10, positive=True,
+                     why="beyond, a gamma's moments lose their meaning or overflow")
+GAMMA_SCALE = Bounds(1e-100, 1e100, positive=True,
+                     why="beyond, a gamma's variance leaves the float range")
+
+#: Each family's scalar parameters and their bounds (keys as written in the config).
+DOMAINS: dict[str, dict[str, Bounds]] = {
+    "beta": {"alpha": BETA_SHAPE, "beta": BETA_SHAPE},
+    "gamma": {"shape": GAMMA_SHAPE, "scale": GAMMA_SCALE,
+              "rate": Bounds(1 / GAMMA_SCALE.high, 1 / GAMMA_SCALE.low, positive=True,
+                             why=GAMMA_SCALE.why),
+              "mean": POSITIVE, "sd": POSITIVE},
+    "lognormal": {"median": POSITIVE, "sigma": POSITIVE},
+    "normal": {"mean": REAL, "sd": POSITIVE},
+    "pert": {"min": REAL, "mode": REAL, "max": REAL, "lambda": POSITIVE},
+    "point": {"value": REAL},
+    "triangular": {"min": REAL, "mode": REAL, "max": REAL},
+    "truncnormal": {"mean": REAL, "sd": POSITIVE, "low": REAL, "high": REAL},
+    "uniform": {"low": REAL, "high": REAL},
+}
+
+
+def _keys(family: str, *others: str) -> set[str]:
+    """The keys `family` accepts: ``dist``, its domain's, and `others` (non-scalar ones)."""
+    return {"dist", *DOMAINS[family], *others}
+
+
+def _param(node: Node, family: str, key: str) -> float:
+    """The required parameter `key` of `family`, within its bounds."""
+    return DOMAINS[family][key].read(node.require(key))
+
+
+def _given(node: Node | None, family: str, key: str) -> float | None:
+    """The parameter at `node` (`key` of `family`) within its bounds, or None when absent."""
+    return None if node is None else DOMAINS[family][key].read(node)
+
+
 def _lognormal(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "median", "ci90", "sigma"}, "a lognormal")
+    node.only(_keys("lognormal", "ci90"), "a lognormal")
     median_node, ci_node, sigma_node = node.get("median"), node.get("ci90"), node.get("sigma")
     if ci_node is not None and sigma_node is not None:
         raise sigma_node.error("give either ci90 or sigma, not both")
@@ -32,7 +112,7 @@ def _lognormal(node: Node, spread: Spread) -> Built:
         if median_node is None:
             median = math.sqrt(lo * hi)
         else:
-            median = median_node.positive()
+            median = DOMAINS["lognormal"]["median"].read(median_node)
             if not lo < median < hi:
                 raise ci_node.error(
                     f"interval [{show(lo)}, {show(hi)}] must contain the median {show(median)}"
@@ -46,7 +126,8 @@ def _lognormal(node: Node, spread: Spread) -> Built:
         dist = LogNormal(median, math.log(hi / median) / Z90)
         wanted = {0.05: lo, 0.5: median, 0.95: hi}
     elif sigma_node is not None and median_node is not None:
-        median, sigma = median_node.positive(), sigma_node.positive()
+        median = DOMAINS["lognormal"]["median"].read(median_node)
+        sigma = DOMAINS["lognormal"]["sigma"].read(sigma_node)
         dist = LogNormal(median, sigma)
         wanted = {0.5: median, float(special.ndtr(1.0)): median * math.exp(sigma)}
     else:
@@ -55,16 +136,16 @@ def _lognormal(node: Node, spread: Spread) -> Built:
 
 
 def _normal(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "mean", "sd"}, "a normal")
-    mean, sd = node.require("mean").number(), node.require("sd").positive()
+    node.only(_keys("normal"), "a normal")
+    mean, sd = _param(node, "normal", "mean"), _param(node, "normal", "sd")
     dist = Normal(mean, sd)
     checks = quantile_checks(dist, {0.5: mean, float(special.ndtr(1.0)): mean + sd})
     return Built(dist, STATED, checks, scale=sd)
 
 
 def _uniform(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "low", "high"}, "a uniform")
-    low, high = node.require("low").number(), node.require("high").number()
+    node.only(_keys("uniform"), "a uniform")
+    low, high = _param(node, "uniform", "low"), _param(node, "uniform", "high")
     if not low < high:
         raise node.error(f"low {show(low)} must be below high {show(high)}")
     dist = Uniform(low, high)
@@ -73,24 +154,24 @@ def _uniform(node: Node, spread: Spread) -> Built:
 
 
 def _beta(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "alpha", "beta"}, "a beta")
-    a, b = node.require("alpha").positive(), node.require("beta").positive()
+    node.only(_keys("beta"), "a beta")
+    a, b = _param(node, "beta", "alpha"), _param(node, "beta", "beta")
     dist = Beta(a, b)
     mean = float(dist.frozen.mean())
     return Built(dist, STATED, (("mean", mean, a / (a + b)),))
 
 
 def _point(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "value"}, "a point")
-    value = node.require("value").number()
+    node.only(_keys("point"), "a point")
+    value = _param(node, "point", "value")
     dist = Point(value)
     return Built(dist, "stated as exact", quantile_checks(dist, {0.5: value}))
 
 
-def _min_mode_max(node: Node) -> tuple[float, float, float]:
-    lo = node.require("min").number()
+def _min_mode_max(node: Node, family: str) -> tuple[float, float, float]:
+    lo = _param(node, family, "min")
     mode_node = node.require("mode")
-    mode, hi = mode_node.number(), node.require("max").number()
+    mode, hi = DOMAINS[family]["mode"].read(mode_node), _param(node, family, "max")
     if not lo < hi:
         raise node.error(f"min {show(lo)} must be below max {show(hi)}")
     if not lo <= mode <= hi:
@@ -100,10 +181,10 @@ def _min_mode_max(node: Node) -> tuple[float, float, float]:
 
 
 def _pert(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "min", "mode", "max", "lambda"}, "a PERT")
-    lo, mode, hi = _min_mode_max(node)
-    lam_node = node.get("lambda")
-    lam = 4.0 if lam_node is None else lam_node.positive()
+    node.only(_keys("pert"), "a PERT")
+    lo, mode, hi = _min_mode_max(node, "pert")
+    lam = _given(node.get("lambda"), "pert", "lambda")
+    lam = 4.0 if lam is None else lam
     dist = Pert(lo, mode, hi, lam)
     a, b = dist.alpha, dist.beta
     checks = (
@@ -117,8 +198,8 @@ def _pert(node: Node, spread: Spread) -> Built:
 
 
 def _triangular(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "min", "mode", "max"}, "a triangular")
-    lo, mode, hi = _min_mode_max(node)
+    node.only(_keys("triangular"), "a triangular")
+    lo, mode, hi = _min_mode_max(node, "triangular")
     dist = Triangular(lo, mode, hi)
     # the density peaks at the mode with height 2 / (max - min), with (mode - min) /
     # (max - min) of the probability below it
@@ -130,26 +211,33 @@ def _triangular(node: Node, spread: Spread) -> Built:
 
 
 def _gamma(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "shape", "scale", "rate", "mean", "sd"}, "a gamma")
+    node.only(_keys("gamma"), "a gamma")
     by_moments = node.has("mean") or node.has("sd")
     for key in ("shape", "scale", "rate"):
         other = node.get(key)
         if by_moments and other is not None:
             raise other.error("give shape with scale or rate, or mean with sd, not both")
     if by_moments:
-        mean, sd = node.require("mean").positive(), node.require("sd").positive()
-        shape, scale = (mean / sd) ** 2, sd * sd / mean
+        mean, sd = _param(node, "gamma", "mean"), _param(node, "gamma", "sd")
+        try:
+            shape = (mean / sd) ** 2
+        except OverflowError:  # beyond the float range: refused just below
+            shape = math.inf
+        scale = sd * sd / mean
+        given = f"mean {show(mean)} and sd {show(sd)} give "
+        GAMMA_SHAPE.check(node, shape, given + "the shape (mean / sd)², which ")
+        GAMMA_SCALE.check(node, scale, given + "the scale sd² / mean, which ")
     else:
         scale_node, rate_node = node.get("scale"), node.get("rate")
         if scale_node is not None and rate_node is not None:
             raise rate_node.error("give either scale or rate, not both")
         if not node.has("shape"):
             raise node.error("a gamma needs shape with scale or rate, or mean with sd")
-        shape = node.require("shape").positive()
+        shape = _param(node, "gamma", "shape")
         if scale_node is not None:
-            scale = scale_node.positive()
+            scale = DOMAINS["gamma"]["scale"].read(scale_node)
         elif rate_node is not None:
-            scale = 1 / rate_node.positive()
+            scale = 1 / DOMAINS["gamma"]["rate"].read(rate_node)
         else:
             raise node.error("a gamma needs shape with scale or rate, or mean with sd")
         mean, sd = shape * scale, math.sqrt(shape) * scale
@@ -166,14 +254,15 @@ def _tail_mass(a: float, b: float) -> float:
 
 
 def _truncnormal(node: Node, spread: Spread) -> Built:
-    node.only({"dist", "mean", "sd", "low", "high"}, "a truncnormal")
-    mean, sd = node.require("mean").number(), node.require("sd").positive()
+    node.only(_keys("truncnormal"), "a truncnormal")
+    mean, sd = _param(node, "truncnormal", "mean"), _param(node, "truncnormal", "sd")
     low_node, high_node = node.get("low"), node.get("high")
     if low_node is None and high_node is None:
         raise node.error('a truncnormal needs low, high or both; without bounds use '
                          'dist = "normal"')
-    low = -math.inf if low_node is None else low_node.number()
-    high = math.inf if high_node is None else high_node.number()
+    low = _given(low_node, "truncnormal", "low")
+    high = _given(high_node, "truncnormal", "high")
+    low, high = -math.inf if low is None else low, math.inf if high is None else high
     if not low < high:
         raise node.error(f"low {show(low)} must be below high {show(high)}")
     a, b = (low - mean) / sd, (high - mean) / sd
