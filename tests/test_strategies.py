@@ -14,7 +14,7 @@ from strategies import toml_text, valid_model_dicts
 from uncertainty.cli import main
 
 
-@settings(max_examples=300, derandomize=True, deadline=None, database=None,
+@settings(max_examples=120, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(valid_model_dicts())
 def test_every_generated_model_passes_validate(data: dict[str, Any]) -> None:
@@ -32,7 +32,7 @@ def test_every_generated_model_passes_validate(data: dict[str, Any]) -> None:
     event(f"correlations: {len(data.get('correlations', {}))}")
 
 
-@settings(max_examples=100, derandomize=True, deadline=None, database=None,
+@settings(max_examples=40, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(valid_model_dicts(finite_metrics=False))
 def test_non_finite_prone_models_are_valid_too(data: dict[str, Any]) -> None:
