@@ -336,12 +336,9 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
 
     from uncertainty.config import load_config, parse_config
     from uncertainty.pipeline import rebuild
-    from uncertainty.report.comparison import (
-        comparison_document,
-        comparison_lines,
-        thresholds_document,
-    )
-    from uncertainty.report.tables import markdown_table, text_table, variable_rows
+    from uncertainty.report import RENDERERS
+    from uncertainty.report.build_commands import compare_report
+    from uncertainty.report.comparison import comparison_document, thresholds_document
     from uncertainty.results import DRAWS_FILE, load_results
 
     if target.is_dir():
@@ -365,17 +362,7 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
         document = {k: {m: v for m, v in d.items() if m in chosen} for k, d in document.items()}
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    lines = [result.model.title]
-    for metric in result.model.metrics:
-        if metric.name not in chosen:
-            continue
-        lines += ["", f"{metric.name}: {metric.label}  [{metric.expression.text}]"]
-        if fmt == "markdown":
-            lines.append(markdown_table(*variable_rows(result.summary, metric.name)))
-        else:
-            lines.append(text_table(result.summary, metric.name))
-        lines += comparison_lines(result.comparison, metric.name, markdown=fmt == "markdown")
-    click.echo("\n".join(lines))
+    click.echo(RENDERERS[fmt](compare_report(result, chosen)), nl=False)
 
 
 @main.command(epilog="""\b
@@ -403,7 +390,9 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
     import json
 
     from uncertainty.config import load_config, parse_config
-    from uncertainty.report.sensitivity import sensitivity_document, sensitivity_lines
+    from uncertainty.report import RENDERERS
+    from uncertainty.report.build_commands import sensitivity_report
+    from uncertainty.report.sensitivity import sensitivity_document
     from uncertainty.results import load_results
     from uncertainty.schema import with_overrides
     from uncertainty.validation import Node
@@ -448,15 +437,7 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
                                              if m in chosen}
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    lines = [result.model.title]
-    for metric in result.model.metrics:
-        if metric.name in chosen:
-            heading = f"{metric.name}: {metric.label}  [{metric.expression.text}]"
-            lines += ["", f"## {heading}" if fmt == "markdown" else heading]
-            lines += sensitivity_lines(sens, metric.name, markdown=fmt == "markdown")
-    if sens.notes:
-        lines += ["", "Not computed:", *(f"- {note}" for note in sens.notes)]
-    click.echo("\n".join(lines))
+    click.echo(RENDERERS[fmt](sensitivity_report(result, chosen)), nl=False)
 
 
 @main.command(epilog="""\b
@@ -652,36 +633,12 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
         }
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    click.echo(_saved_tables(saved, chosen, str(results_dir), markdown=fmt == "markdown"),
-               nl=False)
+    click.echo(_saved_tables(saved, chosen, str(results_dir), fmt), nl=False)
 
 
-def _saved_tables(saved: SavedSummary, chosen: list[str], folder: str, *,
-                  markdown: bool) -> str:
+def _saved_tables(saved: SavedSummary, chosen: list[str], folder: str, fmt: str) -> str:
     """The tables of the `chosen` variables of a saved summary, as `run` prints them."""
-    from uncertainty.report.tables import markdown_table, text_table, variable_rows
-    from uncertainty.saved import provenance_line
-    from uncertainty.stats import envelopes
+    from uncertainty.report import RENDERERS
+    from uncertainty.report.build_commands import saved_report
 
-    summary = saved.summary
-    env = envelopes(summary)
-    line = provenance_line(saved.provenance)
-    metrics = {m.name: m for m in saved.metrics}
-    if markdown:
-        lines = [f"# {saved.title}", "", f"{line}.", "", f"Results: `{folder}`"]
-    else:
-        lines = [saved.title, f"{line}. Equal-tailed credible intervals.", f"Results: {folder}"]
-    for name in chosen:  # the headings of `run` and of summary.md
-        metric = metrics.get(name)
-        if markdown:
-            lines += ["", f"## {name}: {metric.label}" if metric else f"## {name}", ""]
-            lines += [f"`{metric.expr}`", ""] if metric else []
-            lines.append(markdown_table(*variable_rows(summary, name, hdi=True, env=env)))
-        else:
-            lines += ["", f"{name}: {metric.label}  [{metric.expr}]" if metric else name,
-                      text_table(summary, name, env)]
-    invalid = int(summary["invalid"].sel(variable=chosen).sum())
-    if invalid:
-        lines += ["", f"Note: {invalid:,} draws were invalid (NaN or infinite, e.g. a "
-                      "division by zero) and are left out of the intervals; see invalid draws."]
-    return "\n".join(lines) + "\n"
+    return RENDERERS[fmt](saved_report(saved, chosen, folder))
