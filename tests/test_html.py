@@ -1,4 +1,4 @@
-"""`summary.html` as text: the Markdown subset, escaping, inline figures, no loads, no script."""
+"""`summary.html` as text: blocks and the Markdown subset, escaping, inline figures, no loads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from uncertainty import load_config, parse_config, simulate
 from uncertainty.pipeline import Run
 from uncertainty.plots import density_plot, figure_bytes, forest_plot, tornado_plot
-from uncertainty.report import html_report, markdown_report
+from uncertainty.report import build_report, html_report, render_html
 from uncertainty.sensitivity import analyze
 
 CONFIGS = Path(__file__).parents[1] / "configs"
@@ -58,8 +58,8 @@ def seed_report(draws: int) -> tuple[Run, str]:
     run = simulate(replace(model, run=replace(model.run, draws=draws, precision=None)),
                    config_sha256=loaded.sha256)
     run = replace(run, sensitivity=analyze(run, rescale=loaded.with_spread_scale))
-    markdown = markdown_report(run, ("forest", "density", "tornado"))
-    return run, html_report(markdown, figure_svgs(run), title=model.title)
+    document = build_report(run, ("forest", "density", "tornado"))
+    return run, render_html(document, figure_svgs(run), model.title)
 
 
 @pytest.fixture(scope="module")
@@ -243,8 +243,8 @@ def test_a_config_with_markup_in_its_title_and_labels_renders_escaped() -> None:
     loaded = parse_config(text.encode())
     assert loaded.model.title == evil
     run = simulate(replace(loaded.model, run=replace(loaded.model.run, draws=2_000)))
-    page = html_report(markdown_report(run, ("forest", "density")), figure_svgs(run),
-                       title=loaded.model.title)
+    page = render_html(build_report(run, ("forest", "density")), figure_svgs(run),
+                       loaded.model.title)
     assert "<script" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;co&quot;" in page
     assert '<h1 id="script-alert-1-script-co">&lt;script&gt;' in page
