@@ -1,4 +1,4 @@
-"""`summary.html` as text: the Markdown subset, escaping, inline figures, no loads, no script."""
+"""`summary.html` as text: blocks and the Markdown subset, escaping, inline figures, no loads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import uncertainty
 from uncertainty import Result as Run
 from uncertainty import parse_config
 from uncertainty.plots import density_plot, figure_bytes, forest_plot, tornado_plot
-from uncertainty.report import html_report, markdown_report
+from uncertainty.report import build_report, html_report, render_html
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 SEED = CONFIGS / "seed-article-2025.toml"
@@ -53,8 +53,8 @@ def figure_svgs(run: Run) -> dict[str, str]:
 def seed_report(draws: int) -> tuple[Run, str]:
     """The seed config run at `draws` with its sensitivity, and its page with every plot."""
     run = uncertainty.load(SEED).run(draws=draws)
-    markdown = markdown_report(run, ("forest", "density", "tornado"))
-    return run, html_report(markdown, figure_svgs(run), title=run.model.title)
+    document = build_report(run, ("forest", "density", "tornado"))
+    return run, render_html(document, figure_svgs(run), run.model.title)
 
 
 @pytest.fixture(scope="module")
@@ -238,8 +238,8 @@ def test_a_config_with_markup_in_its_title_and_labels_renders_escaped() -> None:
     loaded = parse_config(text.encode())
     assert loaded.model.title == evil
     run = uncertainty.parse(text).run(draws=2_000, sensitivity=False)
-    page = html_report(markdown_report(run, ("forest", "density")), figure_svgs(run),
-                       title=loaded.model.title)
+    page = render_html(build_report(run, ("forest", "density")), figure_svgs(run),
+                       loaded.model.title)
     assert "<script" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;co&quot;" in page
     assert '<h1 id="script-alert-1-script-co">&lt;script&gt;' in page

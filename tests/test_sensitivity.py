@@ -323,7 +323,8 @@ def test_an_envelope_is_analysed_member_by_member() -> None:
     assert sens.leave_out is not None
     base = sens.leave_out["base"].sel(metric="n", view="pooled").values
     assert math.isnan(base[0]) and np.isfinite(base[1:]).all()  # a range, no single median
-    from uncertainty.report.sensitivity import sensitivity_lines
+    from uncertainty.report import Document, render_markdown
+    from uncertainty.report.sensitivity import sensitivity_blocks
 
-    text = "\n".join(sensitivity_lines(sens, "n", markdown=True))
+    text = render_markdown(Document(sensitivity_blocks(sens, "n")))
     assert "| pooled | (all sources) | — |" in text  # the envelope's median: none

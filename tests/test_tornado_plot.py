@@ -57,13 +57,6 @@ def build(base: list[list[float]], entries: dict[tuple[int, int, int],
     for key, (low, high, held_low, held_high, s) in entries.items():
         median[key], held[key], share[key] = (low, high), (held_low, held_high), s
     full = ("metric", "view", "input", "end")
-    # As the analysis marks them: views whose figures are all equal have identical draws.
-    same_as = np.array([[next(views[f] for f in range(len(views)) if
-                              np.array_equal(np.r_[base[m][f], median[m, f].ravel(), share[m, f]],
-                                             np.r_[base[m][v], median[m, v].ravel(), share[m, v]],
-                                             equal_nan=True)
-                              and (held[m, f] == held[m, v]).all())
-                         for v in range(len(views))] for m in range(len(metrics))])
     return xr.Dataset(
         {"base": (("metric", "view"), np.asarray(base, dtype=float)),
          "median": (full, median),
@@ -71,7 +64,6 @@ def build(base: list[list[float]], entries: dict[tuple[int, int, int],
          "share": (full[:3], share),
          "share_se": (full[:3], 0.05 * share)},
         coords={"metric": metrics, "view": views, "input": inputs, "end": ["low", "high"],
-                "same_as": (("metric", "view"), same_as),
                 "view_label": ("view", [f"{v} estimates" for v in views]),
                 "input_label": ("input", input_labels or inputs),
                 "metric_label": ("metric", [f"the {m}" for m in metrics]),
@@ -322,7 +314,6 @@ def test_tornado_never_imports_pyplot() -> None:
         "                'held': (('metric', 'view', 'input', 'end'), [[[['1', '2']]]]),\n"
         "                'share': (('metric', 'view', 'input'), [[[1.0]]])},\n"
         "               coords={'metric': ['m'], 'view': ['v'], 'input': ['x'],\n"
-        "                       'same_as': (('metric', 'view'), [['v']]),\n"
         "                       'end': ['low', 'high']}, attrs={'percentiles': [0.05, 0.95]})\n"
         "figure_bytes(tornado_plot(d, 'm'), 'png')\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"

@@ -272,14 +272,11 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     import json
 
     from uncertainty.pipeline import rebuild
-    from uncertainty.report.comparison import (
-        comparison_document,
-        comparison_lines,
-        thresholds_document,
-    )
-    from uncertainty.report.tables import markdown_table, text_table, variable_rows
+    from uncertainty.report import RENDERERS
+    from uncertainty.report.build_commands import compare_report
+    from uncertainty.report.comparison import comparison_document, thresholds_document
     from uncertainty.results import DRAWS_FILE
-    from uncertainty.study import load, reopen
+    from uncertainty.study import Result, load, reopen
 
     if target.is_dir():
         study, saved = reopen(target, draws=True)
@@ -287,12 +284,12 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
             raise ResultsError(str(target), f"has no saved draws ({DRAWS_FILE}); rerun with "
                                "`uncertainty run CONFIG --save-draws`, or compare the config")
         chosen = _check_metrics(study.model, metrics)
-        result = rebuild(study.model, saved.draws, saved.summary.get("provenance", {}),
-                         chosen)
+        result = Result(study, rebuild(study.model, saved.draws,
+                                       saved.summary.get("provenance", {}), chosen))
     else:
         study = load(target)
         chosen = _check_metrics(study.model, metrics)
-        result = study.run(sensitivity=False).simulation
+        result = study.run(sensitivity=False)
     assert result.comparison is not None  # both paths compare
     if fmt == "json":
         document = {"comparisons": comparison_document(result.comparison),
@@ -300,17 +297,7 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
         document = {k: {m: v for m, v in d.items() if m in chosen} for k, d in document.items()}
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    lines = [result.model.title]
-    for metric in result.model.metrics:
-        if metric.name not in chosen:
-            continue
-        lines += ["", f"{metric.name}: {metric.label}  [{metric.expression.text}]"]
-        if fmt == "markdown":
-            lines.append(markdown_table(*variable_rows(result.summary, metric.name)))
-        else:
-            lines.append(text_table(result.summary, metric.name))
-        lines += comparison_lines(result.comparison, metric.name, markdown=fmt == "markdown")
-    click.echo("\n".join(lines))
+    click.echo(RENDERERS[fmt](compare_report(result, chosen)), nl=False)
 
 
 @main.command(epilog="""\b
@@ -337,7 +324,9 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
     """
     import json
 
-    from uncertainty.report.sensitivity import sensitivity_document, sensitivity_lines
+    from uncertainty.report import RENDERERS
+    from uncertainty.report.build_commands import sensitivity_report
+    from uncertainty.report.sensitivity import sensitivity_document
     from uncertainty.study import load, recorded_run, reopen
     from uncertainty.validation import Node
 
@@ -369,15 +358,7 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
                                              if m in chosen}
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    lines = [result.model.title]
-    for metric in result.model.metrics:
-        if metric.name in chosen:
-            heading = f"{metric.name}: {metric.label}  [{metric.expression.text}]"
-            lines += ["", f"## {heading}" if fmt == "markdown" else heading]
-            lines += sensitivity_lines(sens, metric.name, markdown=fmt == "markdown")
-    if sens.notes:
-        lines += ["", "Not computed:", *(f"- {note}" for note in sens.notes)]
-    click.echo("\n".join(lines))
+    click.echo(RENDERERS[fmt](sensitivity_report(result, chosen)), nl=False)
 
 
 @main.command(epilog="""\b
@@ -559,36 +540,12 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
         }
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    click.echo(_saved_tables(saved, chosen, str(results_dir), markdown=fmt == "markdown"),
-               nl=False)
+    click.echo(_saved_tables(saved, chosen, str(results_dir), fmt), nl=False)
 
 
-def _saved_tables(saved: SavedSummary, chosen: list[str], folder: str, *,
-                  markdown: bool) -> str:
+def _saved_tables(saved: SavedSummary, chosen: list[str], folder: str, fmt: str) -> str:
     """The tables of the `chosen` variables of a saved summary, as `run` prints them."""
-    from uncertainty.report.tables import markdown_table, text_table, variable_rows
-    from uncertainty.saved import provenance_line
-    from uncertainty.stats import envelopes
+    from uncertainty.report import RENDERERS
+    from uncertainty.report.build_commands import saved_report
 
-    summary = saved.summary
-    env = envelopes(summary)
-    line = provenance_line(saved.provenance)
-    metrics = {m.name: m for m in saved.metrics}
-    if markdown:
-        lines = [f"# {saved.title}", "", f"{line}.", "", f"Results: `{folder}`"]
-    else:
-        lines = [saved.title, f"{line}. Equal-tailed credible intervals.", f"Results: {folder}"]
-    for name in chosen:  # the headings of `run` and of summary.md
-        metric = metrics.get(name)
-        if markdown:
-            lines += ["", f"## {name}: {metric.label}" if metric else f"## {name}", ""]
-            lines += [f"`{metric.expr}`", ""] if metric else []
-            lines.append(markdown_table(*variable_rows(summary, name, hdi=True, env=env)))
-        else:
-            lines += ["", f"{name}: {metric.label}  [{metric.expr}]" if metric else name,
-                      text_table(summary, name, env)]
-    invalid = int(summary["invalid"].sel(variable=chosen).sum())
-    if invalid:
-        lines += ["", f"Note: {invalid:,} draws were invalid (NaN or infinite, e.g. a "
-                      "division by zero) and are left out of the intervals; see invalid draws."]
-    return "\n".join(lines) + "\n"
+    return RENDERERS[fmt](saved_report(saved, chosen, folder))

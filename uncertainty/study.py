@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from uncertainty.model import Model
     from uncertainty.pipeline import Run
     from uncertainty.precision import Precision
+    from uncertainty.report.blocks import Document
     from uncertainty.results import SavedResults
     from uncertainty.sensitivity import Sensitivity
     from uncertainty.views import View
@@ -344,33 +345,44 @@ class Result:
 
         return summary_document(self)
 
+    def report(self, *, plots: bool = True, destination: str | None = None) -> Document:
+        """The report as blocks (`uncertainty.report.build_report`), rendered by each format.
+
+        With `plots`, it embeds the figures a results folder holds; `destination` is the
+        results folder the console names.
+        """
+        from uncertainty.report import build_report
+
+        return build_report(self, self.figure_kinds() if plots else (),
+                            destination=destination)
+
     def markdown(self, *, plots: bool = True) -> str:
         """``summary.md``; with `plots`, embedding the figures a results folder holds."""
-        from uncertainty.report import markdown_report
+        from uncertainty.report import render_markdown
 
-        return markdown_report(self, self.figure_kinds() if plots else ())
+        return render_markdown(self.report(plots=plots))
 
     def console(self, destination: str | None = None) -> str:
         """The tables ``uncertainty run`` prints."""
-        from uncertainty.report import console_report
+        from uncertainty.report import render_console
 
-        return console_report(self, destination=destination)
+        return render_console(self.report(plots=False, destination=destination))
 
     def files(self, *, plots: bool = True, save_draws: bool = False) -> dict[str, bytes]:
         """Every file of the results folder, by name: what `write` writes."""
-        from uncertainty.report import html_report, to_json
+        from uncertainty.report import render_html, render_markdown, to_json
         from uncertainty.results import DRAWS_FILE, draws_bytes, saved_table
 
         config = self.study.config
-        markdown = self.markdown(plots=plots)
+        report = self.report(plots=plots)
         files = {"summary.json": to_json(self.document()).encode(),
-                 "summary.md": markdown.encode(), "config.toml": config.text}
+                 "summary.md": render_markdown(report).encode(), "config.toml": config.text}
         files |= {saved_table(name): data for name, data in config.tables.items()}
         if plots:
             files |= self._figure_files()
         svgs = {name.removesuffix(".svg") + ".png": data.decode("utf-8")
                 for name, data in files.items() if name.endswith(".svg")}
-        files["summary.html"] = html_report(markdown, svgs, title=self.model.title).encode()
+        files["summary.html"] = render_html(report, svgs, self.model.title).encode()
         if save_draws:
             files[DRAWS_FILE] = draws_bytes(self.draws)
         return files
@@ -418,18 +430,15 @@ class Result:
 
     def _repr_html_(self) -> str:
         """The headline table in Jupyter: each metric's median and intervals by view."""
-        from html import escape
-
-        from uncertainty.report.tables import variable_rows
+        from uncertainty.report.blocks import Code, Document, Heading, Paragraph, Text
+        from uncertainty.report.render_html import render_html_fragment
+        from uncertainty.report.tables import variable_table
         from uncertainty.stats import envelopes
 
         env = envelopes(self.summary)
-        parts = [f"<h3>{escape(self.model.title)}</h3>"]
+        blocks: list[Any] = [Heading(3, (Text(self.model.title),))]
         for metric in self.model.metrics:
-            header, rows = variable_rows(self.summary, metric.name, hdi=False, env=env)
-            head = "".join(f"<th>{escape(h)}</th>" for h in header)
-            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-                           for row in rows)
-            parts.append(f"<p><b>{escape(metric.name)}</b>: {escape(metric.label)}</p>"
-                         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-        return "".join(parts)
+            blocks += [Paragraph((Text(f"{metric.name}: {metric.label} "),
+                                  Code(metric.expression.text))),
+                       variable_table(self.summary, metric.name, env=env, metric=metric.name)]
+        return render_html_fragment(Document(tuple(blocks)))

@@ -57,6 +57,12 @@ class _View:
         ok = np.isfinite(self.median).all(axis=1) & math.isfinite(self.base)
         return np.flatnonzero(ok)
 
+    def equals(self, other: _View) -> bool:
+        return (np.array_equal(np.r_[self.base, self.median.ravel(), self.share],
+                               np.r_[other.base, other.median.ravel(), other.share],
+                               equal_nan=True)
+                and bool(np.all(self.held == other.held)))
+
     def choose_rows(self, log: bool, max_inputs: int) -> None:
         """Inputs in order of swing on the drawn scale (stable), cut at `max_inputs`."""
         rows = self.entering()
@@ -140,14 +146,13 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
 
     s = inputs.sel(metric=metric)
     panels: list[_View] = []
-    by_draws: dict[str, _View] = {}  # a panel per group of views with identical draws
     for view in chosen:
-        first = str(s["same_as"].sel(view=view).values)
-        if first in by_draws:
-            by_draws[first].same.append(view)
+        data = _view_data(s.sel(view=view))
+        first = next((p for p in panels if p.equals(data)), None)
+        if first is None:
+            panels.append(data)
         else:
-            by_draws[first] = _view_data(s.sel(view=view))
-            panels.append(by_draws[first])
+            first.same.append(view)
     label = str(s["metric_label"].values) if "metric_label" in s.coords else ""
     heading = "\n".join(_wrapped(t, _WIDTH - 0.3, 12) for t in
                         (title, metric if label in ("", metric) else f"{metric}: {label}") if t)

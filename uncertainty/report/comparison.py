@@ -1,4 +1,4 @@
-"""Rendering the comparison of views: pairwise table, point claims and thresholds."""
+"""The comparison of views as report blocks, and its part of ``summary.json``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,22 @@ import xarray as xr
 
 from uncertainty.comparison import Comparison
 from uncertainty.numbers import json_number as _num
-from uncertainty.numbers import level_key, plain, rounded
-from uncertainty.report.tables import format_rows, markdown_table
+from uncertainty.numbers import level_key
+from uncertainty.report.blocks import (
+    Block,
+    Content,
+    Num,
+    Paragraph,
+    Row,
+    Table,
+    Text,
+    cell,
+    columns,
+    prose,
+)
+from uncertainty.report.tables import percent_header
 
-__all__ = ["comparison_document", "comparison_lines", "thresholds_document"]
+__all__ = ["comparison_blocks", "comparison_document", "thresholds_document"]
 
 
 def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
@@ -23,70 +35,75 @@ def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
     return list(groups.values())
 
 
-def _pair_rows(comparison: Comparison, variable: str,
-               groups: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) -> Table:
     """One row per unordered pair of views with different draws; a view stands for its group."""
     p = comparison.pairs.sel(variable=variable)
     levels = [float(x) for x in p["level"].values]
-    header = ["A", "B", "P(A > B)", "overlap coefficient"] + [
-        f"{lv:.0%} ETI overlap" for lv in levels]
+    header: list[Content] = [(Text("A"),), (Text("B"),), (Text("P(A > B)"),),
+                             (Text("overlap coefficient"),)]
+    header += [percent_header(lv, "ETI overlap") for lv in levels]
     firsts = [g[0] for g in groups]
     rows = []
     for a, b in ((a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
         r = p.sel(view=a, other=b)
-        rows.append([a, b, rounded(float(r["prob_greater"]), float(r["prob_greater_mcse"])),
-                     f"{float(r['overlap']):.2f}"]
-                    + [f"{float(r['eti_overlap'].sel(level=lv)):.0%}" for lv in levels])
-    return header, rows
+        rows.append((cell(a), cell(b),
+                     cell(Num(float(r["prob_greater"]), "mcse", float(r["prob_greater_mcse"]))),
+                     cell(Num(float(r["overlap"]), spec=".2f")),
+                     *(cell(Num(float(r["eti_overlap"].sel(level=lv)), spec=".0%"))
+                       for lv in levels)))
+    return _numeric(header, rows)
 
 
-def _claim_rows(claims: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+def _numeric(header: list[Content], rows: list[Row]) -> Table:
+    return Table(tuple(header), tuple(rows), columns(len(header), numeric=True))
+
+
+def _claim_table(claims: xr.Dataset) -> Table:
     views = [str(v) for v in claims["view"].values]
-    header = ["claim", *views]
+    header: list[Content] = [(Text("claim"),), *((Text(v),) for v in views)]
     rows = []
     for claim in claims["claim"].values:
         c = claims.sel(claim=claim)
-        rows.append([f"{claim}: {plain(float(c['value']))}"]
-                    + [str(c["reading"].sel(view=v).values).replace("at the ", "")
-                       for v in views])
-    return header, rows
+        rows.append((cell(f"{claim}: ", Num(float(c["value"]), "plain")),
+                     *(cell(str(c["reading"].sel(view=v).values).replace("at the ", ""))
+                       for v in views)))
+    return _numeric(header, rows)
 
 
-def _threshold_rows(table: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+def _threshold_table(table: xr.Dataset) -> Table:
     thresholds = [float(t) for t in table["threshold"].values]
-    header = ["view"] + [f"P(≥ {plain(t)})" for t in thresholds]
-    rows = [[str(v)] + [rounded(float(table["prob"].sel(view=v, threshold=t)),
-                                float(table["mcse"].sel(view=v, threshold=t)))
-                        for t in thresholds]
+    header: list[Content] = [(Text("view"),)]
+    header += [(Text("P(≥ "), Num(t, "plain"), Text(")")) for t in thresholds]
+    rows = [(cell(str(v)), *(cell(Num(float(table["prob"].sel(view=v, threshold=t)), "mcse",
+                                      float(table["mcse"].sel(view=v, threshold=t))))
+                             for t in thresholds))
             for v in table["view"].values]
-    return header, rows
+    return _numeric(header, rows)
 
 
-def comparison_lines(comparison: Comparison, variable: str, *, markdown: bool) -> list[str]:
-    """The comparison of one metric's views, as Markdown or plain-text lines."""
-    def table(header: list[str], rows: list[list[str]]) -> str:
-        return markdown_table(header, rows) if markdown else format_rows(header, rows)
-
-    out: list[str] = []
+def comparison_blocks(comparison: Comparison, variable: str) -> tuple[Block, ...]:
+    """The comparison of one metric's views: claims, pairwise disagreement, thresholds."""
+    out: list[Block] = []
     claims = comparison.claims.get(variable)
     if claims is not None:
-        out += ["", "Where each source's own point figure falls in each view (percentile of "
-                    "the view's draws):", "", table(*_claim_rows(claims))]
+        out += [Paragraph(prose("Where each source's own point figure falls in each view "
+                                "(percentile of the view's draws):")), _claim_table(claims)]
     groups = _groups(comparison.pairs, variable)
-    header, rows = _pair_rows(comparison, variable, groups)
+    pairs = _pair_table(comparison, variable, groups)
     groups = [g for g in groups if len(g) > 1]
-    if rows:
-        out += ["", "How far the views disagree: P(A > B) on the shared draws; the overlap "
-                    "coefficient of their distributions (1 = identical, 0 = disjoint); the "
-                    "overlap of their intervals as a share of the shorter one:", "",
-                table(header, rows)]
+    if pairs.rows:
+        out += [Paragraph(prose("How far the views disagree: P(A > B) on the shared draws; the "
+                                "overlap coefficient of their distributions (1 = identical, 0 "
+                                "= disjoint); the overlap of their intervals as a share of the "
+                                "shorter one:")), pairs]
     if groups:
         same = "; ".join(" = ".join(g) for g in groups)
-        out += ["", f"Identical draws, not compared: {same}."]
+        out.append(Paragraph(prose(f"Identical draws, not compared: {same}.")))
     table_t = comparison.thresholds.get(variable)
     if table_t is not None:
-        out += ["", "Chance of reaching each threshold:", "", table(*_threshold_rows(table_t))]
-    return out
+        out += [Paragraph(prose("Chance of reaching each threshold:")),
+                _threshold_table(table_t)]
+    return tuple(out)
 
 
 def comparison_document(comparison: Comparison) -> dict[str, Any]:

@@ -6,20 +6,35 @@ from collections import Counter
 from typing import Any
 
 from uncertainty.model import Model
-from uncertainty.report.tables import markdown_table
+from uncertainty.report.blocks import (
+    Block,
+    Code,
+    Content,
+    Heading,
+    Inline,
+    Num,
+    Paragraph,
+    Table,
+    Text,
+    cell,
+    columns,
+    prose,
+)
 from uncertainty.tables import TableReport
 
-__all__ = ["STATUSES", "row_counts", "rows_section", "tables_document"]
+__all__ = ["STATUSES", "row_counts", "rows_blocks", "tables_document"]
 
 #: Every status a row can have, in the order the counts are given.
 STATUSES = ("used", "skipped", "outside window", "superseded")
 
 
-def row_counts(report: TableReport) -> str:
+def row_counts(report: TableReport) -> Content:
     """``124 rows: 18 used, 97 outside window, 9 superseded``."""
     counts = Counter(r.status for r in report.rows)
-    parts = [f"{counts[s]} {s}" for s in STATUSES if counts[s]]
-    return f"{len(report.rows)} rows: {', '.join(parts)}"
+    out: list[Inline] = [Num(len(report.rows)), Text(" rows: ")]
+    for i, status in enumerate(s for s in STATUSES if counts[s]):
+        out += [Text(", ")] * (i > 0) + [Num(counts[status]), Text(f" {status}")]
+    return tuple(out)
 
 
 def _scope(report: TableReport) -> str:
@@ -30,21 +45,25 @@ def _scope(report: TableReport) -> str:
             f"dated from {abs(lo)} days before to {hi} days after it")
 
 
-def rows_section(model: Model) -> list[str]:
+def rows_blocks(model: Model) -> tuple[Block, ...]:
     """``## Table rows``: every row of every table, used or not, and why."""
-    out: list[str] = []
+    out: list[Block] = []
+    header = ("row", "date", "source", "quantity", "figure", "status", "estimate / reason")
     for report in model.tables:
-        out += ["", f"## Table rows: {report.name}", "",
-                f"`{report.file}` (sha256 `{report.sha256[:16]}`): {row_counts(report)}. "
-                f"Used: {_scope(report)}. Row numbers are line numbers in the file (the "
-                "header is line 1).", ""]
-        rows = [[str(r.row), r.date, r.source, r.quantity, r.figure, r.status,
-                 (f"`{r.estimate}`" + (f"; {r.reason}" if r.reason else "")) if r.estimate
-                 else r.reason]
+        out += [Heading(2, prose(f"Table rows: {report.name}")),
+                Paragraph((Code(report.file), Text(" (sha256 "), Code(report.sha256[:16]),
+                           Text("): "), *row_counts(report), Text(". Used: "),
+                           *prose(_scope(report)),
+                           Text(". Row numbers are line numbers in the file (the header is "
+                                "line 1).")))]
+        rows = [(cell(str(r.row)), cell(r.date), cell(r.source), cell(r.quantity),
+                 cell(r.figure), cell(r.status),
+                 cell(Code(r.estimate), *([f"; {r.reason}"] if r.reason else []))
+                 if r.estimate else cell(r.reason))
                 for r in report.rows]
-        out.append(markdown_table(["row", "date", "source", "quantity", "figure", "status",
-                                   "estimate / reason"], rows, numeric=False))
-    return out
+        out.append(Table(tuple((Text(h),) for h in header), tuple(rows),
+                         columns(len(header), numeric=False)))
+    return tuple(out)
 
 
 def tables_document(model: Model) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The sensitivity section: tables in text or Markdown, and its part of ``summary.json``."""
+"""The sensitivity section as report blocks, and its part of ``summary.json``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,25 @@ import xarray as xr
 
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import rounded
-from uncertainty.report.tables import format_rows, markdown_table
+from uncertainty.report.blocks import (
+    Block,
+    BulletList,
+    Cell,
+    Content,
+    Figure,
+    Num,
+    Paragraph,
+    Row,
+    Table,
+    Text,
+    cell,
+    columns,
+    prose,
+)
 from uncertainty.sensitivity import Sensitivity
 from uncertainty.sensitivity.inputs import TORNADO_INPUTS
 
-__all__ = ["WEAK", "drivers", "sensitivity_document", "sensitivity_lines"]
+__all__ = ["WEAK", "drivers", "sensitivity_blocks", "sensitivity_document"]
 
 #: A rank correlation below this between dependent inputs is reported as weak.
 WEAK = 0.05
@@ -35,14 +49,15 @@ def _ordinal(p: float) -> str:
     return f"{n}{suffix}"
 
 
-def _pct(share: float, se: float) -> str:
+def _pct(share: float, se: float) -> Cell:
     if not math.isfinite(share):
-        return "—"
-    return f"{rounded(100 * share, 100 * se)}% ± {rounded(100 * se, 100 * se / 4)}%"
+        return cell("—")
+    return cell(Num(100 * share, "mcse", 100 * se), "% ± ", Num(100 * se, "mcse", 100 * se / 4),
+                "%")
 
 
-def _number(x: float, mcse: float) -> str:
-    return rounded(x, mcse) if math.isfinite(x) else "—"
+def _number(x: float, mcse: float) -> Cell:
+    return cell(Num(x, "mcse", mcse)) if math.isfinite(x) else cell("—")
 
 
 def _what(inputs: xr.Dataset, metric: str) -> str:
@@ -51,15 +66,20 @@ def _what(inputs: xr.Dataset, metric: str) -> str:
 
 
 def _distinct_views(inputs: xr.Dataset, metric: str) -> list[tuple[str, list[str]]]:
-    """Views with their own figures, each with the later views whose draws are identical."""
-    out: dict[str, list[str]] = {}
+    """Views with their own figures, each with the later views whose figures are equal."""
+    out: list[tuple[str, list[str]]] = []
     sub = inputs.sel(metric=metric)
-    for view, first in zip(sub["view"].values, sub["same_as"].values, strict=True):
-        if str(first) in out:
-            out[str(first)].append(str(view))
+    for view in sub["view"].values:
+        row = sub.sel(view=view)
+        for first, same in out:
+            other = sub.sel(view=first)
+            if all(np.array_equal(row[v].values, other[v].values, equal_nan=True)
+                   for v in ("share", "median", "base")):
+                same.append(str(view))
+                break
         else:
-            out[str(view)] = []
-    return list(out.items())
+            out.append((str(view), []))
+    return out
 
 
 def drivers(sens: Sensitivity, top: int = 2) -> list[tuple[str, str, list[tuple[str, float,
@@ -84,36 +104,44 @@ def drivers(sens: Sensitivity, top: int = 2) -> list[tuple[str, str, list[tuple[
     return found
 
 
-def _input_rows(inputs: xr.Dataset, metric: str) -> tuple[list[str], list[list[str]]]:
+def _left(header: list[str], rows: list[Row]) -> Table:
+    """A table of the sensitivity section: every column left-aligned, as it has always been."""
+    return Table(tuple((Text(h),) for h in header), tuple(rows),
+                 columns(len(header), numeric=False))
+
+
+def _input_table(inputs: xr.Dataset, metric: str) -> Table:
     lo, hi = (_ordinal(p) for p in inputs.attrs["percentiles"])
     header = ["view", "input", "share of variance", f"median, input at {lo}",
               f"median, input at {hi}", "held at"]
-    rows = []
+    rows: list[Row] = []
     sub = inputs.sel(metric=metric)
+    empty = cell("")
     for view, same in _distinct_views(inputs, metric):
         row = sub.sel(view=view)
         shares = row["share"].values
         order = [k for k in np.argsort(-np.nan_to_num(shares, nan=-np.inf)) if
                  math.isfinite(shares[k])]
         name = view + (f" (and {', '.join(same)})" if same else "")
-        base = rounded(float(row["base"]), float(row["base_mcse"]))
-        rows.append([name, "nothing held", "", base, base, ""])
+        base = cell(Num(float(row["base"]), "mcse", float(row["base_mcse"])))
+        rows.append((cell(name), cell("nothing held"), empty, base, base, empty))
         for k in order:
             med, err, held = (row[v].values[k] for v in ("median", "median_mcse", "held"))
-            rows.append(["", str(inputs["input_label"].values[k]),
+            rows.append((empty, cell(str(inputs["input_label"].values[k])),
                          _pct(float(shares[k]), float(row["share_se"].values[k])),
                          _number(float(med[0]), float(err[0])),
                          _number(float(med[1]), float(err[1])),
-                         " → ".join(str(h) for h in held) if any(held) else ""])
+                         cell(" → ".join(str(h) for h in held) if any(held) else "")))
         remainder = float(row["remainder"])
         if math.isfinite(remainder):
             what = ("interactions and overlap (1 − sum of shares)" if str(row["dependence"].values)
                     else "interactions (1 − sum of shares)")
-            rows.append(["", what, f"{remainder:.1%}", "", "", ""])
-    return header, rows
+            rows.append((empty, cell(what), cell(Num(remainder, spec=".1%")), empty, empty,
+                         empty))
+    return _left(header, rows)
 
 
-def _dependence_lines(inputs: xr.Dataset, metric: str) -> list[str]:
+def _dependence_items(inputs: xr.Dataset, metric: str) -> tuple[Content, ...]:
     groups: dict[str, list[str]] = {}
     sub = inputs.sel(metric=metric)
     strongest: dict[str, float] = {}
@@ -123,20 +151,31 @@ def _dependence_lines(inputs: xr.Dataset, metric: str) -> list[str]:
             groups.setdefault(text, []).append(view)
             r = float(sub["strongest_correlation"].sel(view=view))
             strongest[text] = max(strongest.get(text, 0.0), r if math.isfinite(r) else 0.0)
-    return [f"- Shares need not add up in {', '.join(views)}: {text}. "
-            + (f"Dependent inputs share variance, so each one's share also counts what it "
-               f"carries of the others (largest rank correlation between them in the draws: "
-               f"{strongest[text]:.2f})." if strongest[text] >= WEAK
-               else f"The dependence is weak (largest rank correlation between them in the "
-                    f"draws: {strongest[text]:.2f}), so the shares still nearly add up.")
-            for text, views in groups.items()]
+    items = []
+    for text, views in groups.items():
+        rho = Num(strongest[text], spec=".2f")
+        tail: tuple[str | Num, ...] = (
+            (" Dependent inputs share variance, so each one's share also counts what it "
+             "carries of the others (largest rank correlation between them in the draws: ",
+             rho, ").") if strongest[text] >= WEAK
+            else (" The dependence is weak (largest rank correlation between them in the "
+                  "draws: ", rho, "), so the shares still nearly add up."))
+        items.append(cell(f"Shares need not add up in {', '.join(views)}: {text}.",
+                          *tail).content)
+    return tuple(items)
 
 
-def _figure_cells(values: np.ndarray, errors: np.ndarray) -> tuple[str, str]:
-    median = "—" if not math.isfinite(values[0]) else rounded(values[0], errors[0])
+def _figure_cells(values: np.ndarray, errors: np.ndarray) -> tuple[Cell, Cell]:
+    median = cell("—") if not math.isfinite(values[0]) else cell(
+        Num(float(values[0]), "mcse", float(errors[0])))
+    return median, _interval_cell(values, errors)
+
+
+def _interval_cell(values: np.ndarray, errors: np.ndarray, *tail: Num | str) -> Cell:
     if not math.isfinite(values[1]):
-        return median, "—"
-    return median, f"[{rounded(values[1], errors[1])}, {rounded(values[2], errors[2])}]"
+        return cell("—")
+    return cell("[", Num(float(values[1]), "mcse", float(errors[1])), ", ",
+                Num(float(values[2]), "mcse", float(errors[2])), "]", *tail)
 
 
 def _decimals(mcse: float) -> int:
@@ -151,85 +190,83 @@ def _width(values: np.ndarray, base: np.ndarray, log: bool) -> float:
     return float((values[2] - values[1]) / (base[2] - base[1]))
 
 
-def _leave_out_rows(loo: xr.Dataset, metric: str, log: bool) -> tuple[list[str],
-                                                                      list[list[str]]]:
+def _leave_out_table(loo: xr.Dataset, metric: str, log: bool) -> Table:
     level = f"{loo.attrs['level']:.0%}"
     header = ["view", "without", "median", f"{level} ETI", "median moves", "width ×"]
-    rows = []
+    rows: list[Row] = []
     sub = loo.sel(metric=metric)
+    empty = cell("")
     for view in sub["view"].values:
         base, base_err = sub["base"].sel(view=view).values, sub["base_mcse"].sel(
             view=view).values
-        rows.append([str(view), "(all sources)", *_figure_cells(base, base_err), "", ""])
+        rows.append((cell(str(view)), cell("(all sources)"), *_figure_cells(base, base_err),
+                     empty, empty))
         for source in sub["left_out"].values:
             reason = str(sub["reason"].sel(left_out=source).values)
             values = sub["value"].sel(view=view, left_out=source).values
             errors = sub["mcse"].sel(view=view, left_out=source).values
             if reason or not np.isfinite(values[1]):
-                rows.append(["", str(source), "—", "—", reason or "could not be computed", ""])
+                rows.append((empty, cell(str(source)), cell("—"), cell("—"),
+                             cell(reason or "could not be computed"), empty))
                 continue
             if not (math.isfinite(values[0]) and math.isfinite(base[0])):
-                move = "—"  # an envelope has no single median
+                move = cell("—")  # an envelope has no single median
             elif log:
-                move = f"{values[0] / base[0] - 1:+.1%}"
+                move = cell(Num(float(values[0] / base[0] - 1), spec="+.1%"))
             else:
-                move = f"{values[0] - base[0]:+.{max(_decimals(errors[0]), 0)}f}"
-            rows.append(["", str(source), *_figure_cells(values, errors), move,
-                         f"{_width(values, base, log):.2f}"])
-    return header, rows
+                move = cell(Num(float(values[0] - base[0]),
+                                spec=f"+.{max(_decimals(errors[0]), 0)}f"))
+            rows.append((empty, cell(str(source)), *_figure_cells(values, errors), move,
+                         cell(Num(_width(values, base, log), spec=".2f"))))
+    return _left(header, rows)
 
 
-def _sweep_rows(sweep: xr.Dataset, metric: str, log: bool) -> tuple[list[str],
-                                                                   list[list[str]]]:
+def _sweep_table(sweep: xr.Dataset, metric: str, log: bool) -> Table:
     level = f"{sweep.attrs['level']:.0%}"
     scales = [float(s) for s in sweep["scale"].values]
     header = ["view"] + [f"×{s:g}: {level} ETI (width ×)" for s in scales]
     sub = sweep.sel(metric=metric)
-    rows = []
+    rows: list[Row] = []
     for view in sub["view"].values:
         base = sub["value"].sel(view=view, scale=1.0).values
-        cells = [str(view)]
+        cells = [cell(str(view))]
         for scale in scales:
             values = sub["value"].sel(view=view, scale=scale).values
             errors = sub["mcse"].sel(view=view, scale=scale).values
-            interval = _figure_cells(values, errors)[1]
-            cells.append(interval if scale == 1.0 or interval == "—"
-                         else f"{interval} ({_width(values, base, log):.2f})")
-        rows.append(cells)
-    return header, rows
+            tail: tuple[Num | str, ...] = (
+                () if scale == 1.0 else (" (", Num(_width(values, base, log), spec=".2f"), ")"))
+            cells.append(_interval_cell(values, errors, *tail))
+        rows.append(tuple(cells))
+    return _left(header, rows)
 
 
-def sensitivity_lines(sens: Sensitivity, metric: str, *, markdown: bool,
-                      figure: str | None = None) -> list[str]:
+def sensitivity_blocks(sens: Sensitivity, metric: str,
+                       figure: str | None = None) -> tuple[Block, ...]:
     """The sensitivity of one metric: inputs, leave-one-out and sweep tables.
 
-    `figure` is the file name of the metric's tornado chart, embedded in Markdown.
+    `figure` is the file name of the metric's tornado chart, shown in the full report.
     """
     inputs = sens.inputs
     lo, hi = (_ordinal(p) for p in inputs.attrs["percentiles"])
     log = str(inputs["scale"].sel(metric=metric).values) == "log"
-
-    def table(header: list[str], rows: list[list[str]]) -> str:
-        return markdown_table(header, rows, numeric=False) if markdown else format_rows(
-            header, rows)
-
-    out = ["", _SHARES.format(what=_what(inputs, metric), lo=lo, hi=hi, top=TORNADO_INPUTS),
-           ""]
-    if figure is not None and markdown:
-        out += [f"![tornado chart of {metric}]({figure})", ""]
-    out.append(table(*_input_rows(inputs, metric)))
-    out += ["", *_dependence_lines(inputs, metric)]
+    out: list[Block] = [Paragraph(prose(_SHARES.format(what=_what(inputs, metric), lo=lo, hi=hi,
+                                                       top=TORNADO_INPUTS)))]
+    if figure is not None:
+        out.append(Figure(figure, f"tornado chart of {metric}", scope="full"))
+    out += [_input_table(inputs, metric), BulletList(_dependence_items(inputs, metric))]
     if sens.leave_out is not None and metric in sens.leave_out["metric"].values:
-        out += ["", "Leave one source out: the pool and each scenario recomputed without each "
-                "source in turn (same seed and draws). Width × is the interval's width "
-                "relative to the run's" + (" on a log scale." if log else "."), ""]
-        out.append(table(*_leave_out_rows(sens.leave_out, metric, log)))
+        out += [Paragraph(prose(
+            "Leave one source out: the pool and each scenario recomputed without each source "
+            "in turn (same seed and draws). Width × is the interval's width relative to the "
+            "run's" + (" on a log scale." if log else "."))),
+            _leave_out_table(sens.leave_out, metric, log)]
     if sens.sweep is not None:
-        out += ["", "Our own assumption: every default spread (from the grade table, a source's "
-                "or the run's ci90_factor) with its log-spread scaled; spreads the sources "
-                "stated are kept. In brackets, the width relative to ×1.", ""]
-        out.append(table(*_sweep_rows(sens.sweep, metric, log)))
-    return out
+        out += [Paragraph(prose(
+            "Our own assumption: every default spread (from the grade table, a source's or "
+            "the run's ci90_factor) with its log-spread scaled; spreads the sources stated "
+            "are kept. In brackets, the width relative to ×1.")),
+            _sweep_table(sens.sweep, metric, log)]
+    return tuple(out)
 
 
 def _plain(x: Any) -> Any:

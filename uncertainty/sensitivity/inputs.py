@@ -40,7 +40,7 @@ from uncertainty.errors import ConstraintConflict
 from uncertainty.model import POOLED, Metric, Model
 from uncertainty.numbers import plain
 from uncertainty.pooling import log_pool
-from uncertainty.sampling import Hold, ViewDraws, draw_view, row_groups
+from uncertainty.sampling import Hold, ViewDraws, draw_view
 from uncertainty.stats import Grouping, first_order, group_draws
 from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
 from uncertainty.views import View
@@ -342,7 +342,6 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         "scale": ("metric", scales),
         "view": [v.id for v in views],
         "view_label": ("view", [v.label for v in views]),
-        "same_as": (("metric", "view"), _same_as(draws, metrics, views)),
         "input": ids,
         "input_label": ("input", [all_inputs[i].label for i in ids]),
         "input_kind": ("input", [all_inputs[i].kind for i in ids]),
@@ -366,21 +365,6 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         attrs={"percentiles": [lo_p, hi_p], "draws": n},
     )
     return dataset, notes
-
-
-def _same_as(draws: xr.Dataset, metrics: tuple[Metric, ...],
-             views: tuple[View, ...]) -> NDArray[np.str_]:
-    """Per metric and view, the first view with identical draws of the metric.
-
-    From the draws' ``view_sources`` keys (`uncertainty.sampling.row_groups`): identical
-    draws of a metric have identical figures.
-    """
-    out = np.array([[v.id for v in views] for _ in metrics], dtype=object)
-    for a, m in enumerate(metrics):
-        keys = draws[m.name].attrs.get("view_sources") or [v.id for v in views]
-        for j, same in row_groups(keys):
-            out[a, same] = views[j].id
-    return out.astype(str)
 
 
 def _choice_ends(model: Model, view: View, item: Input, users: list[int],

@@ -1,0 +1,94 @@
+"""The assumptions section: pooling, source grades, correlations and constraints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xarray as xr
+
+from uncertainty.copula import plan_copula
+from uncertainty.model import Model
+from uncertainty.report.blocks import (
+    Block,
+    BulletList,
+    Code,
+    Heading,
+    Num,
+    Table,
+    Text,
+    cell,
+    columns,
+    prose,
+)
+
+__all__ = ["acceptance_table", "assumptions_blocks"]
+
+_POOLS = {
+    "linear": "linear pool: each draw of a pooled quantity is one source's draw, chosen with "
+              "probability proportional to the source weights",
+    "log": "logarithmic pool: the normalized product of the sources' densities raised to "
+           "their normalized weights (closed form for lognormal or normal estimates)",
+    "envelope": "envelope: no pooling; a view that would pool is computed once per "
+                "combination of sources, and reported as the range from the lowest to the "
+                "highest of them",
+}
+
+
+def _texts(*names: str) -> tuple[tuple[Text], ...]:
+    return tuple((Text(n),) for n in names)
+
+
+def acceptance_table(acc: xr.Dataset, **kw: Any) -> Table:
+    """The share of candidate draws meeting every constraint and each one, by view."""
+    constraints = [str(c) for c in acc["constraint"].values]
+    header = _texts("view", "all constraints", *constraints, "draws kept", "candidate draws")
+    rows = tuple(
+        (cell(str(v)), cell(Num(float(acc["overall"].sel(view=v)), "share")),
+         *(cell(Num(float(acc["rate"].sel(view=v, constraint=c)), "share"))
+           for c in constraints),
+         cell(Num(int(acc["accepted"].sel(view=v)), spec=",")),
+         cell(Num(int(acc["candidates"].sel(view=v)), spec=",")))
+        for v in acc["view"].values
+    )
+    return Table(header, rows, columns(len(header), numeric=True), **kw)
+
+
+def assumptions_blocks(model: Model, acceptance: xr.Dataset | None) -> tuple[Block, ...]:
+    """``## Assumptions``: how sources are pooled, and what else the model assumes."""
+    items = [prose(f"Pooling: {_POOLS[model.run.pool]}.")]
+    tables: list[Block] = []
+    graded = {s.grade.code: s.grade for s in model.sources if s.grade is not None}
+    if graded:
+        items.append((Text("Source grades (Admiralty/NATO reliability letter and credibility "
+                           "digit) set the spread of a source's bare numbers and its pool "
+                           "weight, unless the source or estimate sets them itself. The numbers "
+                           "are this tool's modelling assumption (see README), overridable in "),
+                      Code("[grades]"), Text(":")))
+        grade_rows = tuple((cell(g.code), cell(g.meaning), cell(Num(g.ci90_factor, "plain")),
+                      cell(Num(g.weight, "plain")),
+                      cell("config [grades]" if g.overridden else "default table"))
+                     for g in graded.values())
+        tables.append(Table(_texts("grade", "meaning", "ci90_factor", "weight", "from"), grade_rows,
+                            columns(5, numeric=False)))
+    out: list[Block] = [Heading(2, prose("Assumptions")), BulletList(tuple(items)), *tables]
+    if model.correlations:
+        plan = plan_copula(model.correlations, repair=model.repair_correlations)
+        note = (" The requested correlations could not all hold together; the nearest valid "
+                "correlation matrix was used (repair = true)." if plan.repaired else "")
+        by_name = {c.name: c for c in model.correlations}
+        rows = tuple((cell(name), cell(f"{':'.join(by_name[name].a)} ~ "
+                                       f"{':'.join(by_name[name].b)}"),
+                      cell(Num(asked, "plain")), cell(Num(used, "plain")))
+                     for name, asked, used in plan.used)
+        out += [BulletList((prose("Correlations: rank (Spearman) correlations imposed with a "
+                                  "Gaussian copula; every marginal stays as specified." + note),)),
+                Table(_texts("correlation", "between", "rho asked", "rho used"), rows,
+                      columns(4, numeric=False))]
+    if model.constraints and acceptance is not None:
+        out += [BulletList((prose("Constraints, checked on every candidate draw in every "
+                                  "view. Every view reads the same candidates (common random "
+                                  "numbers) and keeps those that meet its constraints, so "
+                                  "P(A > B) compares two views on the candidates both keep. "
+                                  "The share of candidate draws meeting each:"),)),
+                acceptance_table(acceptance)]
+    return tuple(out)
