@@ -17,7 +17,7 @@ package
     evaluation, the ``(view, draw)`` xarray Dataset and the summary of each view's kept
     draws (median, mean, sd, ETI and HDI at each credible level, quantile MCSEs). The last
     column times ``compare=True`` too, which adds the comparison of views
-    (`uncertainty.comparison.compare_run`: P(A > B) over the candidates both views keep,
+    (`uncertainty.analysis.comparison.compare_run`: P(A > B) over the candidates both views keep,
     overlap coefficients, claim percentiles, thresholds) that `uncertainty run` does and
     the hand version does not.
 package, T threads
@@ -147,7 +147,7 @@ def model_params(model) -> dict[str, Any]:
     """
     from uncertainty.distributions import LogNormal
     from uncertainty.distributions.onesided import OneSided, ShiftedLogNormal
-    from uncertainty.views import build_views
+    from uncertainty.model.views import build_views
 
     problems = []
     views = {v.id: dict(v.assignment) for v in build_views(model)}

@@ -26,8 +26,8 @@ def run_toml(toml: str, *, draws: int | None = None, seed: int | None = None) ->
 
 
 def analyze_run(run: Run, *, rescale=None, threads: int | None = None):  # type: ignore[no-untyped-def]
-    """`uncertainty.sensitivity.analyze` of `run`, re-simulating as the study does."""
-    from uncertainty.sensitivity import analyze
+    """`uncertainty.analysis.sensitivity.analyze` of `run`, re-simulating as the study does."""
+    from uncertainty.analysis.sensitivity import analyze
 
     def summarize_model(m: Model):  # type: ignore[no-untyped-def]
         return simulate(m, compare=False, threads=threads).summary

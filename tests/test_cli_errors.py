@@ -3,7 +3,7 @@
 Every error test checks the same contract (see `assert_input_error`): exit status 2, stderr
 is exactly one line ``Error: <file>: <place>: <what is wrong>``, stdout is empty, no
 traceback, and no results folder appeared. Expression safety is checked both through the
-command line and directly against `uncertainty.expr.parse_expression`.
+command line and directly against `uncertainty.model.expr.parse_expression`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from click.testing import Result
 
+from uncertainty.config.validation import show
 from uncertainty.errors import ExpressionError
-from uncertainty.expr import MAX_DEPTH, MAX_LENGTH, parse_expression
-from uncertainty.validation import show
+from uncertainty.model.expr import MAX_DEPTH, MAX_LENGTH, parse_expression
 
 Invoke = Callable[..., Result]
 

@@ -16,16 +16,14 @@ from numpy.typing import NDArray
 from scipy import special, stats
 
 from uncertainty.stats import (
-    claim_percentiles,
-    compare_views,
     describe_percentile,
     exceedance,
     interval_overlap,
     overlap_coefficient,
     percentile_of,
     prob_greater,
-    thresholds_table,
 )
+from uncertainty.summary import claim_percentiles, compare_views, thresholds_table
 
 N = 200_000
 FloatArray = NDArray[np.float64]

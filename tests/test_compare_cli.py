@@ -15,7 +15,7 @@ from matplotlib import image
 from mc import K
 
 from uncertainty import load_config, simulate
-from uncertainty.comparison import point_claims
+from uncertainty.analysis.comparison import point_claims
 
 Invoke = Callable[..., Result]
 CONFIGS = Path(__file__).parents[1] / "configs"

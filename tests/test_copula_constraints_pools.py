@@ -11,11 +11,11 @@ from mc import K, assert_probability, assert_quantile
 from model_builders import model_from, run_toml
 from scipy import special, stats
 
-from uncertainty.copula import nearest_correlation
 from uncertainty.distributions import LogNormal
 from uncertainty.errors import ConfigError, ConstraintConflict
-from uncertainty.pooling import log_pool
-from uncertainty.stats import envelopes
+from uncertainty.model.copula import nearest_correlation
+from uncertainty.model.pooling import log_pool
+from uncertainty.summary import envelopes
 
 Z90 = float(special.ndtri(0.95))
 N = 200_000
@@ -85,7 +85,7 @@ def test_correlations_that_cannot_hold_together_are_named() -> None:
 
 def test_repair_uses_the_nearest_valid_matrix_and_reports_it() -> None:
     run = run_toml(IMPOSSIBLE.format(repair="repair = true"), draws=20_000, seed=1)
-    from uncertainty.copula import plan_copula
+    from uncertainty.model.copula import plan_copula
 
     plan = plan_copula(run.model.correlations, repair=True)
     assert plan.repaired

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from model_builders import run_toml
 
-from uncertainty.streams import BLOCK_SIZE, standard_normal, stream_key, uniform
+from uncertainty.sampling.streams import BLOCK_SIZE, standard_normal, stream_key, uniform
 
 BASE = """
 [run]

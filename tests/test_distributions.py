@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from mc import assert_quantile
 from scipy import special
 
+from uncertainty.config.validation import Node
 from uncertainty.distributions import (
     Beta,
     LogNormal,
@@ -22,8 +23,7 @@ from uncertainty.distributions import (
     build_estimate,
 )
 from uncertainty.errors import ConfigError
-from uncertainty.streams import standard_normal
-from uncertainty.validation import Node
+from uncertainty.sampling.streams import standard_normal
 
 OTHER_FAMILIES = (
     'write { dist = "normal", mean = ..., sd = ... } or { dist = "point", value = ... } '

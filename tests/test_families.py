@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from mc import assert_probability, assert_quantile
 from scipy import integrate, special, stats
 
+from uncertainty.config.validation import Node
 from uncertainty.distributions import (
     Beta,
     Gamma,
@@ -39,8 +40,7 @@ from uncertainty.distributions import (
 )
 from uncertainty.distributions.base import Distribution
 from uncertainty.distributions.tabulated import TABLE_RTOL
-from uncertainty.streams import standard_normal
-from uncertainty.validation import Node
+from uncertainty.sampling.streams import standard_normal
 
 N = 200_000
 

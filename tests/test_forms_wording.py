@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from mc import assert_mean, assert_probability, assert_quantile
 from scipy import integrate, special, stats
 
+from uncertainty.config.validation import Node
 from uncertainty.distributions import (
     LogNormal,
     Mixture,
@@ -30,8 +31,7 @@ from uncertainty.distributions import (
 from uncertainty.distributions.forms import ESTIMATE_KEYS, FORMS, estimate_keys, written
 from uncertainty.distributions.wording import default_unit, log_uniform_variance
 from uncertainty.errors import ConfigError
-from uncertainty.streams import standard_normal, uniform
-from uncertainty.validation import Node
+from uncertainty.sampling.streams import standard_normal, uniform
 
 PATH = "sources.s.estimates.q"
 RUN = Spread(1.5, "run's ci90_factor")

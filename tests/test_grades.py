@@ -8,7 +8,7 @@ import pytest
 from model_builders import model_from
 
 from uncertainty.errors import ConfigError
-from uncertainty.grades import default_grade, grade_codes
+from uncertainty.model.grades import default_grade, grade_codes
 
 
 def factor_of(model, source: str, quantity: str) -> float:

@@ -20,10 +20,10 @@ from test_cli_errors import VALID, assert_one_error_line, edit, write
 
 import uncertainty
 from uncertainty.cli import main
-from uncertainty.config import parse_config
+from uncertainty.config.loader import parse_config
+from uncertainty.config.starter import STARTER, starter_config
+from uncertainty.io.saved import read_summary
 from uncertainty.report import to_json
-from uncertainty.saved import read_summary
-from uncertainty.starter import STARTER, starter_config
 
 Invoke = Callable[..., Result]
 
@@ -190,11 +190,11 @@ def forbid_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("show must not draw or simulate")
 
     import uncertainty.pipeline
-    import uncertainty.stats.summary
+    import uncertainty.summary.dataset
 
     monkeypatch.setattr(uncertainty.pipeline, "simulate", refuse)
     monkeypatch.setattr(uncertainty.pipeline, "draw_dataset", refuse)
-    monkeypatch.setattr(uncertainty.stats.summary, "summarize", refuse)
+    monkeypatch.setattr(uncertainty.summary.dataset, "summarize", refuse)
     monkeypatch.setattr(np.random, "default_rng", refuse)
     monkeypatch.setattr(np.random, "SeedSequence", refuse)
 

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from uncertainty import progress
 from uncertainty.cli import main
+from uncertainty.config.validation import Node
 from uncertainty.distributions.families import DOMAINS
 from uncertainty.errors import ConfigError
-from uncertainty.stats import summary
-from uncertainty.validation import Node
+from uncertainty.runtime import progress
+from uncertainty.summary import dataset as summary
 
 CONFIG = """\
 [run]
@@ -65,12 +65,12 @@ def test_an_unexpected_exception_is_one_line_naming_stage_and_config(
 
 def test_before_any_stage_the_error_names_the_loading(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import uncertainty.config
+    import uncertainty.config.loader
 
     def broken(path: Path) -> Any:
         raise ValueError("bad\nthing")
 
-    monkeypatch.setattr(uncertainty.config, "load_config", broken)
+    monkeypatch.setattr(uncertainty.config.loader, "load_config", broken)
     config = _config(tmp_path)
     result = _run("validate", config)
     assert result.exit_code == 1
@@ -161,3 +161,32 @@ def test_a_gamma_by_moments_beyond_the_float_range_is_one_line(tmp_path: Path) -
         f"Error: {config}: sources.a.estimates.x: mean 1e+300 and sd 800 give the shape "
         "(mean / sd)², which must be at most 1e+10 (beyond, a gamma's moments lose their "
         "meaning or overflow), got inf\n")
+
+
+def test_a_closed_stdout_stops_quietly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `uncertainty show ... | head`: the reader went away; no error line, exit as SIGPIPE.
+    def closed(*args: Any, **kwargs: Any) -> Any:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("click.echo", closed)
+    result = _run("validate", _config(tmp_path))
+    assert result.exit_code == 128 + 13
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(("estimate", "message"), [
+    ("{ at_least = 8000, undercount = { ci90 = [1.1, 1e300] } }",
+     "x.undercount.ci90: upper bound 1e+300 must be at most 1,000,000 (a count off by more "
+     "than a factor of a million says nothing, and wider factors overflow floating point)"),
+    ("{ at_least = 1e305, undercount = { ci90 = [1.1, 1e5] } }",
+     "x: its numbers are too large: building its distribution overflows floating point "
+     "(largest about 1.8e308)"),
+])
+def test_numbers_that_overflow_are_one_line(estimate: str, message: str,
+                                            tmp_path: Path) -> None:
+    config = tmp_path / "big.toml"
+    config.write_text(f"[sources.a.estimates]\nx = {estimate}\n[metrics]\nm = \"x\"\n",
+                      encoding="utf-8")
+    result = _run("run", config, "--out", tmp_path / "out", "--no-plots", "--draws", "1000")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {config}: sources.a.estimates.{message}\n"

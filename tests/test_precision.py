@@ -14,7 +14,7 @@ from model_builders import model_from
 from scipy import special, stats
 
 from uncertainty import simulate
-from uncertainty.precision import simulate_to_precision, worst_precision
+from uncertainty.analysis.precision import simulate_to_precision, worst_precision
 
 Invoke = Callable[..., Result]
 

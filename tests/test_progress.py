@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from uncertainty import progress
-from uncertainty.parallel import thread_map
-from uncertainty.progress import DELAY, TerminalProgress
+from uncertainty.runtime import progress
+from uncertainty.runtime.parallel import thread_map
+from uncertainty.runtime.progress import DELAY, TerminalProgress
 
 
 class Clock:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from uncertainty.rerun import Difference, compare_documents, environment_changes
+from uncertainty.io.rerun import Difference, compare_documents, environment_changes
 
 Invoke = Callable[..., Result]
 ENTRY_POINT = Path(sys.executable).parent / "uncertainty"

@@ -18,8 +18,8 @@ from model_builders import analyze_run, model_from, run_toml
 from scipy import special
 
 from uncertainty import build_model, simulate
+from uncertainty.analysis.sensitivity import Sensitivity, without
 from uncertainty.errors import ConfigError
-from uncertainty.sensitivity import Sensitivity, without
 
 N = 100_000
 Z05 = float(special.ndtri(0.05))
@@ -296,7 +296,7 @@ m = { expr = "q * k" }
 
 
 def test_a_log_pool_is_one_input_held_at_its_own_percentiles() -> None:
-    from uncertainty.pooling import log_pool
+    from uncertainty.model.pooling import log_pool
 
     run = run_toml(LOG_POOL, draws=N, seed=2)
     sens = analyze_run(run)

@@ -25,14 +25,14 @@ import uncertainty.pipeline as pipeline
 from uncertainty import Model, load_config
 from uncertainty.engines import LocalEngine
 from uncertainty.errors import ResourceError
+from uncertainty.model.views import build_views
 from uncertainty.pipeline import Run, memory_needed, simulate
-from uncertainty.resources import choose_mode, parse_bytes
+from uncertainty.runtime.resources import choose_mode, parse_bytes
+from uncertainty.sampling.streams import BLOCK_SIZE
 from uncertainty.stats.array import summarize_draws
 from uncertainty.streaming import PREFIX_DRAWS, Resolution, stream
 from uncertainty.streaming.cells import Partition, Query, first_query, next_query, tally_cells
 from uncertainty.streaming.order import attempt
-from uncertainty.streams import BLOCK_SIZE
-from uncertainty.views import build_views
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_CONFIG = ROOT / "configs" / "seed-article-2025.toml"
@@ -241,7 +241,7 @@ def test_refusal_names_the_size_and_allocates_nothing() -> None:
 ])
 def test_choose_mode(stream_: bool | None, in_memory: int, streaming: int,
                      budget: int | None, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("uncertainty.resources.default_memory_budget", lambda: None)
+    monkeypatch.setattr("uncertainty.runtime.resources.default_memory_budget", lambda: None)
     assert choose_mode(in_memory, streaming, "x", budget=budget, stream=stream_) == mode
 
 

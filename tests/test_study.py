@@ -108,7 +108,7 @@ double = "2 * x"
 
 
 def test_spread_scaling_is_a_transform_of_the_model() -> None:
-    from uncertainty.schema import with_spread_scale
+    from uncertainty.config.schema import with_spread_scale
 
     text = """
 [sources.a.estimates]
@@ -129,3 +129,14 @@ def test_overrides_are_checked_and_name_the_option() -> None:
     study = uncertainty.load(SEED)
     with pytest.raises(ConfigError, match=r"^--draws: "):
         study.run(draws=0)
+
+
+def test_the_results_folder_never_reads_markdown_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("summary.html was made from Markdown text")
+
+    monkeypatch.setattr("uncertainty.report.html.from_markdown", refuse)
+    result = uncertainty.parse("[sources.a.estimates]\nx = 10\n[metrics]\ny = \"2 * x\"\n"
+                               ).run(draws=2_000, seed=1, sensitivity=False)
+    files = result.files(plots=False)
+    assert b"<table" in files["summary.html"] and b"| view |" in files["summary.md"]

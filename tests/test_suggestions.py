@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_cli_errors import KNOWN, VALID, assert_input_error, assert_one_error_line, edit, write
 
-from uncertainty.validation import closest, did_you_mean, unknown
+from uncertainty.config.validation import closest, did_you_mean, unknown
 
 Invoke = Callable[..., Result]
 

@@ -16,8 +16,8 @@ from click.testing import Result
 from mc import K
 
 from uncertainty import build_model, load_config, simulate
+from uncertainty.config.tables import number
 from uncertainty.errors import ConfigError
-from uncertainty.tables import number
 
 Invoke = Callable[..., Result]
 CONFIGS = Path(__file__).parents[1] / "configs"

@@ -18,14 +18,14 @@ from click.testing import Result
 from model_builders import model_from
 
 from uncertainty import Model, load_config, simulate
-from uncertainty.copula import plan_copula
-from uncertainty.parallel import chunks, resolve_threads, thread_map
+from uncertainty.analysis.precision import simulate_to_precision
+from uncertainty.model.copula import plan_copula
+from uncertainty.model.views import build_views
 from uncertainty.pipeline import Run
-from uncertainty.precision import simulate_to_precision
+from uncertainty.runtime.parallel import chunks, resolve_threads, thread_map
 from uncertainty.sampling import draw_dataset, mix
+from uncertainty.sampling.streams import BLOCK_SIZE, draw_streams, standard_normal, uniform
 from uncertainty.stats.array import summarize_draws
-from uncertainty.streams import BLOCK_SIZE, draw_streams, standard_normal, uniform
-from uncertainty.views import build_views
 
 Invoke = Callable[..., Result]
 

@@ -22,43 +22,43 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from uncertainty.comparison import Comparison, compare_run
-    from uncertainty.config import LoadedConfig, load_config, parse_config
+    from uncertainty.analysis.comparison import Comparison, compare_run
+    from uncertainty.config.loader import LoadedConfig, load_config, parse_config
+    from uncertainty.config.schema import build_model, with_overrides
     from uncertainty.errors import ConfigError, ExpressionError, ResultsError, UncertaintyError
-    from uncertainty.expr import Expression, parse_expression
-    from uncertainty.model import Model
+    from uncertainty.model.core import Model
+    from uncertainty.model.expr import Expression, parse_expression
+    from uncertainty.model.views import View, build_views
     from uncertainty.pipeline import Run, simulate
-    from uncertainty.schema import build_model, with_overrides
-    from uncertainty.stats import summarize
     from uncertainty.study import Result, Study, load, parse
-    from uncertainty.views import View, build_views
+    from uncertainty.summary import summarize
 
 # The public names, imported on first use (PEP 562): `import uncertainty` and the command
 # line's --help stay fast, and numpy, scipy and xarray load only when something needs them.
 _LAZY = {
-    "Comparison": "uncertainty.comparison",
-    "compare_run": "uncertainty.comparison",
-    "LoadedConfig": "uncertainty.config",
-    "load_config": "uncertainty.config",
-    "parse_config": "uncertainty.config",
+    "Comparison": "uncertainty.analysis.comparison",
+    "compare_run": "uncertainty.analysis.comparison",
+    "LoadedConfig": "uncertainty.config.loader",
+    "load_config": "uncertainty.config.loader",
+    "parse_config": "uncertainty.config.loader",
     "ConfigError": "uncertainty.errors",
     "ExpressionError": "uncertainty.errors",
     "ResultsError": "uncertainty.errors",
     "UncertaintyError": "uncertainty.errors",
-    "Expression": "uncertainty.expr",
-    "parse_expression": "uncertainty.expr",
-    "Model": "uncertainty.model",
+    "Expression": "uncertainty.model.expr",
+    "parse_expression": "uncertainty.model.expr",
+    "Model": "uncertainty.model.core",
     "Run": "uncertainty.pipeline",
     "simulate": "uncertainty.pipeline",
-    "build_model": "uncertainty.schema",
-    "with_overrides": "uncertainty.schema",
-    "summarize": "uncertainty.stats",
+    "build_model": "uncertainty.config.schema",
+    "with_overrides": "uncertainty.config.schema",
+    "summarize": "uncertainty.summary",
     "Result": "uncertainty.study",
     "Study": "uncertainty.study",
     "load": "uncertainty.study",
     "parse": "uncertainty.study",
-    "View": "uncertainty.views",
-    "build_views": "uncertainty.views",
+    "View": "uncertainty.model.views",
+    "build_views": "uncertainty.model.views",
 }
 
 

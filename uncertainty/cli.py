@@ -11,7 +11,9 @@ input (``uncertainty --debug ...`` shows the traceback instead); 130 interrupted
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -20,11 +22,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from uncertainty.engines import ENGINES
 from uncertainty.errors import ConfigError, ResourceError, ResultsError, UncertaintyError
+from uncertainty.formats import TEXT_FORMATS
 
 if TYPE_CHECKING:
-    from uncertainty.model import Model
-    from uncertainty.saved import SavedSummary
+    from uncertainty.io.saved import SavedSummary
+    from uncertainty.model.core import Model
 
 __all__ = ["main"]
 
@@ -70,7 +74,7 @@ def _one_line_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from uncertainty import progress
+        from uncertainty.runtime import progress
 
         with progress.tracking() as where:
             try:
@@ -79,6 +83,12 @@ def _one_line_errors(func: F) -> F:
                 raise InputError(" ".join(str(exc).split())) from None
             except KeyboardInterrupt:
                 raise Interrupted() from None
+            except BrokenPipeError:
+                # The reader closed stdout (`uncertainty ... | head`): stop quietly, as a
+                # command killed by SIGPIPE does, and keep Python from reporting the flush.
+                with contextlib.suppress(OSError, ValueError):  # no real stdout: nothing to do
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise SystemExit(128 + 13) from None
             except (click.ClickException, click.exceptions.Exit, click.Abort):
                 raise
             except Exception as exc:
@@ -125,7 +135,7 @@ def _count(n: int, word: str) -> str:
 
 
 #: ``--format``: what a command prints on stdout.
-_format_option = click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json"]),
+_format_option = click.option("--format", "fmt", type=click.Choice([*TEXT_FORMATS, "json"]),
                               default="table", show_default=True,
                               help="What to print on stdout.")
 
@@ -186,7 +196,7 @@ Examples:
 @click.option("--memory-budget", metavar="SIZE",
               help="Memory the run may use, e.g. 4GiB; a run that would not fit streams its "
                    "draws in blocks instead [default: half the memory available].")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+@click.option("--engine", type=click.Choice(ENGINES), default="local",
               show_default=True,
               help="Where the blocks of a streamed run are computed: this process, or Dask "
                    "(pip install 'uncertainty[dask]'; always streams).")
@@ -205,8 +215,8 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     copy of each table it reads) to results/<config stem>/, replacing earlier results of
     the same config atomically.
     """
+    from uncertainty.config.validation import Node
     from uncertainty.study import load
-    from uncertainty.validation import Node
 
     if threads is not None:
         Node(threads, "--threads").integer(minimum=1)
@@ -235,7 +245,7 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
 
 def _progress(quiet: bool) -> AbstractContextManager[None]:
     """A progress line on stderr while the block runs, if stderr is a terminal and not quiet."""
-    from uncertainty.progress import TerminalProgress, reporting
+    from uncertainty.runtime.progress import TerminalProgress, reporting
 
     stream = sys.stderr
     show = not quiet and stream.isatty()
@@ -246,7 +256,7 @@ def _budget(text: str | None) -> int | None:
     """``--memory-budget`` in bytes (None: the default, half the memory available)."""
     if text is None:
         return None
-    from uncertainty.resources import parse_bytes
+    from uncertainty.runtime.resources import parse_bytes
 
     try:
         return parse_bytes(text)
@@ -271,11 +281,11 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     """
     import json
 
+    from uncertainty.io.results import DRAWS_FILE
     from uncertainty.pipeline import rebuild
     from uncertainty.report import RENDERERS
     from uncertainty.report.build_commands import compare_report
     from uncertainty.report.comparison import comparison_document, thresholds_document
-    from uncertainty.results import DRAWS_FILE
     from uncertainty.study import Result, load, reopen
 
     if target.is_dir():
@@ -324,11 +334,11 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
     """
     import json
 
+    from uncertainty.config.validation import Node
     from uncertainty.report import RENDERERS
     from uncertainty.report.build_commands import sensitivity_report
     from uncertainty.report.sensitivity import sensitivity_document
     from uncertainty.study import load, recorded_run, reopen
-    from uncertainty.validation import Node
 
     if threads is not None:
         Node(threads, "--threads").integer(minimum=1)
@@ -380,9 +390,9 @@ def rerun(results_dir: Path, threads: int | None, quiet: bool) -> None:
     """
     import json
 
-    from uncertainty.rerun import compare_documents, environment_changes
+    from uncertainty.config.validation import Node
+    from uncertainty.io.rerun import compare_documents, environment_changes
     from uncertainty.study import recorded_run, reopen
-    from uncertainty.validation import Node
 
     if threads is not None:
         Node(threads, "--threads").integer(minimum=1)
@@ -421,7 +431,7 @@ def _check_metrics(model: Model, wanted: tuple[str, ...]) -> list[str]:
 
 def _chosen(names: list[str], wanted: tuple[str, ...]) -> list[str]:
     """The metrics `--metric` names (all of `names` when none), each checked to exist."""
-    from uncertainty.validation import unknown
+    from uncertainty.config.validation import unknown
 
     for name in wanted:
         if name not in names:
@@ -438,7 +448,7 @@ Example:
 @_one_line_errors
 def validate(config: Path) -> None:
     """Check CONFIG without running it, and list what it defines."""
-    from uncertainty.config import load_config
+    from uncertainty.config.loader import load_config
 
     loaded = load_config(config)
     model = loaded.model
@@ -476,7 +486,7 @@ def init(path: Path | None, force: bool) -> None:
     runs as written. PATH may be an existing folder, to write study.toml in it. An
     existing file is kept unless --force.
     """
-    from uncertainty.starter import DEFAULT_NAME, starter_config
+    from uncertainty.config.starter import DEFAULT_NAME, starter_config
 
     target = Path(DEFAULT_NAME) if path is None else path
     if target.is_dir():
@@ -520,8 +530,8 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
     import json
     from dataclasses import asdict
 
-    from uncertainty.results import load_results
-    from uncertainty.saved import read_summary
+    from uncertainty.io.results import load_results
+    from uncertainty.io.saved import read_summary
 
     if results_dir.is_file():
         raise ResultsError(str(results_dir), "is a file, not a results folder; `uncertainty "

@@ -12,17 +12,17 @@ import numpy as np
 import scipy
 import xarray as xr
 
-from uncertainty.comparison import Comparison, compare_run
+from uncertainty.analysis.comparison import Comparison, compare_run
 from uncertainty.engines import Engine, EngineName, open_engine
 from uncertainty.engines.dask import LOCAL_WORKERS
-from uncertainty.model import Model
-from uncertainty.parallel import resolve_threads
-from uncertainty.resources import choose_mode, default_memory_budget
+from uncertainty.model.core import Model
+from uncertainty.model.views import View, build_views
+from uncertainty.runtime.parallel import resolve_threads
+from uncertainty.runtime.resources import choose_mode, default_memory_budget
 from uncertainty.sampling import draw_dataset
-from uncertainty.stats import summarize
 from uncertainty.streaming import memory_bound
 from uncertainty.streaming import stream as stream_run
-from uncertainty.views import View, build_views
+from uncertainty.summary import summarize
 
 __all__ = ["Run", "memory_needed", "rebuild", "simulate", "versions"]
 
@@ -57,7 +57,7 @@ class Run:
     acceptance : xarray.Dataset or None
         With constraints, the acceptance rates (see `uncertainty.sampling.Drawn`).
     comparison : Comparison or None
-        How the views compare (see `uncertainty.comparison`).
+        How the views compare (see `uncertainty.analysis.comparison`).
 
     The study layer (`uncertainty.study.Result`) adds what later stages make of it.
     """
@@ -97,13 +97,13 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
     config_sha256 : str
         Hash of the config text, recorded in the provenance.
     compare : bool
-        Also compare the views (`uncertainty.comparison`); off, ``Run.comparison`` is None
+        Also compare the views (`uncertainty.analysis.comparison`); off, ``Run.comparison`` is None
         for a run in memory. A streamed run counts the comparison in its summing pass and
         always returns it.
     threads : int or None
         Threads for the drawing and the summary (the local engine's); None: every core
         (``os.cpu_count()``). Every number is the same for any count (see
-        `uncertainty.parallel`), so the count is not recorded.
+        `uncertainty.runtime.parallel`), so the count is not recorded.
     engine : {"local", "dask"} or Engine
         Where a streamed run's passes run (`uncertainty.engines.open_engine`). ``"dask"``
         always streams; an open engine is used and left open (to reuse one cluster).
@@ -112,7 +112,7 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
         worker processes for the run.
     memory_budget : int or None
         Bytes the run may use; None: half the memory available
-        (`uncertainty.resources.default_memory_budget`).
+        (`uncertainty.runtime.resources.default_memory_budget`).
     stream : bool or None
         None: stream when the run would not fit in `memory_budget` in memory; True:
         always; False: never (refused when it would not fit, e.g. to save the draws).

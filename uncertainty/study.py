@@ -1,7 +1,7 @@
 """The study layer: the whole job, owned by one object, for the command line and for Python.
 
 load → validate → simulate (fixed draws, or to a precision) → compare → sensitivity →
-figures → results folder, with progress reported through `uncertainty.progress`::
+figures → results folder, with progress reported through `uncertainty.runtime.progress`::
 
     import uncertainty
     study = uncertainty.load("configs/seed-article-2025.toml")
@@ -23,23 +23,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from uncertainty import progress
-from uncertainty.config import LoadedConfig, TableReader, load_config, parse_config
+from uncertainty.config.loader import LoadedConfig, TableReader, load_config, parse_config
 from uncertainty.errors import ConfigError
+from uncertainty.runtime import progress
 
 if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-    from uncertainty.comparison import Comparison
+    from uncertainty.analysis.comparison import Comparison
+    from uncertainty.analysis.precision import Precision
+    from uncertainty.analysis.sensitivity import Sensitivity
     from uncertainty.engines import Engine, EngineName
-    from uncertainty.model import Model
+    from uncertainty.io.results import SavedResults
+    from uncertainty.model.core import Model
+    from uncertainty.model.views import View
     from uncertainty.pipeline import Run
-    from uncertainty.precision import Precision
     from uncertainty.report.blocks import Document
-    from uncertainty.results import SavedResults
-    from uncertainty.sensitivity import Sensitivity
-    from uncertainty.views import View
 
 __all__ = ["FIGURE_KINDS", "Result", "Study", "load", "parse", "recorded_run", "reopen"]
 
@@ -48,7 +48,7 @@ FIGURE_KINDS = ("forest", "density", "tornado")
 
 
 def load(path: str | Path) -> Study:
-    """The study a config file describes, validated (see `uncertainty.config.load_config`).
+    """The study a config file describes, validated (see `uncertainty.config.loader.load_config`).
 
     Raises
     ------
@@ -62,9 +62,9 @@ def reopen(folder: str | Path, *, draws: bool = False) -> tuple[Study, SavedResu
     """The study a results folder was made from, and what the folder holds.
 
     The folder's own ``config.toml`` and copies of its tables are read, never the files
-    they once came from (`uncertainty.results.load_results`).
+    they once came from (`uncertainty.io.results.load_results`).
     """
-    from uncertainty.results import load_results
+    from uncertainty.io.results import load_results
 
     path = Path(folder)
     saved = load_results(path, draws=draws)
@@ -126,10 +126,10 @@ class Study:
         ----------
         draws, seed, precision, max_draws : optional
             Override the config's ``[run]`` settings; ``draws`` fixes the draw count and
-            turns a precision target off (see `uncertainty.schema.with_overrides`).
+            turns a precision target off (see `uncertainty.config.schema.with_overrides`).
             Without ``draws``, a precision target (the config's or ``precision``) draws
             until every median and interval end is that precise
-            (`uncertainty.precision`).
+            (`uncertainty.analysis.precision`).
         threads : int or None
             Threads to use; every number is the same for any count. None: every core.
         engine, scheduler, memory_budget, stream
@@ -151,9 +151,9 @@ class Study:
         ResourceError
             When the run would not fit the memory budget in the form allowed.
         """
-        from uncertainty.parallel import resolve_threads
-        from uncertainty.schema import with_overrides
-        from uncertainty.validation import Node
+        from uncertainty.config.schema import with_overrides
+        from uncertainty.config.validation import Node
+        from uncertainty.runtime.parallel import resolve_threads
 
         if threads is not None:
             Node(threads, "threads").integer(minimum=1)
@@ -182,7 +182,7 @@ class Study:
         (unless `force`) before any work. A run whose draws are saved never streams.
         `options` go to `run`.
         """
-        from uncertainty.results import check_replaceable, results_lock
+        from uncertainty.io.results import check_replaceable, results_lock
 
         path = Path(folder)
         with results_lock(path):
@@ -201,7 +201,7 @@ def _simulate(model: Model, sha256: str,
         from uncertainty.pipeline import simulate
 
         return simulate(model, config_sha256=sha256, **options), None
-    from uncertainty.precision import DEFAULT_MAX_DRAWS, simulate_to_precision
+    from uncertainty.analysis.precision import DEFAULT_MAX_DRAWS, simulate_to_precision
 
     return simulate_to_precision(model, model.run.precision, config_sha256=sha256,
                                  max_draws=model.run.max_draws or DEFAULT_MAX_DRAWS,
@@ -275,26 +275,26 @@ class Result:
         """How the views compare for `metrics` (default every metric).
 
         P(A > B) on the draws both views accept, claim percentiles, thresholds
-        (`uncertainty.comparison.compare_run`).
+        (`uncertainty.analysis.comparison.compare_run`).
         """
         if metrics is None and self.comparison is not None:
             return self.comparison
-        from uncertainty.comparison import compare_run
+        from uncertainty.analysis.comparison import compare_run
 
         return compare_run(self.model, self.views, self.draws, metrics)
 
     def with_sensitivity(self, *, threads: int | None = None) -> Result:
-        """The result with its sensitivity analysis (`uncertainty.sensitivity.analyze`).
+        """The result with its sensitivity analysis (`uncertainty.analysis.sensitivity.analyze`).
 
         Raises
         ------
         ResourceError
             For a streamed run: the analysis needs every draw.
         """
+        from uncertainty.analysis.sensitivity import analyze
+        from uncertainty.config.schema import with_spread_scale
         from uncertainty.errors import ResourceError
         from uncertainty.pipeline import simulate
-        from uncertainty.schema import with_spread_scale
-        from uncertainty.sensitivity import analyze
 
         if self.streamed:
             raise ResourceError("draws", "this run is too large to hold in memory and "
@@ -370,8 +370,8 @@ class Result:
 
     def files(self, *, plots: bool = True, save_draws: bool = False) -> dict[str, bytes]:
         """Every file of the results folder, by name: what `write` writes."""
+        from uncertainty.io.results import DRAWS_FILE, draws_bytes, saved_table
         from uncertainty.report import render_html, render_markdown, to_json
-        from uncertainty.results import DRAWS_FILE, draws_bytes, saved_table
 
         config = self.study.config
         report = self.report(plots=plots)
@@ -414,7 +414,7 @@ class Result:
             When `folder` holds results of another config (unless `force`), is being
             written by another run, or cannot be written.
         """
-        from uncertainty.results import results_lock
+        from uncertainty.io.results import results_lock
 
         path = Path(folder)
         with results_lock(path):
@@ -423,7 +423,7 @@ class Result:
 
     def _write(self, path: Path, *, plots: bool, save_draws: bool, force: bool) -> None:
         """`write` for a caller holding the folder's lock."""
-        from uncertainty.results import write_results
+        from uncertainty.io.results import write_results
 
         write_results(path, self.files(plots=plots, save_draws=save_draws),
                       config_sha256=self.study.config.sha256, force=force)
@@ -433,7 +433,7 @@ class Result:
         from uncertainty.report.blocks import Code, Document, Heading, Paragraph, Text
         from uncertainty.report.render_html import render_html_fragment
         from uncertainty.report.tables import variable_table
-        from uncertainty.stats import envelopes
+        from uncertainty.summary import envelopes
 
         env = envelopes(self.summary)
         blocks: list[Any] = [Heading(3, (Text(self.model.title),))]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from uncertainty.config.validation import Node, show
 from uncertainty.distributions.base import Distribution
-from uncertainty.validation import Node, show
 
 __all__ = [
     "MAX_CI90_FACTOR",

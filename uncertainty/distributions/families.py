@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from scipy import special
 
+from uncertainty.config.validation import Node, show
 from uncertainty.distributions.bounded import Pert, Triangular, TruncNormal, range_text
 from uncertainty.distributions.built import Builder, Built, Spread, quantile_checks
 from uncertainty.distributions.lognormal import Z90, LogNormal
 from uncertainty.distributions.simple import Beta, Gamma, Normal, Point, Uniform
-from uncertainty.validation import Node, show
 
 __all__ = ["DOMAINS", "FAMILIES", "MIN_MASS", "Bounds"]
 

@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from uncertainty.config.validation import Node, show, unknown
 from uncertainty.distributions.base import Distribution
 from uncertainty.distributions.bounded import Truncated, range_text
 from uncertainty.distributions.built import (
@@ -91,7 +92,6 @@ from uncertainty.distributions.wording import (
 )
 from uncertainty.errors import ConfigError
 from uncertainty.numbers import plain
-from uncertainty.validation import Node, show, unknown
 
 __all__ = [
     "ESTIMATE_KEYS",
@@ -315,7 +315,15 @@ def build_estimate(node: Node, spread: Spread) -> Built:
     ConfigError
         When the estimate is malformed or no distribution of the form honours it.
     """
-    built = _dispatch(node, spread) if node.is_table() else _bare(node, spread)
+    try:
+        # Numbers near the float limit (a stated 1e305 times an undercount factor) overflow
+        # while the distribution is built or checked: an error naming the estimate, never a
+        # warning or an infinite quantile.
+        with np.errstate(over="raise"):
+            built = _dispatch(node, spread) if node.is_table() else _bare(node, spread)
+    except FloatingPointError:
+        raise node.error("its numbers are too large: building its distribution overflows "
+                         "floating point (largest about 1.8e308)") from None
     for what, achieved, wanted in built.checks:
         if not math.isclose(achieved, wanted, rel_tol=RTOL, abs_tol=RTOL * built.scale):
             raise node.error(

@@ -13,7 +13,9 @@ from decimal import Decimal
 
 from scipy import special
 
+from uncertainty.config.validation import Node, show
 from uncertainty.distributions.built import (
+    MAX_CI90_FACTOR,
     Built,
     Check,
     Spread,
@@ -26,7 +28,6 @@ from uncertainty.distributions.onesided import HalfLogNormal, OneSided, ShiftedL
 from uncertainty.distributions.quantiles import QuantileMatched
 from uncertainty.distributions.simple import Normal
 from uncertainty.numbers import plain
-from uncertainty.validation import Node, show
 
 __all__ = [
     "about_form",
@@ -140,6 +141,10 @@ def _count_factor(node: Node) -> tuple[ShiftedLogNormal, float, float]:
     if not lo > 1:
         raise interval.error(f"lower bound {show(lo)} must be above 1 (a factor on the stated "
                              "number: 1.2 means 20% more)")
+    if hi > MAX_CI90_FACTOR:
+        raise interval.error(f"upper bound {show(hi)} must be at most {MAX_CI90_FACTOR:,.0f} "
+                             "(a count off by more than a factor of a million says nothing, "
+                             "and wider factors overflow floating point)")
     v_lo, v_hi = lo - 1, hi - 1
     factor = ShiftedLogNormal(math.sqrt(v_lo) * math.sqrt(v_hi), math.log(v_hi / v_lo) / (2 * Z90))
     return factor, lo, hi

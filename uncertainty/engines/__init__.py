@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal, Protocol, TypeVar
 
-from uncertainty.parallel import resolve_threads, thread_map
+from uncertainty.runtime.parallel import resolve_threads, thread_map
 
 __all__ = ["ENGINES", "Engine", "EngineName", "LocalEngine", "open_engine"]
 
@@ -51,7 +51,7 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    """Runs the items in threads of this process (see `uncertainty.parallel`).
+    """Runs the items in threads of this process (see `uncertainty.runtime.parallel`).
 
     Items run `threads` at a time, in batches, so that no more results are held than
     threads before the caller reduces them.

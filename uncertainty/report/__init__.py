@@ -8,6 +8,7 @@ the computed results by `summary_document` and `to_json`.
 
 from collections.abc import Callable
 
+from uncertainty.formats import TEXT_FORMATS, renderer
 from uncertainty.report.blocks import Document
 from uncertainty.report.build import build_report
 from uncertainty.report.document import SCHEMA_VERSION, summary_document, to_json
@@ -32,9 +33,6 @@ __all__ = [
     "to_json",
 ]
 
-#: The text formats a `Document` renders to, by the name ``--format`` gives them. A new
-#: format is a renderer module and a line here.
-RENDERERS: dict[str, Callable[[Document], str]] = {
-    "table": render_console,
-    "markdown": render_markdown,
-}
+#: The text formats a `Document` renders to, by the name ``--format`` gives them (see
+#: `uncertainty.formats`, where a new format is registered).
+RENDERERS: dict[str, Callable[[Document], str]] = {name: renderer(name) for name in TEXT_FORMATS}

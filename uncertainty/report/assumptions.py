@@ -6,8 +6,8 @@ from typing import Any
 
 import xarray as xr
 
-from uncertainty.copula import plan_copula
-from uncertainty.model import Model
+from uncertainty.model.copula import plan_copula
+from uncertainty.model.core import Model
 from uncertainty.report.blocks import (
     Block,
     BulletList,

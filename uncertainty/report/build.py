@@ -10,8 +10,10 @@ from typing import Any, Protocol
 
 import xarray as xr
 
-from uncertainty.comparison import Comparison
-from uncertainty.model import Model
+from uncertainty.analysis.comparison import Comparison
+from uncertainty.analysis.sensitivity import Sensitivity
+from uncertainty.model.core import Model
+from uncertainty.model.views import View
 from uncertainty.report.assumptions import acceptance_table, assumptions_blocks
 from uncertainty.report.blocks import (
     Block,
@@ -35,9 +37,7 @@ from uncertainty.report.comparison import comparison_blocks
 from uncertainty.report.rows import row_counts, rows_blocks
 from uncertainty.report.sensitivity import drivers, sensitivity_blocks
 from uncertainty.report.tables import variable_table
-from uncertainty.sensitivity import Sensitivity
-from uncertainty.stats import envelopes
-from uncertainty.views import View
+from uncertainty.summary import envelopes
 
 __all__ = ["Result", "build_report", "invalid_note", "run_line"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from uncertainty.io.saved import SavedSummary, provenance_line
 from uncertainty.report.blocks import (
     Block,
     BulletList,
@@ -16,8 +17,7 @@ from uncertainty.report.build import Result, invalid_note
 from uncertainty.report.comparison import comparison_blocks
 from uncertainty.report.sensitivity import sensitivity_blocks
 from uncertainty.report.tables import variable_table
-from uncertainty.saved import SavedSummary, provenance_line
-from uncertainty.stats import envelopes
+from uncertainty.summary import envelopes
 
 __all__ = ["compare_report", "saved_report", "sensitivity_report"]
 

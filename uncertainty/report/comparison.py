@@ -6,7 +6,7 @@ from typing import Any
 
 import xarray as xr
 
-from uncertainty.comparison import Comparison
+from uncertainty.analysis.comparison import Comparison
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
 from uncertainty.report.blocks import (

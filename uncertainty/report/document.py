@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from uncertainty.copula import plan_copula
+from uncertainty.model.copula import plan_copula
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
 from uncertainty.report.comparison import comparison_document, thresholds_document
 from uncertainty.report.rows import tables_document
 from uncertainty.report.sensitivity import sensitivity_document
-from uncertainty.stats import envelopes
+from uncertainty.summary import envelopes
 
 if TYPE_CHECKING:
     from uncertainty.study import Result

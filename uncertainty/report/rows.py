@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from uncertainty.model import Model
+from uncertainty.config.tables import TableReport
+from uncertainty.model.core import Model
 from uncertainty.report.blocks import (
     Block,
     Code,
@@ -20,7 +21,6 @@ from uncertainty.report.blocks import (
     columns,
     prose,
 )
-from uncertainty.tables import TableReport
 
 __all__ = ["STATUSES", "row_counts", "rows_blocks", "tables_document"]
 

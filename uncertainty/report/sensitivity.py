@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from uncertainty.analysis.sensitivity import Sensitivity
+from uncertainty.analysis.sensitivity.inputs import TORNADO_INPUTS
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import rounded
 from uncertainty.report.blocks import (
@@ -25,8 +27,6 @@ from uncertainty.report.blocks import (
     columns,
     prose,
 )
-from uncertainty.sensitivity import Sensitivity
-from uncertainty.sensitivity.inputs import TORNADO_INPUTS
 
 __all__ = ["WEAK", "drivers", "sensitivity_blocks", "sensitivity_document"]
 

@@ -13,7 +13,7 @@ Steps, all vectorized over draws:
 4. views select among these arrays; each metric is evaluated once per distinct selection
    (`rows`), in memory (`memory`) or block by block (`uncertainty.streaming`).
 
-Steps 1 to 3 run as independent pieces of work in threads (`uncertainty.parallel`); all of
+Steps 1 to 3 run as independent pieces of work in threads (`uncertainty.runtime.parallel`); all of
 it is elementwise along the draw axis, so the draws are the same for any thread count and
 any chunk size.
 """

@@ -21,10 +21,10 @@ import numpy as np
 import xarray as xr
 
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model import Model
+from uncertainty.model.core import Model
+from uncertainty.model.views import View
 from uncertainty.sampling.kernel import Candidates
 from uncertainty.sampling.plan import constraint_key
-from uncertainty.views import View
 
 __all__ = ["MIN_ACCEPTANCE", "Accepted", "acceptance_dataset", "check_conflicts",
            "count_accepted"]

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from uncertainty import progress
-from uncertainty.copula import CopulaGroup
-from uncertainty.model import POOLED, Model, Source
-from uncertainty.parallel import chunks, thread_map
+from uncertainty.model.copula import CopulaGroup
+from uncertainty.model.core import POOLED, Model, Source
+from uncertainty.runtime import progress
+from uncertainty.runtime.parallel import chunks, thread_map
 from uncertainty.sampling.plan import Plan
 
 __all__ = ["Candidates", "Hold", "make_candidates", "mix", "pool_choice"]
@@ -137,9 +137,12 @@ def make_candidates(model: Model, plan: Plan, buffers: list[FloatArray], *, thre
             mix(group.factor, [latents[k][part] for k in group.members])
         if hold is not None:
             _hold(hold, plan.groups, latents, part)
-        for sid, est in estimates:
-            z = arrays[est.quantity, sid]
-            z[part] = est.distribution.from_normal(z[part])
+        # A draw beyond the float range becomes inf (a huge stated number times a wide
+        # factor): counted and reported as an invalid draw, not a warning.
+        with np.errstate(over="ignore"):
+            for sid, est in estimates:
+                z = arrays[est.quantity, sid]
+                z[part] = est.distribution.from_normal(z[part])
         for q in pooled:
             drawn = arrays[q, POOLED]
             if log:

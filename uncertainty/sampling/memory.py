@@ -8,9 +8,10 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty import progress
-from uncertainty.model import POOLED, Model
-from uncertainty.parallel import CHUNK_SIZE, chunks, resolve_threads, thread_map
+from uncertainty.model.core import POOLED, Model
+from uncertainty.model.views import View
+from uncertainty.runtime import progress
+from uncertainty.runtime.parallel import CHUNK_SIZE, chunks, resolve_threads, thread_map
 from uncertainty.sampling.acceptance import (
     acceptance_dataset,
     accepted_mask,
@@ -20,8 +21,7 @@ from uncertainty.sampling.acceptance import (
 from uncertainty.sampling.kernel import Candidates, Hold, make_candidates
 from uncertainty.sampling.plan import constraint_key, make_plan
 from uncertainty.sampling.rows import draws_dataset, row_groups, view_keys
-from uncertainty.streams import draw_streams
-from uncertainty.views import View
+from uncertainty.sampling.streams import draw_streams
 
 __all__ = ["Drawn", "ViewDraws", "draw_dataset", "draw_view"]
 
@@ -66,14 +66,14 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
     model : Model
         The validated model.
     views : tuple of View
-        From `uncertainty.views.build_views`.
+        From `uncertainty.model.views.build_views`.
     seed : int
         Run seed (non-negative).
     draws : int
         Number of candidate draws, the same for every view (see
         `uncertainty.sampling.acceptance` for what a constraint does to them).
     threads : int or None
-        Threads to use (see `uncertainty.parallel`); None: every core.
+        Threads to use (see `uncertainty.runtime.parallel`); None: every core.
     chunk : int
         Draws per chunk of elementwise work (at least 1).
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from uncertainty.copula import CopulaGroup, plan_copula
 from uncertainty.distributions import Distribution
-from uncertainty.model import POOLED, Estimate, Model, Source
-from uncertainty.pooling import log_pool
-from uncertainty.streams import Kind
-from uncertainty.views import View
+from uncertainty.model.copula import CopulaGroup, plan_copula
+from uncertainty.model.core import POOLED, Estimate, Model, Source
+from uncertainty.model.pooling import log_pool
+from uncertainty.model.views import View
+from uncertainty.sampling.streams import Kind
 
 __all__ = ["Plan", "constraint_key", "make_plan"]
 

@@ -14,9 +14,9 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty.model import Model
+from uncertainty.model.core import Model
+from uncertainty.model.views import View
 from uncertainty.sampling.plan import constraint_key
-from uncertainty.views import View
 
 __all__ = ["Groups", "distinct_rows", "draws_dataset", "row_groups", "view_keys"]
 

@@ -1,4 +1,4 @@
-"""Summary statistics: numpy functions (`array`) and the Dataset-level stage (`summary`)."""
+"""Statistics on plain numpy arrays of draws: no xarray, no I/O (see `uncertainty.summary`)."""
 
 from uncertainty.stats.array import (
     eti_sorted,
@@ -7,7 +7,6 @@ from uncertainty.stats.array import (
     quantile_sorted,
     summarize_draws,
 )
-from uncertainty.stats.compare import claim_percentiles, compare_views, thresholds_table
 from uncertainty.stats.pairwise import (
     IntervalOverlap,
     describe_percentile,
@@ -24,16 +23,12 @@ from uncertainty.stats.sobol import (
     first_order_many,
     group_draws,
 )
-from uncertainty.stats.summary import envelopes, summarize
 
 __all__ = [
     "FirstOrder",
     "Grouping",
     "IntervalOverlap",
-    "claim_percentiles",
-    "compare_views",
     "describe_percentile",
-    "envelopes",
     "eti_sorted",
     "exceedance",
     "first_order",
@@ -46,7 +41,5 @@ __all__ = [
     "prob_greater",
     "quantile_mcse_sorted",
     "quantile_sorted",
-    "summarize",
     "summarize_draws",
-    "thresholds_table",
 ]

@@ -1,7 +1,7 @@
 """Comparing two arrays of draws: which is larger, how much they overlap, where a value falls.
 
 Numpy only. NaN and ±inf draws are invalid throughout and left out, as in
-`uncertainty.stats.array`. The Dataset-level wrappers are in `uncertainty.stats.compare`.
+`uncertainty.stats.array`. The Dataset-level wrappers are in `uncertainty.summary.compare`.
 """
 
 from __future__ import annotations
@@ -17,17 +17,23 @@ __all__ = [
     "MAX_BINS",
     "TAIL",
     "IntervalOverlap",
+    "SortedStat",
     "describe_percentile",
     "exceedance",
+    "exceedance_sorted",
     "interval_overlap",
+    "overlap_arrays",
     "overlap_coefficient",
     "percentile_of",
+    "percentiles_sorted",
     "prob_greater",
     "share_and_mcse",
+    "valid_draws",
 ]
 
 FloatArray = NDArray[np.float64]
-_Stat = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+#: A statistic of sorted valid draws at some values: (estimates, their MCSEs).
+SortedStat = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
 
 #: Most histogram bins `overlap_coefficient` uses: heavy tails span many Freedman-Diaconis
 #: widths, and memory must not grow with them.
@@ -39,7 +45,8 @@ TAIL = 5e-4
 GRID_SAMPLE = 1 << 17
 
 
-def _valid(x: FloatArray) -> FloatArray:
+def valid_draws(x: FloatArray) -> FloatArray:
+    """The finite draws of `x` (NaN and ±inf left out), as float64."""
     x = np.asarray(x, dtype=np.float64)
     return x[np.isfinite(x)]
 
@@ -113,14 +120,16 @@ def _counts_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, Float
     return lo.astype(np.float64), (hi - lo).astype(np.float64)
 
 
-def _exceedance_sorted(s: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+def exceedance_sorted(s: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """P(X >= t) for each threshold `t` and its MCSE, from sorted valid draws `s`."""
     below, _ = _counts_sorted(s, t)
     # "At or above" takes ties in full: a plain share, so the error is binomial.
     p, se = share_and_mcse(len(s), len(s) - below, np.zeros_like(below))
     return np.where(np.isnan(t), np.nan, p), np.where(np.isnan(t), np.nan, se)
 
 
-def _percentiles_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+def percentiles_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The mid-rank percentile of each of `values` among sorted valid draws `s`, and MCSE."""
     q, se = share_and_mcse(len(s), *_counts_sorted(s, values))
     return np.where(np.isnan(values), np.nan, q), np.where(np.isnan(values), np.nan, se)
 
@@ -141,7 +150,7 @@ def exceedance(x: FloatArray, t: float) -> tuple[float, float]:
         The share and ``sqrt(p (1 - p) / n)`` over the n valid draws; NaN when none is valid
         or `t` is NaN.
     """
-    p, se = _exceedance_sorted(np.sort(_valid(x)), np.array([t], dtype=np.float64))
+    p, se = exceedance_sorted(np.sort(valid_draws(x)), np.array([t], dtype=np.float64))
     return float(p[0]), float(se[0])
 
 
@@ -164,7 +173,7 @@ def percentile_of(x: FloatArray, value: float) -> tuple[float, float]:
         The binomial ``sqrt(q (1 - q) / n)``, less where draws tie with `value` (as in
         `prob_greater`). Both NaN when no draw is valid or `value` is NaN.
     """
-    q, se = _percentiles_sorted(np.sort(_valid(x)), np.array([value], dtype=np.float64))
+    q, se = percentiles_sorted(np.sort(valid_draws(x)), np.array([value], dtype=np.float64))
     return float(q[0]), float(se[0])
 
 
@@ -211,7 +220,7 @@ class IntervalOverlap(TypedDict):
     overlaps: bool
 
 
-def _overlap_arrays(alo: FloatArray, ahi: FloatArray, blo: FloatArray,
+def overlap_arrays(alo: FloatArray, ahi: FloatArray, blo: FloatArray,
                     bhi: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """`interval_overlap`, elementwise over arrays of ends."""
     if np.any(alo > ahi) or np.any(blo > bhi):
@@ -257,13 +266,13 @@ def interval_overlap(a: tuple[float, float], b: tuple[float, float]) -> Interval
     =======================================  ======  =====  ========
     """
     ends = (np.array([v], dtype=np.float64) for v in (*a, *b))
-    length, share, overlaps = _overlap_arrays(*ends)
+    length, share, overlaps = overlap_arrays(*ends)
     return {"length": float(length[0]), "share": float(share[0]),
             "overlaps": bool(overlaps[0])}
 
 
 def _scaled(x: FloatArray, log: bool, name: str) -> FloatArray:
-    x = _valid(x)
+    x = valid_draws(x)
     if log and np.any(x <= 0):
         raise ValueError(f"overlap on a log scale needs positive draws: {name} has "
                          f"{np.count_nonzero(x <= 0)} draws <= 0")

@@ -1,7 +1,7 @@
 """Streaming: runs too large for memory, in passes over regenerated blocks of draws.
 
 Every random stream is a sequence of independently seeded blocks
-(`uncertainty.streams`), so any range of draws can be regenerated, exactly, at any time.
+(`uncertainty.sampling.streams`), so any range of draws can be regenerated, exactly, at any time.
 A streamed run never holds all its draws: each pass regenerates the candidate blocks,
 keeps each view's accepted draws, evaluates the metrics, and reduces what it needs to a
 small tally; the passes run on an engine (`uncertainty.engines`: threads, or Dask tasks).

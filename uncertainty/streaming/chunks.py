@@ -7,7 +7,7 @@ draws). Nothing is returned but small tallies.
 
 Draw ``r`` of every view is candidate ``r`` (NaN in a view whose constraints reject it, see
 `uncertainty.sampling.acceptance`). Block ``b`` of candidates is regenerated from the
-streams (`uncertainty.streams.draw_blocks`) and transformed by the sampling kernel
+streams (`uncertainty.sampling.streams.draw_blocks`) and transformed by the sampling kernel
 (`uncertainty.sampling.make_candidates`), elementwise, so each draw is bit for bit the one
 the in-memory run holds at that position.
 """
@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from uncertainty.model import Metric, Model
-from uncertainty.parallel import CHUNK_SIZE
+from uncertainty.model.core import Metric, Model
+from uncertainty.model.views import View
+from uncertainty.runtime.parallel import CHUNK_SIZE
 from uncertainty.sampling import Accepted, Candidates, Plan, count_accepted, make_candidates
+from uncertainty.sampling.streams import BLOCK_SIZE, draw_blocks
 from uncertainty.streaming.cells import CellTally, Query, tally_cells
-from uncertainty.streams import BLOCK_SIZE, draw_blocks
-from uncertainty.views import View
 
 __all__ = ["ITEMS_PER_WORKER", "RANK_CHUNK", "Job", "PassSpec", "RowSpec", "Tally",
            "row_values", "spread", "tally_chunks"]

@@ -1,7 +1,7 @@
 """The views compared in a streamed run: counted over every draw, as in memory.
 
 A streamed run cannot compare rows draw by draw after the fact, so its summing pass counts
-what `uncertainty.comparison.compare_run` needs (`uncertainty.streaming.chunks.Tally`):
+what `uncertainty.analysis.comparison.compare_run` needs (`uncertainty.streaming.chunks.Tally`):
 per pair of distinct rows of a metric the draws where A > B and A == B, per row the draws
 below and equal to each point claim and threshold, and those <= 0 (whether a metric is
 positive). From those counts the same functions give the same numbers; only the overlap
@@ -14,18 +14,18 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty.comparison import Comparison, point_claims
-from uncertainty.model import Model
-from uncertainty.stats.compare import (
+from uncertainty.analysis.comparison import Comparison, point_claims
+from uncertainty.model.core import Model
+from uncertainty.model.views import View
+from uncertainty.stats.pairwise import overlap_coefficient, share_and_mcse
+from uncertainty.streaming.chunks import RowSpec, Tally
+from uncertainty.summary.compare import (
     claims_dataset,
     eti_overlaps,
     pair_table,
     pairs_dataset,
     thresholds_dataset,
 )
-from uncertainty.stats.pairwise import overlap_coefficient, share_and_mcse
-from uncertainty.streaming.chunks import RowSpec, Tally
-from uncertainty.views import View
 
 __all__ = ["compare_views", "paired_rows", "probes"]
 
@@ -62,7 +62,7 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
                   row_of: dict[tuple[int, int], int], total: Tally,
                 claims: dict[str, dict[str, float]], pairs: list[tuple[int, int]],
                 pre: list[FloatArray]) -> Comparison:
-    """The views compared, as `uncertainty.comparison.compare_run` from all the draws.
+    """The views compared, as `uncertainty.analysis.comparison.compare_run` from all the draws.
 
     P(A > B), claim percentiles, thresholds and ETI overlaps are exact (counted over every
     draw); overlap coefficients come from the prefix (`Streamed.draws`), with the bias bound

@@ -28,10 +28,11 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty import progress
-from uncertainty.comparison import Comparison
+from uncertainty.analysis.comparison import Comparison
 from uncertainty.engines import Engine
-from uncertainty.model import Model
+from uncertainty.model.core import Model
+from uncertainty.model.views import View
+from uncertainty.runtime import progress
 from uncertainty.sampling import (
     acceptance_dataset,
     accepted_mask,
@@ -41,8 +42,8 @@ from uncertainty.sampling import (
     row_groups,
     view_keys,
 )
+from uncertainty.sampling.streams import BLOCK_SIZE
 from uncertainty.stats.array import empty_statistics
-from uncertainty.stats.summary import summary_dataset
 from uncertainty.streaming.cells import (
     SKIP,
     Partition,
@@ -63,8 +64,7 @@ from uncertainty.streaming.chunks import (
 )
 from uncertainty.streaming.compare import compare_views, paired_rows, probes
 from uncertainty.streaming.order import attempt, moments
-from uncertainty.streams import BLOCK_SIZE
-from uncertainty.views import View
+from uncertainty.summary.dataset import summary_dataset
 
 __all__ = ["PREFIX_DRAWS", "Streamed", "memory_bound", "stream"]
 
@@ -91,7 +91,7 @@ class Streamed:
     acceptance : xarray.Dataset or None
         As `uncertainty.sampling.Drawn`.
     comparison : Comparison or None
-        As `uncertainty.comparison.compare_run`, overlap coefficients from the prefix.
+        As `uncertainty.analysis.comparison.compare_run`, overlap coefficients from the prefix.
     info : dict
         Passes made, prefix size, HDI resolution: JSON-ready, for the provenance.
     """

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from uncertainty.errors import ConfigError
-from uncertainty.model import POOLED, Model
+from uncertainty.model.core import POOLED, Model
 
 __all__ = ["MAX_ENVELOPE_MEMBERS", "View", "build_views"]
 

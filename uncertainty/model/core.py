@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from uncertainty.config.tables import TableReport
 from uncertainty.distributions import Distribution
-from uncertainty.expr import Constraint, Expression
-from uncertainty.grades import Grade
-from uncertainty.tables import TableReport
+from uncertainty.model.expr import Constraint, Expression
+from uncertainty.model.grades import Grade
 
 __all__ = [
     "DEFAULT_CI90_FACTOR",
@@ -118,7 +118,7 @@ class RunSettings:
 
     `seed` is None when the config gives none; the pipeline then draws one and records it.
     With `precision`, `draws` is only the first attempt of an adaptive run (see
-    `uncertainty.precision`), which stops at `max_draws`.
+    `uncertainty.analysis.precision`), which stops at `max_draws`.
     """
 
     draws: int = DEFAULT_DRAWS
@@ -152,7 +152,7 @@ class Origin:
     """What a model was built from: the parsed config and the bytes of its tables.
 
     Kept so that the model can be rebuilt with other default spreads
-    (`uncertainty.schema.with_spread_scale`) without its file.
+    (`uncertainty.config.schema.with_spread_scale`) without its file.
     """
 
     data: Mapping[str, Any]
@@ -163,7 +163,7 @@ class Origin:
 class Model:
     """Everything a run needs, validated.
 
-    Invariants (established by `uncertainty.schema.build_model`): ids are unique across
+    Invariants (established by `uncertainty.config.schema.build_model`): ids are unique across
     sources, scenarios and `POOLED`; every quantity is estimated by at least one source;
     metrics use only known quantities; scenarios only pick sources that estimate the
     quantity.

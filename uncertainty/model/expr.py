@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from uncertainty.config.validation import unknown
 from uncertainty.errors import ExpressionError
-from uncertainty.validation import unknown
 
 __all__ = [
     "FUNCTIONS",

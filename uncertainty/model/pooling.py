@@ -13,7 +13,7 @@ import math
 
 from uncertainty.distributions import Distribution, LogNormal, Normal
 from uncertainty.errors import ConfigError
-from uncertainty.model import Model
+from uncertainty.model.core import Model
 
 __all__ = ["log_pool"]
 

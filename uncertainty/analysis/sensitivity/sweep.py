@@ -15,9 +15,9 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
+from uncertainty.analysis.sensitivity.leave_out import FIGURES, Figures, compared_level
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model import Model
-from uncertainty.sensitivity.leave_out import FIGURES, Figures, compared_level
+from uncertainty.model.core import Model
 
 __all__ = ["spread_sweep"]
 

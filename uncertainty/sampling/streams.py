@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from uncertainty.parallel import thread_map
+from uncertainty.runtime.parallel import thread_map
 
 __all__ = ["BLOCK_SIZE", "draw_blocks", "draw_streams", "standard_normal", "stream_key",
            "uniform"]

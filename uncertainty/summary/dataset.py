@@ -8,8 +8,8 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
-from uncertainty import progress
-from uncertainty.parallel import resolve_threads, thread_map
+from uncertainty.runtime import progress
+from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.sampling.rows import distinct_rows
 from uncertainty.stats.array import INTERVAL_STATISTICS, SCALAR_STATISTICS, summarize_draws
 

@@ -26,8 +26,8 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model import POOLED, Model, Scenario
-from uncertainty.stats import envelopes
+from uncertainty.model.core import POOLED, Model, Scenario
+from uncertainty.summary import envelopes
 
 __all__ = ["FIGURES", "Figures", "compared_level", "leave_out", "without"]
 

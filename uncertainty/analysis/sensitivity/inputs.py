@@ -37,13 +37,13 @@ from numpy.typing import NDArray
 from scipy import special
 
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model import POOLED, Metric, Model
+from uncertainty.model.core import POOLED, Metric, Model
+from uncertainty.model.pooling import log_pool
+from uncertainty.model.views import View
 from uncertainty.numbers import plain
-from uncertainty.pooling import log_pool
 from uncertainty.sampling import Hold, ViewDraws, draw_view
 from uncertainty.stats import Grouping, first_order, group_draws
 from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
-from uncertainty.views import View
 
 __all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 

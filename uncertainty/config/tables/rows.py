@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from uncertainty.tables.spec import Flag, RowOutcome, TableSpec
+from uncertainty.config.tables.spec import Flag, RowOutcome, TableSpec
 
 __all__ = ["TableRow", "estimate_spec", "number", "read_rows", "select",
            "source_id"]

@@ -22,12 +22,12 @@ from typing import Any, Protocol
 
 import xarray as xr
 
-from uncertainty import progress
-from uncertainty.model import Model
-from uncertainty.sensitivity.inputs import Input, input_analysis, inputs_of, work
-from uncertainty.sensitivity.leave_out import leave_out, without
-from uncertainty.sensitivity.sweep import spread_sweep
-from uncertainty.views import View
+from uncertainty.analysis.sensitivity.inputs import Input, input_analysis, inputs_of, work
+from uncertainty.analysis.sensitivity.leave_out import leave_out, without
+from uncertainty.analysis.sensitivity.sweep import spread_sweep
+from uncertainty.model.core import Model
+from uncertainty.model.views import View
+from uncertainty.runtime import progress
 
 __all__ = ["Input", "Sensitivity", "Simulated", "analyze", "inputs_of", "leave_out", "spread_sweep",
            "without"]
@@ -55,11 +55,11 @@ class Sensitivity:
     Parameters
     ----------
     inputs : xarray.Dataset
-        Variance shares and tornado medians (`uncertainty.sensitivity.inputs`).
+        Variance shares and tornado medians (`uncertainty.analysis.sensitivity.inputs`).
     leave_out : xarray.Dataset or None
-        Without each source (`uncertainty.sensitivity.leave_out`); None with one source.
+        Without each source (`uncertainty.analysis.sensitivity.leave_out`); None with one source.
     sweep : xarray.Dataset or None
-        Default spreads scaled (`uncertainty.sensitivity.sweep`); None when the analysis
+        Default spreads scaled (`uncertainty.analysis.sensitivity.sweep`); None when the analysis
         had no way to rebuild the model (no config).
     notes : tuple of str
         What could not be computed, and why.
@@ -87,7 +87,7 @@ def analyze(run: Simulated, *, summarize_model: Callable[[Model], xr.Dataset],
         needs no later one.
     rescale : callable, optional
         Factor to the model rebuilt with every default log-spread scaled by it, e.g.
-        ``functools.partial(uncertainty.schema.with_spread_scale, model)``. Without it
+        ``functools.partial(uncertainty.config.schema.with_spread_scale, model)``. Without it
         there is no sweep.
     threads : int or None
         Threads for the analysis; the numbers are the same for any count.

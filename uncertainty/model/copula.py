@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from uncertainty.errors import ConfigError
-from uncertainty.model import Correlation
+from uncertainty.model.core import Correlation
 
 __all__ = ["CopulaGroup", "CopulaPlan", "apply_copula", "nearest_correlation", "plan_copula"]
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from uncertainty.config.schema import build_model
 from uncertainty.errors import ConfigError
-from uncertainty.model import Model
-from uncertainty.schema import build_model
+from uncertainty.model.core import Model
 
 __all__ = ["LoadedConfig", "TableReader", "load_config", "parse_config"]
 
@@ -46,7 +46,7 @@ class LoadedConfig:
     def with_spread_scale(self, scale: float) -> Model:
         """The model with every default spread's log-spread multiplied by `scale`.
 
-        See `uncertainty.schema.build_model`; the text has validated once, so it does again.
+        See `uncertainty.config.schema.build_model`; the text has validated once, so it does again.
         """
         data = tomllib.loads(self.text.decode("utf-8"))
         return build_model(data, default_title=self.model.title, spread_scale=scale,

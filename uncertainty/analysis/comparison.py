@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from uncertainty import progress
-from uncertainty.model import POOLED, Metric, Model
-from uncertainty.stats import claim_percentiles, compare_views, thresholds_table
-from uncertainty.views import View
+from uncertainty.model.core import POOLED, Metric, Model
+from uncertainty.model.views import View
+from uncertainty.runtime import progress
+from uncertainty.summary import claim_percentiles, compare_views, thresholds_table
 
 __all__ = ["Comparison", "compare_run", "point_claims"]
 

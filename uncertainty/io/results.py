@@ -294,7 +294,7 @@ class SavedResults:
     draws: xr.Dataset | None
 
     def read_table(self, name: str, _file: str) -> bytes:
-        """The saved copy of table `name` (a `uncertainty.config.TableReader`)."""
+        """The saved copy of table `name` (a `uncertainty.config.loader.TableReader`)."""
         return (self.folder / saved_table(name)).read_bytes()
 
 

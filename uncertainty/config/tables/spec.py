@@ -29,7 +29,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from uncertainty.validation import Node, show
+from uncertainty.config.validation import Node, show
 
 __all__ = ["Carry", "Flag", "RowOutcome", "TableReport", "TableSpec", "table_spec"]
 
@@ -55,7 +55,7 @@ class Carry:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A validated ``[tables.NAME]`` section (see `uncertainty.schema`)."""
+    """A validated ``[tables.NAME]`` section (see `uncertainty.config.schema`)."""
 
     name: str
     file: str

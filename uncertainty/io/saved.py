@@ -4,7 +4,7 @@ Nothing is drawn or simulated. The summary Dataset is rebuilt from the unrounded
 ``records``, with the dimensions `uncertainty.stats.summarize` gives it (``variable``,
 ``view``, ``level``, ``ci_bound``), so the same display code
 (`uncertainty.report.tables.variable_rows`) rounds them to the same digits. Reading the
-folder is `uncertainty.results.load_results`'s job; this module only interprets what it read.
+folder is `uncertainty.io.results.load_results`'s job; this module only interprets what it read.
 
 =============================  ===========================================================
 in ``summary.json``            in the rebuilt summary

@@ -17,14 +17,14 @@ from numpy.typing import NDArray
 from uncertainty.sampling.rows import row_groups
 from uncertainty.stats.array import quantile_sorted
 from uncertainty.stats.pairwise import (
-    _exceedance_sorted,
-    _overlap_arrays,
-    _percentiles_sorted,
-    _Stat,
-    _valid,
+    SortedStat,
     describe_percentile,
+    exceedance_sorted,
+    overlap_arrays,
     overlap_coefficient,
+    percentiles_sorted,
     prob_greater,
+    valid_draws,
 )
 
 __all__ = ["claim_percentiles", "compare_views", "thresholds_table"]
@@ -133,7 +133,7 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
             j = first.setdefault(key, i)
             if j < i:
                 eti[i] = eti[j]
-            elif len(s := np.sort(_valid(rows[i]))):
+            elif len(s := np.sort(valid_draws(rows[i]))):
                 eti[i] = quantile_sorted(s, tails)
         eti_share[v] = eti_overlaps(eti)
         pairs[v] = _pairs(rows, keys, flag)
@@ -145,7 +145,7 @@ def eti_overlaps(eti: FloatArray) -> FloatArray:
 
     `eti` has shape ``(views, levels, 2)``; the result ``(views, views, levels)``.
     """
-    return _overlap_arrays(eti[:, None, :, 0], eti[:, None, :, 1],
+    return overlap_arrays(eti[:, None, :, 0], eti[:, None, :, 1],
                            eti[None, :, :, 0], eti[None, :, :, 1])[1]
 
 
@@ -177,7 +177,7 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
 
 
 def _per_view(draws: xr.Dataset, variable: str, values: FloatArray,
-              stat: _Stat) -> tuple[FloatArray, FloatArray]:
+              stat: SortedStat) -> tuple[FloatArray, FloatArray]:
     """``stat(sorted valid draws, values)`` for each view, once per distinct row."""
     rows = np.asarray(draws[variable].values, dtype=np.float64)
     est = np.full((len(rows), len(values)), np.nan)
@@ -185,7 +185,7 @@ def _per_view(draws: xr.Dataset, variable: str, values: FloatArray,
     first: dict[object, int] = {}
     for i, key in enumerate(_keys(draws[variable])):
         j = first.setdefault(key, i)
-        est[i], se[i] = (est[j], se[j]) if j < i else stat(np.sort(_valid(rows[i])), values)
+        est[i], se[i] = (est[j], se[j]) if j < i else stat(np.sort(valid_draws(rows[i])), values)
     return est, se
 
 
@@ -199,7 +199,7 @@ def thresholds_table(draws: xr.Dataset, variable: str,
         Dims ``(view, threshold)``: ``prob`` (`exceedance`) and its binomial ``mcse``.
     """
     t = np.asarray(thresholds, dtype=np.float64).reshape(-1)
-    prob, se = _per_view(draws, variable, t, _exceedance_sorted)
+    prob, se = _per_view(draws, variable, t, exceedance_sorted)
     return thresholds_dataset(draws["view"].values, variable, t, prob, se)
 
 
@@ -233,7 +233,7 @@ def claim_percentiles(draws: xr.Dataset, variable: str,
         ``value`` coordinate along ``claim``.
     """
     values = np.asarray(list(claims.values()), dtype=np.float64).reshape(-1)
-    q, se = _per_view(draws, variable, values, _percentiles_sorted)
+    q, se = _per_view(draws, variable, values, percentiles_sorted)
     return claims_dataset(draws["view"].values, variable, list(claims), values, q, se)
 
 

@@ -15,14 +15,23 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from uncertainty.copula import plan_copula
+from uncertainty.config.tables import (
+    RowOutcome,
+    TableReport,
+    TableRow,
+    estimate_spec,
+    read_rows,
+    select,
+    source_id,
+    table_spec,
+)
+from uncertainty.config.validation import Node, did_you_mean, show, unknown
 from uncertainty.distributions import Distribution, Spread, build_estimate
 from uncertainty.distributions.built import ci90_factor
 from uncertainty.distributions.forms import estimate_keys, written
 from uncertainty.errors import ConfigError, ExpressionError
-from uncertainty.expr import Constraint, parse_constraint, parse_expression
-from uncertainty.grades import CREDIBILITY, RELIABILITY, Grade, default_grade
-from uncertainty.model import (
+from uncertainty.model.copula import plan_copula
+from uncertainty.model.core import (
     DEFAULT_CI90_FACTOR,
     DEFAULT_DRAWS,
     DEFAULT_LEVELS,
@@ -38,18 +47,9 @@ from uncertainty.model import (
     SensitivitySettings,
     Source,
 )
-from uncertainty.pooling import log_pool
-from uncertainty.tables import (
-    RowOutcome,
-    TableReport,
-    TableRow,
-    estimate_spec,
-    read_rows,
-    select,
-    source_id,
-    table_spec,
-)
-from uncertainty.validation import Node, did_you_mean, show, unknown
+from uncertainty.model.expr import Constraint, parse_constraint, parse_expression
+from uncertainty.model.grades import CREDIBILITY, RELIABILITY, Grade, default_grade
+from uncertainty.model.pooling import log_pool
 
 __all__ = ["build_model", "with_overrides", "with_spread_scale"]
 

@@ -3,7 +3,7 @@
 Computation reports what it has done through `stage` and `advance`, which do nothing unless
 a reporter is installed with `reporting` (the command line installs one when stderr is a
 terminal and ``--quiet`` is not given). The reporter lives in a context variable, so work
-running in `uncertainty.parallel` threads reports to it too, and library users never see
+running in `uncertainty.runtime.parallel` threads reports to it too, and library users never see
 output they did not ask for.
 
 `TerminalProgress` draws one line on stderr, rewritten in place, once the run has taken
@@ -70,7 +70,7 @@ _nested: contextvars.ContextVar[bool] = contextvars.ContextVar("uncertainty_nest
 def tracking() -> Iterator[Stage]:
     """Record in the yielded `Stage` the name of each stage begun inside the block.
 
-    The record is one shared object, so stages begun in `uncertainty.parallel` threads
+    The record is one shared object, so stages begun in `uncertainty.runtime.parallel` threads
     (which copy the context) update it too; it keeps its last name after the block exits,
     an exception included.
     """

@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from uncertainty import progress
-from uncertainty.comparison import compare_run
+from uncertainty.analysis.comparison import compare_run
 from uncertainty.engines import Engine, EngineName, open_engine
-from uncertainty.model import Model
+from uncertainty.model.core import Model
 from uncertainty.pipeline import Run, simulate
-from uncertainty.streams import BLOCK_SIZE
+from uncertainty.runtime import progress
+from uncertainty.sampling.streams import BLOCK_SIZE
 
 __all__ = ["DEFAULT_MAX_DRAWS", "Precision", "simulate_to_precision", "worst_precision"]
 

@@ -1,0 +1,1 @@
+"""The edges: the results folder, saved summaries, reruns."""

@@ -1,0 +1,1 @@
+"""The validated model: sources, estimates, views, expressions, correlations, pools."""

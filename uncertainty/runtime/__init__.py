@@ -1,0 +1,1 @@
+"""Running: threads, memory budgets, progress reporting."""
