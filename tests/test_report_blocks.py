@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from uncertainty import parse_config, simulate
+import uncertainty
 from uncertainty.report import (
     RENDERERS,
     build_report,
@@ -152,9 +151,7 @@ def test_every_registered_format_renders_a_document() -> None:
 
 @pytest.fixture(scope="module")
 def face_value_run() -> object:
-    loaded = parse_config(FACE_VALUE.read_bytes())
-    return simulate(replace(loaded.model, run=replace(loaded.model.run, draws=2_000)),
-                    config_sha256=loaded.sha256)
+    return uncertainty.load(FACE_VALUE).run(draws=2_000, sensitivity=False)
 
 
 def test_the_page_is_made_from_the_blocks_without_reading_markdown(
