@@ -23,6 +23,7 @@ from uncertainty.stats import (
     percentile_of,
     prob_greater,
 )
+from uncertainty.stats.array import all_positive
 from uncertainty.summary import claim_percentiles, compare_views, thresholds_table
 
 N = 200_000
@@ -137,6 +138,35 @@ def test_percentile_of_matches_the_lognormal_cdf(value: float) -> None:
     q, se = percentile_of(x, value)
     assert_share(q, float(stats.lognorm(s=0.7, scale=math.exp(0.5)).cdf(value)), N)
     assert se == pytest.approx(math.sqrt(q * (1 - q) / N), rel=1e-12)
+
+
+@given(x=arrays(np.float64, st.integers(1, 300),
+                elements=st.sampled_from([-np.inf, -2.0, 0.0, 1.0, 1.5, 2.0, np.inf, np.nan])
+                | st.floats(-5, 5)),
+       values=st.lists(st.sampled_from([-np.inf, 0.0, 1.5, 2.0, np.inf, np.nan])
+                       | st.floats(-5, 5), min_size=1, max_size=4))
+def test_counted_percentiles_are_the_ranks_in_the_sorted_draws(x: NDArray[np.float64],
+                                                               values: list[float]) -> None:
+    # The definition: ranks among the sorted valid draws, ties counting half.
+    s = np.sort(x[np.isfinite(x)])
+    for v in values:
+        q, _ = percentile_of(x, v)
+        p, _ = exceedance(x, v)
+        if math.isnan(v) or not len(s):
+            assert math.isnan(q) and math.isnan(p)
+            continue
+        lo, hi = np.searchsorted(s, v, "left"), np.searchsorted(s, v, "right")
+        assert q == (lo + (hi - lo) / 2) / len(s)
+        assert p == (len(s) - lo) / len(s)
+
+
+def test_all_positive_ignores_nan_and_infinities_but_needs_a_finite_value() -> None:
+    assert all_positive(np.array([1.0, np.nan, np.inf, 3.0]))
+    assert all_positive(np.array([[2.0, -np.inf], [np.nan, 1e-300]]))  # -inf is invalid
+    assert not all_positive(np.array([1.0, 0.0]))
+    assert not all_positive(np.array([-np.inf, -1.0, 5.0]))  # a finite value below 0
+    assert not all_positive(np.array([np.nan, np.inf, -np.inf]))  # nothing finite
+    assert not all_positive(np.array([]))
 
 
 def test_exceedance_and_percentile_on_ties_and_invalid_draws() -> None:

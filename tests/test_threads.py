@@ -18,6 +18,7 @@ from click.testing import Result
 from model_builders import model_from
 
 from uncertainty import Model, load_config, simulate
+from uncertainty.analysis.comparison import compare_run
 from uncertainty.analysis.precision import simulate_to_precision
 from uncertainty.model.copula import plan_copula
 from uncertainty.model.views import build_views
@@ -78,6 +79,22 @@ def test_any_thread_count_gives_identical_draws_and_summary(path: Path) -> None:
     one = simulate(model, compare=False, threads=1)
     for threads in (2, 4):
         assert_same_run(one, simulate(model, compare=False, threads=threads))
+
+
+@pytest.mark.parametrize("path", [SEED_CONFIG, CLAIMS_CONFIG], ids=["seed", "claims"])
+def test_the_comparison_is_identical_for_any_thread_count(path: Path) -> None:
+    run = simulate(config_model(path, 20_000), compare=False, threads=1)
+    # Without the summary the intervals are recomputed (sorted again): the same numbers.
+    one = compare_run(run.model, run.views, run.draws, threads=1)
+    assert one.claims or one.thresholds
+    for threads in (2, 3):
+        other = compare_run(run.model, run.views, run.draws, summary=run.summary,
+                            threads=threads)
+        xr.testing.assert_identical(one.pairs, other.pairs)
+        for mine, theirs in ((one.claims, other.claims), (one.thresholds, other.thresholds)):
+            assert mine.keys() == theirs.keys()
+            for name in mine:
+                xr.testing.assert_identical(mine[name], theirs[name])
 
 
 def test_log_pool_with_copula_and_constraint_is_identical_across_threads() -> None:

@@ -162,7 +162,8 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
         draws = drawn.draws
         draws.attrs.update(attrs)
         summary = summarize(draws, settings.levels, threads=threads)
-        comparison = compare_run(model, views, draws) if compare else None
+        comparison = (compare_run(model, views, draws, summary=summary, threads=threads)
+                      if compare else None)
         return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
     with open_engine(engine, scheduler=scheduler, threads=threads) as opened:
         streamed = stream_run(model, views, seed=seed, draws=settings.draws, engine=opened,
@@ -187,4 +188,4 @@ def rebuild(model: Model, draws: xr.Dataset, provenance: dict[str, Any],
     views = build_views(model)
     summary = summarize(draws, model.run.levels, threads=threads)
     return Run(model, views, draws, summary, provenance, None,
-               compare_run(model, views, draws, metrics))
+               compare_run(model, views, draws, metrics, summary=summary, threads=threads))

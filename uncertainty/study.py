@@ -281,7 +281,7 @@ class Result:
             return self.comparison
         from uncertainty.analysis.comparison import compare_run
 
-        return compare_run(self.model, self.views, self.draws, metrics)
+        return compare_run(self.model, self.views, self.draws, metrics, summary=self.summary)
 
     def with_sensitivity(self, *, threads: int | None = None) -> Result:
         """The result with its sensitivity analysis (`uncertainty.analysis.sensitivity.analyze`).

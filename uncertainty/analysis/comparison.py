@@ -19,6 +19,8 @@ import xarray as xr
 from uncertainty.model.core import POOLED, Metric, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
+from uncertainty.runtime.parallel import resolve_threads
+from uncertainty.stats.array import all_positive
 from uncertainty.summary import claim_percentiles, compare_views, thresholds_table
 
 __all__ = ["Comparison", "compare_run", "point_claims"]
@@ -72,31 +74,31 @@ def point_claims(model: Model, views: tuple[View, ...], metric: Metric) -> dict[
     return claims
 
 
-def _positive(draws: xr.Dataset, name: str) -> bool:
-    values = draws[name].values
-    finite = values[np.isfinite(values)]
-    return bool(finite.size) and bool(np.all(finite > 0))
-
-
 def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
-                metrics: list[str] | None = None) -> Comparison:
+                metrics: list[str] | None = None, *, summary: xr.Dataset | None = None,
+                threads: int | None = None) -> Comparison:
     """Compare the views of a run for `metrics` (default: every metric of the model).
 
     Overlap coefficients of positive metrics (ratios, counts) are computed on the log scale,
-    where their densities are closer to symmetric.
+    where their densities are closer to symmetric. `summary`, the run's summary, gives the
+    intervals compared (else they are computed again); `threads` spreads pairs of views and
+    rows over threads, with the same numbers for any count.
     """
+    threads = resolve_threads(threads)
     chosen = [m for m in model.metrics if metrics is None or m.name in metrics]
     names = [m.name for m in chosen]
-    log = {name: _positive(draws, name) for name in names}
+    log = {name: all_positive(draws[name].values) for name in names}
     progress.stage("comparing views", 2, "steps")
-    pairs = compare_views(draws, names, model.run.levels, log=log)
+    pairs = compare_views(draws, names, model.run.levels, log=log, summary=summary,
+                          threads=threads)
     progress.advance()
     claims, thresholds = {}, {}
     for metric in chosen:
         made = point_claims(model, views, metric)
         if made:
-            claims[metric.name] = claim_percentiles(draws, metric.name, made)
+            claims[metric.name] = claim_percentiles(draws, metric.name, made, threads=threads)
         if metric.thresholds:
-            thresholds[metric.name] = thresholds_table(draws, metric.name, metric.thresholds)
+            thresholds[metric.name] = thresholds_table(draws, metric.name, metric.thresholds,
+                                                       threads=threads)
     progress.advance()
     return Comparison(pairs, claims, thresholds)

@@ -130,6 +130,7 @@ def _to_precision(model: Model, precision: float, *, max_draws: int, config_sha2
         "attempts": attempts, "max_draws": max_draws,
     })
     comparison = (run.comparison if run.comparison is not None
-                  else compare_run(run.model, run.views, run.draws))
+                  else compare_run(run.model, run.views, run.draws, summary=run.summary,
+                                 threads=threads))
     run = replace(run, provenance=provenance, comparison=comparison)
     return run, result

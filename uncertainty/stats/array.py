@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "INTERVAL_STATISTICS",
     "SCALAR_STATISTICS",
+    "all_positive",
     "empty_statistics",
     "eti_sorted",
     "hdi_mcse_sorted",
@@ -61,6 +62,21 @@ def eti_sorted(s: FloatArray, prob: float) -> tuple[float, float]:
     """Equal-tailed interval of probability `prob`: the (1∓prob)/2 quantiles."""
     lo, hi = quantile_sorted(s, [(1 - prob) / 2, (1 + prob) / 2])
     return float(lo), float(hi)
+
+
+def all_positive(x: ArrayLike) -> bool:
+    """Whether `x` has a finite value and every finite value is positive (NaN, ±inf ignored).
+
+    One pass in the usual case: the least non-NaN value decides unless it is ``-inf``.
+    """
+    flat = np.asarray(x, dtype=np.float64).ravel()
+    if not flat.size:
+        return False
+    least = float(np.fmin.reduce(flat))
+    if least == -math.inf:  # a -inf draw hides the least finite one
+        finite = flat[np.isfinite(flat)]
+        return bool(finite.size) and bool(np.all(finite > 0))
+    return math.isfinite(least) and least > 0
 
 
 def hdi_sorted(s: FloatArray, prob: float) -> tuple[float, float]:

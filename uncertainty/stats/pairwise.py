@@ -16,24 +16,24 @@ from numpy.typing import NDArray
 __all__ = [
     "MAX_BINS",
     "TAIL",
+    "DrawStat",
     "IntervalOverlap",
-    "SortedStat",
     "describe_percentile",
     "exceedance",
-    "exceedance_sorted",
+    "exceedances",
     "interval_overlap",
     "overlap_arrays",
     "overlap_coefficient",
     "percentile_of",
-    "percentiles_sorted",
+    "percentiles",
     "prob_greater",
     "share_and_mcse",
     "valid_draws",
 ]
 
 FloatArray = NDArray[np.float64]
-#: A statistic of sorted valid draws at some values: (estimates, their MCSEs).
-SortedStat = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+#: A statistic of valid draws at some values: (estimates, their MCSEs).
+DrawStat = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
 
 #: Most histogram bins `overlap_coefficient` uses: heavy tails span many Freedman-Diaconis
 #: widths, and memory must not grow with them.
@@ -113,24 +113,28 @@ def prob_greater(a: FloatArray, b: FloatArray) -> tuple[float, float]:
     return float(p), float(se)
 
 
-def _counts_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """How many of the sorted draws `s` lie below each value, and how many equal it."""
-    lo = np.searchsorted(s, values, side="left")
-    hi = np.searchsorted(s, values, side="right")
-    return lo.astype(np.float64), (hi - lo).astype(np.float64)
+def _below_and_ties(x: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """How many of the valid draws `x` (in any order) lie below each value, and how many equal it.
+
+    Counted, not searched in a sorted copy: a few values cost a few passes over the draws,
+    far less than a sort, and the counts are the same integers either way.
+    """
+    below = np.array([np.count_nonzero(x < v) for v in values.ravel()], dtype=np.float64)
+    ties = np.array([np.count_nonzero(x == v) for v in values.ravel()], dtype=np.float64)
+    return below.reshape(values.shape), ties.reshape(values.shape)
 
 
-def exceedance_sorted(s: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """P(X >= t) for each threshold `t` and its MCSE, from sorted valid draws `s`."""
-    below, _ = _counts_sorted(s, t)
+def exceedances(x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """P(X >= t) for each threshold `t` and its MCSE, from valid draws `x` (any order)."""
+    below, _ = _below_and_ties(x, t)
     # "At or above" takes ties in full: a plain share, so the error is binomial.
-    p, se = share_and_mcse(len(s), len(s) - below, np.zeros_like(below))
+    p, se = share_and_mcse(len(x), len(x) - below, np.zeros_like(below))
     return np.where(np.isnan(t), np.nan, p), np.where(np.isnan(t), np.nan, se)
 
 
-def percentiles_sorted(s: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The mid-rank percentile of each of `values` among sorted valid draws `s`, and MCSE."""
-    q, se = share_and_mcse(len(s), *_counts_sorted(s, values))
+def percentiles(x: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The mid-rank percentile of each of `values` among valid draws `x` (any order), and MCSE."""
+    q, se = share_and_mcse(len(x), *_below_and_ties(x, values))
     return np.where(np.isnan(values), np.nan, q), np.where(np.isnan(values), np.nan, se)
 
 
@@ -150,7 +154,7 @@ def exceedance(x: FloatArray, t: float) -> tuple[float, float]:
         The share and ``sqrt(p (1 - p) / n)`` over the n valid draws; NaN when none is valid
         or `t` is NaN.
     """
-    p, se = exceedance_sorted(np.sort(valid_draws(x)), np.array([t], dtype=np.float64))
+    p, se = exceedances(valid_draws(x), np.array([t], dtype=np.float64))
     return float(p[0]), float(se[0])
 
 
@@ -173,7 +177,7 @@ def percentile_of(x: FloatArray, value: float) -> tuple[float, float]:
         The binomial ``sqrt(q (1 - q) / n)``, less where draws tie with `value` (as in
         `prob_greater`). Both NaN when no draw is valid or `value` is NaN.
     """
-    q, se = percentiles_sorted(np.sort(valid_draws(x)), np.array([value], dtype=np.float64))
+    q, se = percentiles(valid_draws(x), np.array([value], dtype=np.float64))
     return float(q[0]), float(se[0])
 
 

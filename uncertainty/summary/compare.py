@@ -7,6 +7,7 @@ exceeding thresholds; `claim_percentiles` where each source's own point claim fa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,15 +15,16 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from uncertainty.runtime.parallel import thread_map
 from uncertainty.sampling.rows import row_groups
 from uncertainty.stats.array import quantile_sorted
 from uncertainty.stats.pairwise import (
-    SortedStat,
+    DrawStat,
     describe_percentile,
-    exceedance_sorted,
+    exceedances,
     overlap_arrays,
     overlap_coefficient,
-    percentiles_sorted,
+    percentiles,
     prob_greater,
     valid_draws,
 )
@@ -40,51 +42,62 @@ def _keys(da: xr.DataArray) -> list[object]:
             for i in range(len(rows))]
 
 
-def _pairs(rows: FloatArray, keys: list[object], log: bool) -> FloatArray:
+def _pairs(rows: FloatArray, keys: list[object], log: bool, threads: int) -> FloatArray:
     """P(A > B), its MCSE, OVL and its resolution, shape ``(4, views, views)``."""
 
     def stats(i: int, j: int) -> tuple[float, float, float, float]:
         return (*prob_greater(rows[i], rows[j]),
                 *overlap_coefficient(rows[i], rows[j], log=log))
 
-    return pair_table(keys, stats, lambda i: bool(np.isfinite(rows[i]).any()))
+    return pair_table(keys, stats, lambda i: bool(np.isfinite(rows[i]).any()),
+                      threads=threads)
 
 
 def pair_table(keys: Sequence[object],
                stats: Callable[[int, int], tuple[float, float, float, float]],
-               has_valid: Callable[[int], bool]) -> FloatArray:
+               has_valid: Callable[[int], bool], *, threads: int = 1) -> FloatArray:
     """P(A > B), its MCSE, OVL and its resolution for every pair of views, ``(4, nv, nv)``.
 
     ``stats(i, j)`` computes the four for views ``i < j`` of different keys; each pair of
-    distinct keys is computed once, and each unordered pair once. ``has_valid(i)`` says
-    whether view ``i`` has a valid draw.
+    distinct keys is computed once, and each unordered pair once, the pairs spread over
+    `threads` threads (each pair is a whole computation of its own, so the numbers are the
+    same for any count). ``has_valid(i)`` says whether view ``i`` has a valid draw.
     """
     nv = len(keys)
     out = np.full((4, nv, nv), np.nan)
     done: dict[tuple[object, object], tuple[int, int]] = {}
+    copies: list[tuple[int, int, tuple[int, int]]] = []
     for i in range(nv):
         for j in range(i, nv):
             known = done.get((keys[i], keys[j]))
             if known is None and (keys[j], keys[i]) in done:
                 known = done[keys[j], keys[i]][::-1]
             if known is not None:
-                out[:, i, j], out[:, j, i] = out[:, known[0], known[1]], out[:, known[1], known[0]]
-                continue
-            done[keys[i], keys[j]] = (i, j)
-            if keys[i] != keys[j]:
-                found = stats(i, j)
-            elif has_valid(i):
-                found = (0.5, 0.0, 1.0, 0.0)  # identical rows: known without the draws
+                copies.append((i, j, known))
             else:
-                continue
+                done[keys[i], keys[j]] = (i, j)
+
+    def compute(pair: tuple[int, int]) -> tuple[float, ...] | None:
+        i, j = pair
+        if keys[i] != keys[j]:
+            return stats(i, j)
+        # Identical rows: known without the draws.
+        return (0.5, 0.0, 1.0, 0.0) if has_valid(i) else None
+
+    for (i, j), found in zip(done.values(), thread_map(compute, list(done.values()), threads),
+                             strict=True):
+        if found is not None:
             out[:, i, j] = found
             # P(B > A) = 1 - P(A > B) exactly, ties counting half; the rest is symmetric.
             out[:, j, i] = (1 - found[0], *found[1:])
+    for i, j, (a, b) in copies:
+        out[:, i, j], out[:, j, i] = out[:, a, b], out[:, b, a]
     return out
 
 
 def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[float], *,
-                  log: Mapping[str, bool] | None = None) -> xr.Dataset:
+                  log: Mapping[str, bool] | None = None, summary: xr.Dataset | None = None,
+                  threads: int = 1) -> xr.Dataset:
     """Every ordered pair of views, compared for each variable.
 
     Parameters
@@ -97,6 +110,12 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
         Credible levels of the equal-tailed intervals compared.
     log : mapping of str to bool, optional
         Variables whose overlap coefficient uses a log grid (see `overlap_coefficient`).
+    summary : xarray.Dataset, optional
+        The summary of `draws` at `levels` (`uncertainty.summary.summarize`): its ``eti``
+        are the intervals compared, which spares sorting every row again. Without it they
+        are computed here, with the same function.
+    threads : int
+        Threads over pairs of views and over rows; the numbers are the same for any count.
 
     Returns
     -------
@@ -127,17 +146,34 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
         rows = np.asarray(draws[name].values, dtype=np.float64)
         keys = _keys(draws[name])
-        eti = np.full((nv, nl, 2), np.nan)
-        first: dict[object, int] = {}
-        for i, key in enumerate(keys):
-            j = first.setdefault(key, i)
-            if j < i:
-                eti[i] = eti[j]
-            elif len(s := np.sort(valid_draws(rows[i]))):
-                eti[i] = quantile_sorted(s, tails)
+        if summary is not None:
+            eti = summary["eti"].sel(variable=name, level=list(levels)).transpose(
+                "view", "level", "ci_bound").values
+        else:
+            eti = _per_row(keys, functools.partial(_eti_of, rows, tails), (nl, 2), threads)
         eti_share[v] = eti_overlaps(eti)
-        pairs[v] = _pairs(rows, keys, flag)
+        pairs[v] = _pairs(rows, keys, flag, threads)
     return pairs_dataset(draws, names, levels, flags, pairs, eti_share)
+
+
+def _eti_of(rows: FloatArray, tails: FloatArray, i: int) -> FloatArray:
+    """The equal-tailed interval ends of row `i`'s valid draws, NaN without any."""
+    s = np.sort(valid_draws(rows[i]))
+    return quantile_sorted(s, tails) if len(s) else np.full(tails.shape, np.nan)
+
+
+def _per_row(keys: Sequence[object], compute: Callable[[int], FloatArray],
+             shape: tuple[int, ...], threads: int) -> FloatArray:
+    """``compute(i)`` for the first view of each distinct row, copied to the others.
+
+    The distinct rows are spread over `threads` threads, each a whole computation.
+    """
+    out = np.full((len(keys), *shape), np.nan)
+    groups = row_groups(keys)
+    found = thread_map(lambda group: compute(group[0]), groups, threads)
+    for (first, same), value in zip(groups, found, strict=True):
+        out[[first, *same]] = value
+    return out
 
 
 def eti_overlaps(eti: FloatArray) -> FloatArray:
@@ -177,20 +213,19 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
 
 
 def _per_view(draws: xr.Dataset, variable: str, values: FloatArray,
-              stat: SortedStat) -> tuple[FloatArray, FloatArray]:
-    """``stat(sorted valid draws, values)`` for each view, once per distinct row."""
+              stat: DrawStat, threads: int = 1) -> tuple[FloatArray, FloatArray]:
+    """``stat(valid draws, values)`` for each view, once per distinct row."""
     rows = np.asarray(draws[variable].values, dtype=np.float64)
-    est = np.full((len(rows), len(values)), np.nan)
-    se = np.full_like(est, np.nan)
-    first: dict[object, int] = {}
-    for i, key in enumerate(_keys(draws[variable])):
-        j = first.setdefault(key, i)
-        est[i], se[i] = (est[j], se[j]) if j < i else stat(np.sort(valid_draws(rows[i])), values)
-    return est, se
+
+    def compute(i: int) -> FloatArray:
+        return np.stack(stat(valid_draws(rows[i]), values))
+
+    both = _per_row(_keys(draws[variable]), compute, (2, len(values)), threads)
+    return both[:, 0], both[:, 1]
 
 
-def thresholds_table(draws: xr.Dataset, variable: str,
-                     thresholds: Sequence[float]) -> xr.Dataset:
+def thresholds_table(draws: xr.Dataset, variable: str, thresholds: Sequence[float], *,
+                     threads: int = 1) -> xr.Dataset:
     """P(X >= t) for each view and threshold.
 
     Returns
@@ -199,7 +234,7 @@ def thresholds_table(draws: xr.Dataset, variable: str,
         Dims ``(view, threshold)``: ``prob`` (`exceedance`) and its binomial ``mcse``.
     """
     t = np.asarray(thresholds, dtype=np.float64).reshape(-1)
-    prob, se = _per_view(draws, variable, t, exceedance_sorted)
+    prob, se = _per_view(draws, variable, t, exceedances, threads)
     return thresholds_dataset(draws["view"].values, variable, t, prob, se)
 
 
@@ -212,8 +247,8 @@ def thresholds_dataset(views: Sequence[str] | NDArray[Any], variable: str, t: Fl
                       attrs={"variable": variable})
 
 
-def claim_percentiles(draws: xr.Dataset, variable: str,
-                      claims: Mapping[str, float]) -> xr.Dataset:
+def claim_percentiles(draws: xr.Dataset, variable: str, claims: Mapping[str, float], *,
+                      threads: int = 1) -> xr.Dataset:
     """Where each claimed figure falls in each view's distribution.
 
     Parameters
@@ -233,7 +268,7 @@ def claim_percentiles(draws: xr.Dataset, variable: str,
         ``value`` coordinate along ``claim``.
     """
     values = np.asarray(list(claims.values()), dtype=np.float64).reshape(-1)
-    q, se = _per_view(draws, variable, values, percentiles_sorted)
+    q, se = _per_view(draws, variable, values, percentiles, threads)
     return claims_dataset(draws["view"].values, variable, list(claims), values, q, se)
 
 
