@@ -110,39 +110,45 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
     """The ``comparisons`` section of ``summary.json``: unrounded pairs and claims."""
     pairs = comparison.pairs
     out: dict[str, Any] = {}
-    for variable in pairs["variable"].values:
-        p = pairs.sel(variable=variable)
-        levels = [float(x) for x in p["level"].values]
+    dims = ("variable", "view", "other")
+    grids = {k: pairs[k].transpose(*dims).values
+             for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution")}
+    eti = pairs["eti_overlap"].transpose(*dims, "level").values
+    views, others = pairs["view"].values, pairs["other"].values
+    levels = [float(x) for x in pairs["level"].values]
+    for v, variable in enumerate(pairs["variable"].values):
         entry: dict[str, Any] = {
-            "log_scale": bool(p["log"]) if "log" in p.coords else False,
+            "log_scale": bool(pairs["log"].values[v]) if "log" in pairs.coords else False,
             "pairs": [
                 {
                     "view": str(a), "other": str(b),
-                    "prob_greater": _num(p["prob_greater"].sel(view=a, other=b)),
-                    "prob_greater_mcse": _num(p["prob_greater_mcse"].sel(view=a, other=b)),
-                    "overlap": _num(p["overlap"].sel(view=a, other=b)),
-                    "overlap_resolution": _num(p["ovl_resolution"].sel(view=a, other=b)),
-                    "eti_overlap": {level_key(lv): _num(p["eti_overlap"].sel(
-                        view=a, other=b, level=lv)) for lv in levels},
+                    "prob_greater": _num(grids["prob_greater"][v, i, j]),
+                    "prob_greater_mcse": _num(grids["prob_greater_mcse"][v, i, j]),
+                    "overlap": _num(grids["overlap"][v, i, j]),
+                    "overlap_resolution": _num(grids["ovl_resolution"][v, i, j]),
+                    "eti_overlap": {level_key(lv): _num(eti[v, i, j, k])
+                                    for k, lv in enumerate(levels)},
                 }
-                for a in p["view"].values for b in p["other"].values if a != b
+                for i, a in enumerate(views) for j, b in enumerate(others) if a != b
             ],
         }
         claims = comparison.claims.get(str(variable))
         if claims is not None:
+            table = {k: claims[k].transpose("claim", "view").values
+                     for k in ("percentile", "mcse", "reading")}
             entry["claims"] = [
                 {
-                    "claimant": str(c), "value": _num(claims["value"].sel(claim=c)),
+                    "claimant": str(c), "value": _num(claims["value"].values[i]),
                     "percentiles": {
                         str(v): {
-                            "percentile": _num(claims["percentile"].sel(claim=c, view=v)),
-                            "mcse": _num(claims["mcse"].sel(claim=c, view=v)),
-                            "reading": str(claims["reading"].sel(claim=c, view=v).values),
+                            "percentile": _num(table["percentile"][i, j]),
+                            "mcse": _num(table["mcse"][i, j]),
+                            "reading": str(table["reading"][i, j]),
                         }
-                        for v in claims["view"].values
+                        for j, v in enumerate(claims["view"].values)
                     },
                 }
-                for c in claims["claim"].values
+                for i, c in enumerate(claims["claim"].values)
             ]
         out[str(variable)] = entry
     return out
@@ -150,12 +156,14 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
 
 def thresholds_document(comparison: Comparison) -> dict[str, Any]:
     """The ``thresholds`` section of ``summary.json``: P(metric >= t) per view, with MCSE."""
-    return {
-        name: [
-            {"threshold": float(t), "view": str(v),
-             "prob": _num(table["prob"].sel(view=v, threshold=t)),
-             "mcse": _num(table["mcse"].sel(view=v, threshold=t))}
-            for t in table["threshold"].values for v in table["view"].values
+    out = {}
+    for name, table in comparison.thresholds.items():
+        prob = table["prob"].transpose("view", "threshold").values
+        mcse = table["mcse"].transpose("view", "threshold").values
+        out[name] = [
+            {"threshold": float(t), "view": str(v), "prob": _num(prob[j, k]),
+             "mcse": _num(mcse[j, k])}
+            for k, t in enumerate(table["threshold"].values)
+            for j, v in enumerate(table["view"].values)
         ]
-        for name, table in comparison.thresholds.items()
-    }
+    return out

@@ -38,28 +38,31 @@ def summary_document(run: Result) -> dict[str, Any]:
     """
     s = run.summary
     levels = [float(p) for p in s["level"].values]
+    # Plain arrays indexed [variable, view, ...]: one lookup per statistic, not per record.
+    order = [d for d in ("variable", "view", "level", "ci_bound") if d in s.dims]
+    a = {k: s[k].transpose(*[d for d in order if d in s[k].dims]).values
+         for k in ("kind", "median", "mean", "sd", "eti", "hdi", "valid", "invalid",
+                   "mcse_median", "mcse_mean", "mcse_eti", "mcse_hdi")}
     records = []
-    for var in s["variable"].values:
-        for view in s["view"].values:
-            row = s.sel(variable=var, view=view)
-            eti, hdi, mcse_eti = row["eti"].values, row["hdi"].values, row["mcse_eti"].values
-            mcse_hdi = row["mcse_hdi"].values
+    for i, var in enumerate(s["variable"].values):
+        for j, view in enumerate(s["view"].values):
+            kind = a["kind"][i] if a["kind"].ndim == 1 else a["kind"][i, j]
             records.append({
-                "kind": str(row["kind"].values),
+                "kind": str(kind),
                 "name": str(var),
                 "view": str(view),
-                "median": _num(row["median"]),
-                "mean": _num(row["mean"]),
-                "sd": _num(row["sd"]),
-                "eti": _intervals(eti, levels),
-                "hdi": _intervals(hdi, levels),
-                "draws": int(row["valid"]),
-                "invalid": int(row["invalid"]),
+                "median": _num(a["median"][i, j]),
+                "mean": _num(a["mean"][i, j]),
+                "sd": _num(a["sd"][i, j]),
+                "eti": _intervals(a["eti"][i, j], levels),
+                "hdi": _intervals(a["hdi"][i, j], levels),
+                "draws": int(a["valid"][i, j]),
+                "invalid": int(a["invalid"][i, j]),
                 "mcse": {
-                    "median": _num(row["mcse_median"]),
-                    "mean": _num(row["mcse_mean"]),
-                    "eti": _intervals(mcse_eti, levels),
-                    "hdi": _intervals(mcse_hdi, levels),
+                    "median": _num(a["mcse_median"][i, j]),
+                    "mean": _num(a["mcse_mean"][i, j]),
+                    "eti": _intervals(a["mcse_eti"][i, j], levels),
+                    "hdi": _intervals(a["mcse_hdi"][i, j], levels),
                 },
             })
     model = run.model
