@@ -31,10 +31,10 @@ STEM = "seed-article-2025"
 METRICS = ["kia_ratio", "casualty_ratio", "ua_survival", "ru_survival"]
 QUANTITIES = ["ru.casualties", "ru.kia", "ua.casualties", "ua.kia"]
 VIEWS = ["us_intel", "western", "article_totals", "pooled", "article"]
-#: What a run writes: the summary, the exact config, and two plots per metric in two formats.
+#: What a run writes: the summary, the exact config, and three plots per metric as SVG
+#: (PNG only with --png).
 RESULT_FILES = sorted(["config.toml", "summary.html", "summary.json", "summary.md"] + [
-    f"{kind}-{metric}.{fmt}" for kind in ("forest", "density", "tornado") for metric in METRICS
-    for fmt in ("png", "svg")])
+    f"{kind}-{metric}.svg" for kind in ("forest", "density", "tornado") for metric in METRICS])
 LEVEL_KEYS = {"0.5", "0.9", "0.95"}
 DRAWS = 20_000
 ENTRY_POINT = Path(sys.executable).parent / "uncertainty"

@@ -85,7 +85,7 @@ def test_run_writes_plots_that_are_real_images_and_embeds_them(
     cli: Invoke, workdir: Path
 ) -> None:
     shutil.copy(FACE_VALUE, workdir / "fv.toml")
-    assert cli("run", "fv.toml", "--draws", "20000").exit_code == 0
+    assert cli("run", "fv.toml", "--draws", "20000", "--png").exit_code == 0
     folder = workdir / "results" / "fv"
     markdown = (folder / "summary.md").read_text(encoding="utf-8")
     for kind in ("forest", "density"):
@@ -96,7 +96,7 @@ def test_run_writes_plots_that_are_real_images_and_embeds_them(
         assert float(np.std(gray)) > 0.05          # not blank
         assert float(np.mean(gray < 0.9)) > 0.01   # some ink
         assert (folder / f"{kind}-kia_ratio.svg").read_bytes().startswith(b"<?xml")
-        assert f"]({kind}-kia_ratio.png)" in markdown
+        assert f"]({kind}-kia_ratio.svg)" in markdown
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     claims = summary["comparisons"]["kia_ratio"]["claims"]
     us = next(c for c in claims if c["claimant"] == "us_intel")

@@ -37,7 +37,7 @@ SVG = ('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n'
 
 
 def figure_svgs(run: Run) -> dict[str, str]:
-    """The SVG of every figure `uncertainty run` writes, keyed by its PNG name."""
+    """The SVG of every figure `uncertainty run` writes, keyed by its file name."""
     svgs = {}
     for metric in run.model.metrics:
         figures = {"forest": forest_plot(run.summary, metric.name, title=run.model.title),
@@ -46,7 +46,7 @@ def figure_svgs(run: Run) -> dict[str, str]:
             figures["tornado"] = tornado_plot(run.sensitivity.inputs, metric.name,
                                               title=run.model.title)
         for kind, fig in figures.items():
-            svgs[f"{kind}-{metric.name}.png"] = figure_bytes(fig, "svg").decode()
+            svgs[f"{kind}-{metric.name}.svg"] = figure_bytes(fig, "svg").decode()
     return svgs
 
 

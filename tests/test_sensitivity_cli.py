@@ -36,8 +36,8 @@ def test_the_seed_report_names_what_drives_each_metric_with_its_chart(
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     inputs = summary["sensitivity"]["inputs"]
     for metric in METRICS:
-        assert f"![tornado chart of {metric}](tornado-{metric}.png)" in markdown
-        assert (folder / f"tornado-{metric}.png").read_bytes().startswith(b"\x89PNG")
+        assert f"![tornado chart of {metric}](tornado-{metric}.svg)" in markdown
+        assert not (folder / f"tornado-{metric}.png").exists()  # PNG only with --png
         assert (folder / f"tornado-{metric}.svg").read_bytes().startswith(b"<?xml")
         pooled = inputs[metric]["views"]["pooled"]["inputs"]
         top = max(pooled.values(), key=lambda i: i["share"])

@@ -61,7 +61,7 @@ def test_the_api_writes_the_folder_the_command_line_writes(api_and_cli) -> None:
     names = sorted(p.name for p in api.iterdir())
     assert names == sorted(p.name for p in cli.iterdir())
     assert {"summary.json", "summary.md", "summary.html", "config.toml",
-            "forest-kia_ratio.svg", "tornado-kia_ratio.png"} <= set(names)
+            "forest-kia_ratio.svg", "tornado-kia_ratio.svg"} <= set(names)
     a = json.loads((api / "summary.json").read_bytes())
     b = json.loads((cli / "summary.json").read_bytes())
     a["provenance"].pop("created_utc")

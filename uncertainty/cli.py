@@ -181,6 +181,9 @@ Examples:
 @click.option("--save-draws", is_flag=True,
               help="Also save every draw as draws.nc (netCDF), for `compare` and later use.")
 @click.option("--no-plots", is_flag=True, help="Do not write the forest and density plots.")
+@click.option("--png", is_flag=True,
+              help="Also write each plot as PNG (150 dpi) beside its SVG, which the reports "
+                   "show.")
 @click.option("--precision", type=float,
               help="Draw until every median and interval end has an MCSE at most this share "
                    "of its value (e.g. 0.005); overrides [run] precision.")
@@ -205,13 +208,13 @@ Examples:
                    "of 2 worker processes].")
 @_one_line_errors
 def run(config: Path, draws: int | None, seed: int | None, out: Path | None, force: bool,
-        fmt: str, save_draws: bool, no_plots: bool, precision: float | None,
+        fmt: str, save_draws: bool, no_plots: bool, png: bool, precision: float | None,
         max_draws: int | None, threads: int | None, no_sensitivity: bool,
         quiet: bool, memory_budget: str | None, engine: str, scheduler: str | None) -> None:
     """Simulate CONFIG and write its results folder.
 
     Writes summary.json (every number unrounded, with provenance), summary.md, summary.html
-    (one self-contained page to share), the plots and config.toml (the exact input, with a
+    (one self-contained page to share), the plots as SVG and config.toml (the exact input, with a
     copy of each table it reads) to results/<config stem>/, replacing earlier results of
     the same config atomically.
     """
@@ -225,7 +228,7 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
     with _progress(quiet):
         try:
             result = study.run_into(folder, force=force, plots=not no_plots,
-                                    save_draws=save_draws, draws=draws, seed=seed,
+                                    save_draws=save_draws, png=png, draws=draws, seed=seed,
                                     precision=precision, max_draws=max_draws, threads=threads,
                                     engine=engine, scheduler=scheduler,
                                     memory_budget=_budget(memory_budget),

@@ -174,13 +174,13 @@ class Study:
         return result
 
     def run_into(self, folder: str | Path, *, force: bool = False, plots: bool = True,
-                 save_draws: bool = False, **options: Any) -> Result:
+                 save_draws: bool = False, png: bool = False, **options: Any) -> Result:
         """`run` the study and write its results folder: what ``uncertainty run`` does.
 
         `folder` is held from before the work until the results are in place, so a second
         run writing it meanwhile stops at once, and results of another config are refused
         (unless `force`) before any work. A run whose draws are saved never streams.
-        `options` go to `run`.
+        `plots`, `save_draws` and `png` are as in `Result.write`; `options` go to `run`.
         """
         from uncertainty.io.results import check_replaceable, results_lock
 
@@ -190,7 +190,7 @@ class Study:
             if save_draws:
                 options["stream"] = False
             result = self.run(**options)
-            result._write(path, plots=plots, save_draws=save_draws, force=force)
+            result._write(path, plots=plots, save_draws=save_draws, png=png, force=force)
         return result
 
 
@@ -368,7 +368,8 @@ class Result:
 
         return render_console(self.report(plots=False, destination=destination))
 
-    def files(self, *, plots: bool = True, save_draws: bool = False) -> dict[str, bytes]:
+    def files(self, *, plots: bool = True, save_draws: bool = False,
+              png: bool = False) -> dict[str, bytes]:
         """Every file of the results folder, by name: what `write` writes."""
         from uncertainty.io.results import DRAWS_FILE, draws_bytes, saved_table
         from uncertainty.report import render_html, render_markdown, to_json
@@ -379,16 +380,19 @@ class Result:
                  "summary.md": render_markdown(report).encode(), "config.toml": config.text}
         files |= {saved_table(name): data for name, data in config.tables.items()}
         if plots:
-            files |= self._figure_files()
-        svgs = {name.removesuffix(".svg") + ".png": data.decode("utf-8")
-                for name, data in files.items() if name.endswith(".svg")}
+            files |= self._figure_files(png=png)
+        svgs = {name: data.decode("utf-8") for name, data in files.items()
+                if name.endswith(".svg")}
         files["summary.html"] = render_html(report, svgs, self.model.title).encode()
         if save_draws:
             files[DRAWS_FILE] = draws_bytes(self.draws)
         return files
 
-    def _figure_files(self) -> dict[str, bytes]:
-        """``<kind>-<metric>`` plots, as PNG and SVG bytes."""
+    def _figure_files(self, *, png: bool = False) -> dict[str, bytes]:
+        """``<kind>-<metric>.svg`` plots (the reports show these), and ``.png`` with `png`.
+
+        Each figure is built once; the PNG, when asked for, is rendered from the same figure.
+        """
         from uncertainty.plots import figure_bytes
 
         kinds = self.figure_kinds()
@@ -399,14 +403,19 @@ class Result:
         for metric in self.model.metrics:
             for kind in kinds:
                 figure = draw[kind](metric.name)
-                for fmt in ("png", "svg"):
+                for fmt in ("svg", "png") if png else ("svg",):
                     files[f"{kind}-{metric.name}.{fmt}"] = figure_bytes(figure, fmt)
                 progress.advance()
         return files
 
     def write(self, folder: str | Path, *, plots: bool = True, save_draws: bool = False,
-              force: bool = False) -> Path:
+              png: bool = False, force: bool = False) -> Path:
         """Write the results folder atomically, replacing earlier results of this config.
+
+        The folder holds ``summary.json``, ``summary.md``, ``summary.html``, ``config.toml``
+        (and the tables it reads); with `plots`, each figure as ``<kind>-<metric>.svg``
+        (which ``summary.md`` embeds and ``summary.html`` inlines), and with `png` also as
+        ``<kind>-<metric>.png`` (150 dpi); with `save_draws`, every draw as ``draws.nc``.
 
         Raises
         ------
@@ -418,14 +427,15 @@ class Result:
 
         path = Path(folder)
         with results_lock(path):
-            self._write(path, plots=plots, save_draws=save_draws, force=force)
+            self._write(path, plots=plots, save_draws=save_draws, png=png, force=force)
         return path
 
-    def _write(self, path: Path, *, plots: bool, save_draws: bool, force: bool) -> None:
+    def _write(self, path: Path, *, plots: bool, save_draws: bool, force: bool,
+               png: bool = False) -> None:
         """`write` for a caller holding the folder's lock."""
         from uncertainty.io.results import write_results
 
-        write_results(path, self.files(plots=plots, save_draws=save_draws),
+        write_results(path, self.files(plots=plots, save_draws=save_draws, png=png),
                       config_sha256=self.study.config.sha256, force=force)
 
     def _repr_html_(self) -> str:

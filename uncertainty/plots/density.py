@@ -12,17 +12,28 @@ from scipy.ndimage import gaussian_filter1d
 from uncertainty.plots.layout import (
     _CURVE_COLOURS,
     _CURVE_STYLES,
-    _LEGEND_HANDLE,
+    _EDGE,
+    _GAP,
+    _LABEL_PAD,
+    _LABEL_SIZE,
     _LEGEND_SIZE,
     _QUANTILES,
     _WIDTH,
     DENSITY_BINS,
     _axis_label,
+    _fit_x_tick_labels,
+    _legend_below,
     _legend_fits,
+    _legend_height,
     _legend_width,
+    _set_margins,
     _split,
     _style_value_axis,
+    _tenths,
+    _text_height,
+    _title,
     _wrapped,
+    _x_ticks_height,
     use_log_axis,
 )
 from uncertainty.sampling.rows import row_groups
@@ -141,13 +152,19 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     legend_cols = next((c for c in range(min(3, len(names)), 1, -1)
                         if _legend_fits(_split(names, c))), 1)
     names = [_wrapped(name, _legend_width(legend_cols), _LEGEND_SIZE) for name in names]
-    legend_lines = max((sum(t.count("\n") + 1 for t in column)
-                        for column in _split(names, legend_cols)), default=1)
-    title_text = _wrapped(title, _WIDTH, 12) if title else ""
-    height = (4.2 + 0.2 * legend_lines
-              + (0.25 * (title_text.count("\n") + 1) if title_text else 0.0))
-    fig = Figure(figsize=(_WIDTH, height), layout="constrained")
-    ax = fig.add_subplot()
+    title_text = _wrapped(title, _WIDTH - 2 * _EDGE, 12) if title else ""
+    xlabel = _axis_label(variable, label, _WIDTH - 1.5)
+    # A fixed layout from the measured text: the y label on the left; title above; x ticks,
+    # x label and legend below.
+    top = _EDGE + (_text_height(title_text, 12) + _GAP if title_text else 0.1)
+    bottom = (_x_ticks_height() + _LABEL_PAD / 72 + _text_height(xlabel, _LABEL_SIZE)
+              + _GAP + _legend_height(names, legend_cols) + _EDGE)
+    left = _EDGE + _text_height(1, _LABEL_SIZE) + _LABEL_PAD / 72
+    height = _tenths(top + 3.0 + bottom)
+    axes_height = height - top - bottom
+    fig = Figure(figsize=(_WIDTH, height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    _set_margins(fig, ax, left=max(left, 0.3), right=0.3, bottom=bottom, height=axes_height)
     ax.grid(axis="x", color="0.92", linewidth=0.8)
     ax.set_axisbelow(True)
     for k, (name, q) in enumerate(zip(names, stats, strict=True)):
@@ -175,11 +192,11 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     ax.set_ylabel("density")
     ax.set_ylim(bottom=0)
     ax.tick_params(axis="y", left=False, labelleft=False)
-    ax.set_xlabel(_axis_label(variable, label, _WIDTH - 1.5))
+    ax.set_xlabel(xlabel)
+    _fit_x_tick_labels(fig, [ax])
     if title_text:
-        fig.suptitle(title_text, fontsize=12)
-    fig.legend(loc="outside lower center", ncols=legend_cols, frameon=False,
-               fontsize=_LEGEND_SIZE, handlelength=_LEGEND_HANDLE)
+        _title(fig, title_text)
+    _legend_below(fig, ax.get_lines(), legend_cols)
     return fig
 
 

@@ -15,19 +15,30 @@ from matplotlib.lines import Line2D
 
 from uncertainty.plots.layout import (
     _CLAIM_COLOURS,
-    _LEGEND_HANDLE,
-    _LEGEND_SIZE,
+    _EDGE,
+    _GAP,
+    _LABEL_PAD,
+    _LABEL_SIZE,
+    _RASTER,
     _SHORT_LABEL,
     _WIDTH,
     _axis_label,
+    _fit_x_tick_labels,
+    _legend_below,
     _legend_fits,
+    _legend_height,
     _plain_number,
     _plain_text,
     _rows_first,
+    _set_margins,
     _split,
     _style_value_axis,
+    _tenths,
+    _text_height,
     _text_width,
+    _title,
     _wrapped,
+    _x_ticks_height,
     use_log_axis,
 )
 
@@ -117,13 +128,30 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
         (c for c in range(min(1 + len(levels), 4), 1, -1)
          if _legend_fits(_split(_rows_first([["median", *level_labels], claim_labels], c,
                                             str), c))), 1)
-    legend_rows = (math.ceil((1 + len(levels)) / legend_cols)
-                   + math.ceil(len(claims) / legend_cols))
-    title_text = _wrapped(title, _WIDTH, 12) if title else ""
-    height = (1.2 + n * row_height + 0.28 * legend_rows
-              + (0.25 * (title_text.count("\n") + 1) if title_text else 0.0))
-    fig = Figure(figsize=(_WIDTH, max(height, 2.6)), layout="constrained")
-    ax = fig.add_subplot()
+    legend_labels = [str(t) for t in _rows_first([["median", *level_labels], claim_labels],
+                                                  legend_cols, str)]
+    title_text = _wrapped(title, _WIDTH - 2 * _EDGE, 12) if title else ""
+
+    # A fixed layout from the measured text: tick labels on the left, envelope names on the
+    # right; title above; x ticks, x label and legend below.
+    envelope = "envelope_of" in summary.coords and any(
+        str(p) for p in summary["envelope_of"].values)
+    left = _RASTER * max(_text_width(t, _LABEL_SIZE) for t in labels) + 3.5 / 72 + _EDGE
+    right = (0.01 * _WIDTH + _RASTER * _text_width("(envelope)\n" + "\n".join(
+        str(p) for p in summary["envelope_of"].values), 8) + _EDGE) if envelope else 0.3
+    # The x label is centred under the axes, which the y tick labels (and envelope names)
+    # push to the right: wrap it to the width the axes get.
+    xlabel = _axis_label(variable, str(s["label"].values) if "label" in s.coords else "",
+                         max(_WIDTH - left - right, 2.5))
+    top = _EDGE + (_text_height(title_text, 12) + _GAP if title_text else 0.1)
+    legend = _legend_height(legend_labels, legend_cols)
+    bottom = (_x_ticks_height() + _LABEL_PAD / 72 + _text_height(xlabel, _LABEL_SIZE)
+              + _GAP + legend + _EDGE)
+    height = _tenths(max(top + n * row_height + 0.3 + bottom, 2.6))
+    axes_height = height - top - bottom
+    fig = Figure(figsize=(_WIDTH, height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    _set_margins(fig, ax, left=left, right=right, bottom=bottom, height=axes_height)
 
     y = np.arange(n, dtype=float)
     ax.set_ylim(n - 0.5, -0.5)  # first view on top
@@ -166,20 +194,13 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
                             label=claim_labels[i]))
 
     _style_value_axis(ax, log, lo, hi)
-    # The x label is centred under the axes, which the y tick labels (and envelope names)
-    # push to the right: wrap it to the width the axes will get.
-    envelope_margin = 1.0 if "envelope_of" in summary.coords and any(
-        str(p) for p in summary["envelope_of"].values) else 0.0
-    axes_width = _WIDTH - max(_text_width(t, 10) for t in labels) - envelope_margin - 0.6
-    ax.set_xlabel(_axis_label(variable, str(s["label"].values) if "label" in s.coords else "",
-                              max(axes_width, 2.5)))
+    ax.set_xlabel(xlabel)
+    _fit_x_tick_labels(fig, [ax])
     if title_text:
-        fig.suptitle(title_text, fontsize=12)
+        _title(fig, title_text)
     handles = _rows_first([key, marks], legend_cols,
                           lambda: Line2D([], [], linestyle="none", label=""))
-    fig.legend(handles=handles, labels=[str(h.get_label()) for h in handles],
-               loc="outside lower center", ncols=legend_cols, frameon=False,
-               fontsize=_LEGEND_SIZE, handlelength=_LEGEND_HANDLE)
+    _legend_below(fig, handles, legend_cols)
     return fig
 
 

@@ -9,10 +9,20 @@ figures of a variable normally agree). Ratios such as "14 to 1" against "9 to 1"
 spread over a factor of 5 or more and are read on a log axis, where a ratio and its inverse
 look alike; fractions such as a survival share (0.6 to 0.9), and anything reaching zero or
 below, stay linear. Log axes are labelled with plain numbers (5, 10, 20), never 10^1.
+
+Layout
+------
+The figures use no layout engine: each places its axes itself, in inches, from the text
+it already measured to wrap and fit it (tick labels, titles, axis labels, legend rows).
+Widths are measured with `matplotlib.textpath.TextToPath`, which is how the SVG draws text;
+margins take `_RASTER` times that width, for the wider hinted text of a PNG. Heights are
+whole tenths of an inch (whole pixels at 150 dpi). The layout is known when the figure is
+built, so a render does no layout pass, and rendering a figure again gives the same bytes.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Callable, Sequence
@@ -20,6 +30,7 @@ from typing import Any, TypeVar
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -50,6 +61,26 @@ _LEGEND_SIZE = 9.0
 _LEGEND_HANDLE = 2.6
 
 _MEASURE = TextToPath()
+
+#: Inches kept free between any text and the edge of the figure.
+_EDGE = 0.1
+
+#: Inches between stacked pieces: a title and its axes, an axis label and the legend.
+_GAP = 0.08
+
+#: Points from an axis to its tick labels: matplotlib's tick length plus tick label pad.
+_TICK = 3.5 + 3.5
+
+#: Points between an axis' tick labels and its axis label (matplotlib's ``labelpad``).
+_LABEL_PAD = 4.0
+
+#: Font size of tick and axis labels (matplotlib's "medium").
+_LABEL_SIZE = 10.0
+
+#: A margin is this many times the width it must hold: the PNG renderer fits glyphs to
+#: whole pixels, which widens a line by up to 3% at 150 dpi (the SVG draws the outlines
+#: measured here).
+_RASTER = 1.04
 
 #: Colours of the claim lines, kept apart from the blues of the intervals.
 _CLAIM_COLOURS = ("tab:orange", "tab:red", "tab:green", "tab:purple", "tab:brown",
@@ -131,10 +162,98 @@ def _style_value_axis(ax: Axes, log: bool, lo: float, hi: float) -> None:
 
 def _text_width(text: str, size: float) -> float:
     """Width in inches of the widest line of `text` at font size `size` (default font)."""
+    return max((_line_width(line, size) for line in text.split("\n")), default=0.0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_width(line: str, size: float) -> float:
+    """Width in inches of one line of text; cached, as a figure measures a label repeatedly."""
     font = FontProperties(size=size)
-    widths = [_MEASURE.get_text_width_height_descent(line, font, ismath=False)[0]
-              for line in text.split("\n")]
-    return max(widths, default=0.0) / 72
+    return float(_MEASURE.get_text_width_height_descent(line, font, ismath=False)[0]) / 72
+
+
+def _text_height(text: str | int, size: float) -> float:
+    """Height in inches of `text` (or of that many lines) at font size `size`.
+
+    Matplotlib sets lines 1.2 font sizes apart; a single line is about one font size high.
+    The 1.22 leaves a little over either, so that text measured here never outgrows it.
+    """
+    lines = text if isinstance(text, int) else text.count("\n") + 1
+    return 1.22 * lines * size / 72 if lines else 0.0
+
+
+def _legend_height(labels: Sequence[str], cols: int, size: float = _LEGEND_SIZE) -> float:
+    """Inches of a frameless legend of `labels` in `cols` columns, filled column by column.
+
+    Each row is as high as its highest label (or a handle, 0.7 font sizes); rows are 0.5
+    font sizes apart, and the border pad of 0.4 font sizes is kept above and below.
+    """
+    columns = _split(labels, cols)
+    rows = max((len(c) for c in columns), default=0)
+    heights = [max([0.7 * size / 72] + [_text_height(c[r], size) for c in columns
+                                        if r < len(c)]) for r in range(rows)]
+    return sum(heights) + (0.5 * max(rows - 1, 0) + 0.8) * size / 72
+
+
+def _x_ticks_height(size: float = _LABEL_SIZE) -> float:
+    """Inches below an axes taken by its x ticks and their one-line labels."""
+    return _TICK / 72 + _text_height(1, size)
+
+
+def _tenths(height: float) -> float:
+    """`height` rounded up to whole tenths of an inch: whole pixels at 150 dpi."""
+    return math.ceil(10 * height - 1e-9) / 10
+
+
+def _set_margins(fig: Figure, ax: Axes, *, left: float, right: float, bottom: float,
+                 height: float) -> None:
+    """Place `ax` with these margins in inches: `bottom` of its lower edge, `height` high."""
+    width, total = fig.get_size_inches()
+    ax.set_position((left / width, bottom / total, (width - left - right) / width,
+                     height / total))
+
+
+def _legend_below(fig: Figure, handles: Sequence[Artist], cols: int) -> None:
+    """A frameless legend of `handles` centred at the bottom of `fig`, `_EDGE` above its edge."""
+    fig.legend(handles=list(handles), labels=[str(h.get_label()) for h in handles],
+               loc="lower center", bbox_to_anchor=(0.5, _EDGE / fig.get_size_inches()[1]),
+               bbox_transform=fig.transFigure, borderaxespad=0.0, ncols=cols,
+               frameon=False, fontsize=_LEGEND_SIZE, handlelength=_LEGEND_HANDLE)
+
+
+def _title(fig: Figure, text: str) -> None:
+    """`text` as the figure's title, its top `_EDGE` below the figure's top."""
+    fig.suptitle(text, fontsize=12, y=1 - _EDGE / fig.get_size_inches()[1], va="top")
+
+
+def _fit_x_tick_labels(fig: Figure, axes: Sequence[Axes]) -> None:
+    """Narrow `axes` (together) until every x tick label is `_EDGE` inside the figure.
+
+    A tick label is centred on its tick, so a tick near an end of the axis can reach past
+    the margin set for it; the labels are formatted and measured here, without drawing.
+    A linear axis may place its ticks anew when narrowed, hence a second look.
+    """
+    width = fig.get_size_inches()[0]
+    for _ in range(3):
+        reach_left = reach_right = 0.0
+        for ax in axes:
+            box = ax.get_position()
+            lo, hi = sorted(ax.get_xlim())
+            formatter = ax.xaxis.get_major_formatter()
+            locs = [x for x in ax.xaxis.get_majorticklocs() if lo <= x <= hi]
+            for loc, text in zip(locs, formatter.format_ticks(locs), strict=True):
+                frac = ax.transLimits.transform(ax.transScale.transform((loc, 1.0)))[0]
+                centre = (box.x0 + frac * box.width) * width
+                half = _RASTER * _text_width(text, _LABEL_SIZE) / 2
+                reach_left = max(reach_left, _EDGE - (centre - half))
+                reach_right = max(reach_right, centre + half - (width - _EDGE))
+        if reach_left <= 0 and reach_right <= 0:
+            return
+        for ax in axes:
+            box = ax.get_position()
+            x0 = box.x0 + max(reach_left, 0.0) / width
+            x1 = box.x1 - max(reach_right, 0.0) / width
+            ax.set_position((x0, box.y0, x1 - x0, box.height))
 
 
 def _legend_fits(columns: Sequence[Sequence[str]], size: float = _LEGEND_SIZE) -> bool:

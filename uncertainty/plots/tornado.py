@@ -14,14 +14,25 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from uncertainty.plots.layout import (
-    _LEGEND_HANDLE,
-    _LEGEND_SIZE,
+    _EDGE,
+    _GAP,
+    _LABEL_PAD,
+    _LABEL_SIZE,
+    _RASTER,
     _WIDTH,
+    _fit_x_tick_labels,
+    _legend_below,
+    _legend_height,
     _plain_number,
     _plain_text,
+    _set_margins,
     _style_value_axis,
+    _tenths,
+    _text_height,
     _text_width,
+    _title,
     _wrapped,
+    _x_ticks_height,
     use_log_axis,
 )
 
@@ -32,6 +43,8 @@ _ENDS = ("low", "high")
 _COLOURS = ("tab:blue", "tab:orange")
 _TICK_SIZE = 9.0
 _NOTE_SIZE = 8.0
+#: Inches right of the axes, for half the widest x tick label.
+_RIGHT = 0.3
 #: Widest y tick label (inches) before the input label wraps.
 _MAX_TICK = 3.0
 #: A held value that reads as a number ("8,400", "0.75", "1e-3", "62%"), not a source id.
@@ -154,7 +167,7 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
         else:
             first.same.append(view)
     label = str(s["metric_label"].values) if "metric_label" in s.coords else ""
-    heading = "\n".join(_wrapped(t, _WIDTH - 0.3, 12) for t in
+    heading = "\n".join(_wrapped(t, _WIDTH - 2 * _EDGE, 12) for t in
                         (title, metric if label in ("", metric) else f"{metric}: {label}") if t)
     values = np.concatenate([[p.base for p in panels if p.entering().size]]
                             + [p.median[p.entering()].ravel() for p in panels])
@@ -172,7 +185,8 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
              for p in panels}
     tick_width = max((_text_width(t, _TICK_SIZE) for ts in ticks.values() for t in ts),
                      default=0.0)
-    axes_width = max(_WIDTH - tick_width - 0.5, 2.5)
+    left = _RASTER * tick_width + 3.5 / 72 + _EDGE
+    axes_width = max(_WIDTH - left - _RIGHT, 2.5)
     ends = [_end_text(float(p.median[i, k]), str(p.held[i, k])) for p in panels
             for i in p.rows for k in (0, 1)]
     room = min((max(_text_width(t, _NOTE_SIZE) for t in ends) + 0.1) / axes_width, 0.35)
@@ -187,22 +201,37 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
     titles = [_panel_title(p, axes_width) for p in panels]
     heights = [sum(max(0.34, 0.12 + 0.16 * (t.count("\n") + 1)) for t in ticks[p.view])
                or 0.5 for p in panels]
-    height = (sum(heights) + sum(0.55 + 0.2 * (t.count("\n") + 1) for t in titles)
-              + 0.25 * (heading.count("\n") + 1) + 0.2 * (xlabel.count("\n") + 1) + 0.6)
-    # A whole number of tenths of an inch: a whole number of pixels at 150 dpi.
-    fig = Figure(figsize=(_WIDTH, max(math.ceil(10 * height) / 10, 2.6)), layout="constrained")
-    axes = fig.subplots(len(panels), 1, squeeze=False, height_ratios=heights)[:, 0]
+    percentiles = [float(x) for x in inputs.attrs.get("percentiles", (0.05, 0.95))]
+    handles = [Patch(facecolor=c, label=f"held at {_ordinal(q)} percentile")
+               for c, q in zip(_COLOURS, percentiles, strict=True)]
+    # A fixed layout from the measured text, top down: the heading; per panel its title
+    # (6 points above the axes), the axes, their x ticks; then the x label and the legend.
+    above = [_text_height(t, 10) + 6 / 72 for t in titles]
+    below = (_LABEL_PAD / 72 + _text_height(xlabel, _LABEL_SIZE) + _GAP
+             + _legend_height([str(h.get_label()) for h in handles], 2) + _EDGE)
+    top = _EDGE + _text_height(heading, 12) + _GAP
+    height = (top + sum(above) + sum(heights) + len(panels) * _x_ticks_height()
+              + (len(panels) - 1) * _GAP + below)
+    # A whole number of tenths of an inch (a whole number of pixels at 150 dpi); the
+    # rounding goes to the space under the heading.
+    total = max(_tenths(height), 2.6)
+    fig = Figure(figsize=(_WIDTH, total))
+    y = total - top - (total - height)
+    axes = []
+    for h, a in zip(heights, above, strict=True):
+        y -= a + h
+        ax = fig.add_axes((0, 0, 1, 1))
+        _set_margins(fig, ax, left=left, right=_RIGHT, bottom=y, height=h)
+        axes.append(ax)
+        y -= _x_ticks_height() + _GAP
     for ax, p, text in zip(axes, panels, titles, strict=True):
         _draw_panel(ax, p, ticks[p.view], names, log)
         _style_value_axis(ax, log, lo, hi)
         ax.set_title(text, fontsize=10)
     axes[-1].set_xlabel(xlabel)
-    fig.suptitle(heading, fontsize=12)
-    percentiles = [float(x) for x in inputs.attrs.get("percentiles", (0.05, 0.95))]
-    handles = [Patch(facecolor=c, label=f"held at {_ordinal(q)} percentile")
-               for c, q in zip(_COLOURS, percentiles, strict=True)]
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False,
-               fontsize=_LEGEND_SIZE, handlelength=_LEGEND_HANDLE)
+    _fit_x_tick_labels(fig, axes)
+    _title(fig, heading)
+    _legend_below(fig, handles, 2)
     return fig
 
 
@@ -304,10 +333,10 @@ def _draw_panel(ax: Axes, p: _View, ticks: list[str], names: list[str], log: boo
 
 def _empty_figure(heading: str) -> Figure:
     """A figure saying that no input moves the metric in any drawn view."""
-    fig = Figure(figsize=(_WIDTH, 2.6), layout="constrained")
-    ax = fig.add_subplot()
+    fig = Figure(figsize=(_WIDTH, max(2.6, _tenths(1.6 + _text_height(heading, 12)))))
+    ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     ax.text(0.5, 0.5, "no inputs vary this metric", transform=ax.transAxes, ha="center",
             va="center", fontsize=11, color="0.3", gid="empty")
-    fig.suptitle(heading, fontsize=12)
+    _title(fig, heading)
     return fig

@@ -165,7 +165,7 @@ def _metrics(result: Result, figures: tuple[str, ...], env: xr.Dataset | None) -
                 Paragraph((Code(metric.expression.text),), scope="full"),
                 variable_table(summary, metric.name, hdi=True, env=env, metric=metric.name,
                                scope="full")]
-        out += [Figure(f"{kind}-{metric.name}.png", f"{kind} plot of {metric.name}",
+        out += [Figure(f"{kind}-{metric.name}.svg", f"{kind} plot of {metric.name}",
                        scope="full")
                 for kind in figures if kind != "tornado"]  # the sensitivity section shows it
         if result.comparison is not None:
@@ -188,7 +188,7 @@ def _sensitivity(sens: Sensitivity, model: Model, figures: tuple[str, ...]) -> l
                         "most of the metric's variance on its own."), scope="full"),
         _driver_table(sens, scope="full")]
     for metric in model.metrics:
-        figure = f"tornado-{metric.name}.png" if "tornado" in figures else None
+        figure = f"tornado-{metric.name}.svg" if "tornado" in figures else None
         out += [Heading(3, prose(f"Sensitivity of {metric.name}"), scope="full"),
                 Section(sensitivity_blocks(sens, metric.name, figure=figure), scope="full")]
     if sens.notes:
@@ -238,7 +238,7 @@ def build_report(result: Result, figures: tuple[str, ...] = (), *,
         sensitivity (`uncertainty.pipeline.Run`).
     figures : tuple of str
         The plot kinds written beside the report (``"forest"``, ``"density"``,
-        ``"tornado"``), as ``<kind>-<metric>.png``; the full report shows them.
+        ``"tornado"``), as ``<kind>-<metric>.svg``; the full report shows them.
     destination : str, optional
         The results folder, named in the brief view.
 

@@ -47,7 +47,7 @@ def html_report(markdown: str, svgs: Mapping[str, str], *, title: str) -> str:
         The report as `uncertainty.report.markdown_report` writes it.
     svgs : Mapping[str, str]
         The SVG text of each figure, keyed by the file name the Markdown gives it
-        (``"forest-kia_ratio.png"``).
+        (``"forest-kia_ratio.svg"``).
     title : str
         The page's ``<title>``.
 
@@ -72,7 +72,7 @@ def from_markdown(markdown: str) -> Document:
                                     cell's leading spaces indent it; the first
                                     after a ``### <metric>: `` heading is its
                                     metric's
-    ``![alt](name.png)`` line       `Figure`
+    ``![alt](name.svg)`` line       `Figure`
     `` `code` ``, ``**bold**``      `Code`, `Strong`
     ``http(s)://...``               `Link` (outside code)
     ==============================  ==============================================

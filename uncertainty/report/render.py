@@ -18,6 +18,6 @@ def markdown_report(run: Result, figures: tuple[str, ...] = ()) -> str:
     """``summary.md``: title, provenance, metric tables, inputs, sources and views.
 
     `figures` names the plot kinds written beside it (``"forest"``, ``"density"``,
-    ``"tornado"``), as ``<kind>-<metric>.png``; the report embeds them.
+    ``"tornado"``), as ``<kind>-<metric>.svg``; the report embeds them.
     """
     return render_markdown(build_report(run, figures))

@@ -91,7 +91,7 @@ def render_html(doc: Document, svgs: Mapping[str, str], title: str) -> str:
     doc : Document
         The report.
     svgs : Mapping[str, str]
-        The SVG text of each figure, keyed by its `Figure.name` (``"forest-kia_ratio.png"``).
+        The SVG text of each figure, keyed by its `Figure.name` (``"forest-kia_ratio.svg"``).
     title : str
         The page's ``<title>``.
 
