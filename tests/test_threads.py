@@ -23,7 +23,13 @@ from uncertainty.analysis.precision import simulate_to_precision
 from uncertainty.model.copula import plan_copula
 from uncertainty.model.views import build_views
 from uncertainty.pipeline import Run
-from uncertainty.runtime.parallel import chunks, resolve_threads, thread_map
+from uncertainty.runtime.parallel import (
+    CHUNK_SIZE,
+    chunks,
+    resolve_threads,
+    thread_map,
+    threads_for,
+)
 from uncertainty.sampling import draw_dataset, mix
 from uncertainty.sampling.streams import BLOCK_SIZE, draw_streams, standard_normal, uniform
 from uncertainty.stats.array import summarize_draws
@@ -83,7 +89,7 @@ def test_any_thread_count_gives_identical_draws_and_summary(path: Path) -> None:
 
 @pytest.mark.parametrize("path", [SEED_CONFIG, CLAIMS_CONFIG], ids=["seed", "claims"])
 def test_the_comparison_is_identical_for_any_thread_count(path: Path) -> None:
-    run = simulate(config_model(path, 20_000), compare=False, threads=1)
+    run = simulate(config_model(path), compare=False, threads=1)  # threads pay from 2**16
     # Without the summary the intervals are recomputed (sorted again): the same numbers.
     one = compare_run(run.model, run.views, run.draws, threads=1)
     assert one.claims or one.thresholds
@@ -102,6 +108,12 @@ def test_log_pool_with_copula_and_constraint_is_identical_across_threads() -> No
     one = simulate(model, compare=False, threads=1)
     assert one.acceptance is not None and float(one.acceptance["overall"].min()) < 1
     assert_same_run(one, simulate(model, compare=False, threads=3))
+
+
+def test_small_items_stay_in_one_thread_and_large_ones_use_the_pool() -> None:
+    assert threads_for(CHUNK_SIZE - 1, 4) == 1
+    assert threads_for(CHUNK_SIZE, 4) == 4
+    assert threads_for(CHUNK_SIZE, None) == resolve_threads(None)
 
 
 def test_default_threads_is_every_core_and_gives_the_same_numbers() -> None:

@@ -237,9 +237,7 @@ def run(config: Path, draws: int | None, seed: int | None, out: Path | None, for
             raise (ResourceError("--draws", exc.message) if draws is not None
                    else exc.with_file(str(config))) from None
     if fmt == "json":
-        from uncertainty.report import to_json
-
-        click.echo(to_json(result.document()), nl=False)
+        click.echo(result.summary_json, nl=False)
     elif fmt == "markdown":
         click.echo(result.markdown(plots=not no_plots), nl=False)
     else:

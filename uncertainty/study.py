@@ -345,6 +345,16 @@ class Result:
 
         return summary_document(self)
 
+    @functools.cached_property
+    def summary_json(self) -> str:
+        """``summary.json`` as text: `document` as `uncertainty.report.to_json` writes it.
+
+        Made once per result (the results folder and ``--format json`` print the same).
+        """
+        from uncertainty.report import to_json
+
+        return to_json(self.document())
+
     def report(self, *, plots: bool = True, destination: str | None = None) -> Document:
         """The report as blocks (`uncertainty.report.build_report`), rendered by each format.
 
@@ -372,11 +382,11 @@ class Result:
               png: bool = False) -> dict[str, bytes]:
         """Every file of the results folder, by name: what `write` writes."""
         from uncertainty.io.results import DRAWS_FILE, draws_bytes, saved_table
-        from uncertainty.report import render_html, render_markdown, to_json
+        from uncertainty.report import render_html, render_markdown
 
         config = self.study.config
         report = self.report(plots=plots)
-        files = {"summary.json": to_json(self.document()).encode(),
+        files = {"summary.json": self.summary_json.encode(),
                  "summary.md": render_markdown(report).encode(), "config.toml": config.text}
         files |= {saved_table(name): data for name, data in config.tables.items()}
         if plots:

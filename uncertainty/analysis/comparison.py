@@ -19,7 +19,7 @@ import xarray as xr
 from uncertainty.model.core import POOLED, Metric, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
-from uncertainty.runtime.parallel import resolve_threads
+from uncertainty.runtime.parallel import threads_for
 from uncertainty.stats.array import all_positive
 from uncertainty.summary import claim_percentiles, compare_views, thresholds_table
 
@@ -84,7 +84,7 @@ def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
     intervals compared (else they are computed again); `threads` spreads pairs of views and
     rows over threads, with the same numbers for any count.
     """
-    threads = resolve_threads(threads)
+    threads = threads_for(draws.sizes["draw"], threads)
     chosen = [m for m in model.metrics if metrics is None or m.name in metrics]
     names = [m.name for m in chosen]
     log = {name: all_positive(draws[name].values) for name in names}

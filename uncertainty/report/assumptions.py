@@ -42,13 +42,14 @@ def acceptance_table(acc: xr.Dataset, **kw: Any) -> Table:
     """The share of candidate draws meeting every constraint and each one, by view."""
     constraints = [str(c) for c in acc["constraint"].values]
     header = _texts("view", "all constraints", *constraints, "draws kept", "candidate draws")
+    overall, accepted = acc["overall"].values, acc["accepted"].values
+    rate, candidates = acc["rate"].transpose("view", "constraint").values, acc["candidates"].values
     rows = tuple(
-        (cell(str(v)), cell(Num(float(acc["overall"].sel(view=v)), "share")),
-         *(cell(Num(float(acc["rate"].sel(view=v, constraint=c)), "share"))
-           for c in constraints),
-         cell(Num(int(acc["accepted"].sel(view=v)), spec=",")),
-         cell(Num(int(acc["candidates"].sel(view=v)), spec=",")))
-        for v in acc["view"].values
+        (cell(str(v)), cell(Num(float(overall[j]), "share")),
+         *(cell(Num(float(rate[j, k]), "share")) for k in range(len(constraints))),
+         cell(Num(int(accepted[j]), spec=",")),
+         cell(Num(int(candidates[j]), spec=",")))
+        for j, v in enumerate(acc["view"].values)
     )
     return Table(header, rows, columns(len(header), numeric=True), **kw)
 

@@ -43,14 +43,18 @@ def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) 
                              (Text("overlap coefficient"),)]
     header += [percent_header(lv, "ETI overlap") for lv in levels]
     firsts = [g[0] for g in groups]
+    index = {str(v): i for i, v in enumerate(p["view"].values)}
+    grid = {k: p[k].transpose("view", "other", *(("level",) if k == "eti_overlap" else ())).values
+            for k in ("prob_greater", "prob_greater_mcse", "overlap", "eti_overlap")}
     rows = []
     for a, b in ((a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
-        r = p.sel(view=a, other=b)
+        i, j = index[a], index[b]
         rows.append((cell(a), cell(b),
-                     cell(Num(float(r["prob_greater"]), "mcse", float(r["prob_greater_mcse"]))),
-                     cell(Num(float(r["overlap"]), spec=".2f")),
-                     *(cell(Num(float(r["eti_overlap"].sel(level=lv)), spec=".0%"))
-                       for lv in levels)))
+                     cell(Num(float(grid["prob_greater"][i, j]), "mcse",
+                              float(grid["prob_greater_mcse"][i, j]))),
+                     cell(Num(float(grid["overlap"][i, j]), spec=".2f")),
+                     *(cell(Num(float(grid["eti_overlap"][i, j, k]), spec=".0%"))
+                       for k in range(len(levels)))))
     return _numeric(header, rows)
 
 
@@ -61,12 +65,12 @@ def _numeric(header: list[Content], rows: list[Row]) -> Table:
 def _claim_table(claims: xr.Dataset) -> Table:
     views = [str(v) for v in claims["view"].values]
     header: list[Content] = [(Text("claim"),), *((Text(v),) for v in views)]
+    reading = claims["reading"].transpose("claim", "view").values
     rows = []
-    for claim in claims["claim"].values:
-        c = claims.sel(claim=claim)
-        rows.append((cell(f"{claim}: ", Num(float(c["value"]), "plain")),
-                     *(cell(str(c["reading"].sel(view=v).values).replace("at the ", ""))
-                       for v in views)))
+    for i, claim in enumerate(claims["claim"].values):
+        rows.append((cell(f"{claim}: ", Num(float(claims["value"].values[i]), "plain")),
+                     *(cell(str(reading[i, j]).replace("at the ", ""))
+                       for j in range(len(views)))))
     return _numeric(header, rows)
 
 
@@ -74,10 +78,11 @@ def _threshold_table(table: xr.Dataset) -> Table:
     thresholds = [float(t) for t in table["threshold"].values]
     header: list[Content] = [(Text("view"),)]
     header += [(Text("P(≥ "), Num(t, "plain"), Text(")")) for t in thresholds]
-    rows = [(cell(str(v)), *(cell(Num(float(table["prob"].sel(view=v, threshold=t)), "mcse",
-                                      float(table["mcse"].sel(view=v, threshold=t))))
-                             for t in thresholds))
-            for v in table["view"].values]
+    prob = table["prob"].transpose("view", "threshold").values
+    mcse = table["mcse"].transpose("view", "threshold").values
+    rows = [(cell(str(v)), *(cell(Num(float(prob[j, k]), "mcse", float(mcse[j, k])))
+                             for k in range(len(thresholds))))
+            for j, v in enumerate(table["view"].values)]
     return _numeric(header, rows)
 
 

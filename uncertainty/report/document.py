@@ -13,6 +13,7 @@ from uncertainty.numbers import level_key
 from uncertainty.report.comparison import comparison_document, thresholds_document
 from uncertainty.report.rows import tables_document
 from uncertainty.report.sensitivity import sensitivity_document
+from uncertainty.report.tables import statistic_arrays
 from uncertainty.summary import envelopes
 
 if TYPE_CHECKING:
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA_VERSION", "summary_document", "to_json"]
 
 SCHEMA_VERSION = 1
+
+#: The statistics of each record.
+STATISTICS = ("kind", "median", "mean", "sd", "eti", "hdi", "valid", "invalid", "mcse_median",
+              "mcse_mean", "mcse_eti", "mcse_hdi")
 
 
 def _intervals(table: Any, levels: list[float]) -> dict[str, list[float | None]]:
@@ -38,31 +43,26 @@ def summary_document(run: Result) -> dict[str, Any]:
     """
     s = run.summary
     levels = [float(p) for p in s["level"].values]
-    # Plain arrays indexed [variable, view, ...]: one lookup per statistic, not per record.
-    order = [d for d in ("variable", "view", "level", "ci_bound") if d in s.dims]
-    a = {k: s[k].transpose(*[d for d in order if d in s[k].dims]).values
-         for k in ("kind", "median", "mean", "sd", "eti", "hdi", "valid", "invalid",
-                   "mcse_median", "mcse_mean", "mcse_eti", "mcse_hdi")}
     records = []
-    for i, var in enumerate(s["variable"].values):
+    for var in s["variable"].values:
+        a = statistic_arrays(s, str(var), STATISTICS)
         for j, view in enumerate(s["view"].values):
-            kind = a["kind"][i] if a["kind"].ndim == 1 else a["kind"][i, j]
             records.append({
-                "kind": str(kind),
+                "kind": str(a["kind"]),
                 "name": str(var),
                 "view": str(view),
-                "median": _num(a["median"][i, j]),
-                "mean": _num(a["mean"][i, j]),
-                "sd": _num(a["sd"][i, j]),
-                "eti": _intervals(a["eti"][i, j], levels),
-                "hdi": _intervals(a["hdi"][i, j], levels),
-                "draws": int(a["valid"][i, j]),
-                "invalid": int(a["invalid"][i, j]),
+                "median": _num(a["median"][j]),
+                "mean": _num(a["mean"][j]),
+                "sd": _num(a["sd"][j]),
+                "eti": _intervals(a["eti"][j], levels),
+                "hdi": _intervals(a["hdi"][j], levels),
+                "draws": int(a["valid"][j]),
+                "invalid": int(a["invalid"][j]),
                 "mcse": {
-                    "median": _num(a["mcse_median"][i, j]),
-                    "mean": _num(a["mcse_mean"][i, j]),
-                    "eti": _intervals(a["mcse_eti"][i, j], levels),
-                    "hdi": _intervals(a["mcse_hdi"][i, j], levels),
+                    "median": _num(a["mcse_median"][j]),
+                    "mean": _num(a["mcse_mean"][j]),
+                    "eti": _intervals(a["mcse_eti"][j], levels),
+                    "hdi": _intervals(a["mcse_hdi"][j], levels),
                 },
             })
     model = run.model
@@ -133,16 +133,18 @@ def _constraints(run: Result) -> dict[str, Any] | None:
     if acc is None:
         return None
     texts = [str(c) for c in acc["constraint"].values]
+    overall, candidates = acc["overall"].values, acc["candidates"].values
+    accepted, rate = acc["accepted"].values, acc["rate"].transpose("view", "constraint").values
     return {
         "constraints": texts,
         "acceptance": {
             str(v): {
-                "overall": float(acc["overall"].sel(view=v)),
-                "candidates": int(acc["candidates"].sel(view=v)),
-                "accepted": int(acc["accepted"].sel(view=v)),
-                "by_constraint": {c: float(acc["rate"].sel(view=v, constraint=c)) for c in texts},
+                "overall": float(overall[j]),
+                "candidates": int(candidates[j]),
+                "accepted": int(accepted[j]),
+                "by_constraint": {c: float(rate[j, k]) for k, c in enumerate(texts)},
             }
-            for v in acc["view"].values
+            for j, v in enumerate(acc["view"].values)
         },
     }
 

@@ -8,12 +8,14 @@ sample quantile at their rank (`uncertainty.stats.array.hdi_mcse_sorted`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import xarray as xr
+from numpy.typing import NDArray
 
 from uncertainty.report.blocks import Cell, Content, Num, Row, Scope, Table, Text, cell, columns
 
-__all__ = ["percent_header", "variable_table"]
+__all__ = ["percent_header", "statistic_arrays", "variable_table"]
 
 
 def percent_header(level: float, what: str) -> Content:
@@ -44,6 +46,23 @@ def _envelope_row(env: xr.Dataset, parent: str, variable: str, n_levels: int, hd
     return tuple(row + [cell("")] * (width - len(row)))
 
 
+def statistic_arrays(summary: xr.Dataset, variable: str,
+                     names: Sequence[str]) -> dict[str, NDArray[Any]]:
+    """The statistics `names` of one variable as numpy arrays indexed ``[view, level, bound]``.
+
+    Read from the Dataset's variables directly: a report reads every number of a summary,
+    and an xarray selection per number costs more than the numbers.
+    """
+    i = int(summary.indexes["variable"].get_loc(variable))
+    out = {}
+    for name in names:
+        var = summary.variables[name]
+        order = [d for d in ("variable", "view", "level", "ci_bound") if d in var.dims]
+        values = var.transpose(*order).values
+        out[name] = values[i] if "variable" in var.dims else values
+    return out
+
+
 def variable_table(summary: xr.Dataset, variable: str, *, hdi: bool = False,
                    env: xr.Dataset | None = None, metric: str | None = None,
                    scope: Scope = "all", tight: bool = False) -> Table:
@@ -55,34 +74,34 @@ def variable_table(summary: xr.Dataset, variable: str, *, hdi: bool = False,
     lower end to highest upper end) comes before its member views, which are indented.
     `metric`, `scope` and `tight` are passed to the `Table`.
     """
-    s = summary.sel(variable=variable)
-    levels = [float(p) for p in s["level"].values]
+    a = statistic_arrays(summary, variable, ("median", "mcse_median", "eti", "mcse_eti", "hdi",
+                                             "mcse_hdi", "invalid", "valid"))
+    levels = [float(p) for p in summary["level"].values]
     header = [(Text("view"),), (Text("median"),)] + [percent_header(p, "ETI") for p in levels]
     if hdi:
         header += [percent_header(p, "HDI") for p in levels]
-    show_invalid = bool((s["invalid"] > 0).any())
+    show_invalid = bool((a["invalid"] > 0).any())
     if show_invalid:
         header.append((Text("invalid draws"),))
     rows: list[Row] = []
-    parents = s["envelope_of"].values if "envelope_of" in s.coords else [""] * s.sizes["view"]
+    views = summary["view"].values
+    parents = (summary["envelope_of"].values if "envelope_of" in summary.coords
+               else [""] * len(views))
     shown: set[str] = set()
-    for view, parent in zip(s["view"].values, parents, strict=True):
+    for j, (view, parent) in enumerate(zip(views, parents, strict=True)):
         if parent and env is not None and parent not in shown:
             shown.add(parent)
             rows.append(_envelope_row(env, str(parent), variable, len(levels), hdi,
                                       len(header)))
-        r = s.sel(view=view)
         row = [cell(str(view), indent=bool(parent)),
-               cell(_mcse(float(r["median"]), float(r["mcse_median"])))]
-        errors = r["mcse_eti"].values
-        row += [_interval(r["eti"].values[i], errors[i]) for i in range(len(levels))]
+               cell(_mcse(float(a["median"][j]), float(a["mcse_median"][j])))]
+        row += [_interval(a["eti"][j, i], a["mcse_eti"][j, i]) for i in range(len(levels))]
         if hdi:
-            hdi_errors = r["mcse_hdi"].values
-            row += [_interval(r["hdi"].values[i], hdi_errors[i]) for i in range(len(levels))]
+            row += [_interval(a["hdi"][j, i], a["mcse_hdi"][j, i]) for i in range(len(levels))]
         if show_invalid:
-            invalid = int(r["invalid"])
+            invalid = int(a["invalid"][j])
             row.append(cell(Num(invalid, spec=","), " of ",
-                            Num(invalid + int(r["valid"]), spec=",")))
+                            Num(invalid + int(a["valid"][j]), spec=",")))
         rows.append(tuple(row))
     return Table(tuple(header), tuple(rows), columns(len(header), numeric=True),
                  metric=metric, scope=scope, tight=tight)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["CHUNK_SIZE", "chunks", "resolve_threads", "thread_map"]
+__all__ = ["CHUNK_SIZE", "chunks", "resolve_threads", "thread_map", "threads_for"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -46,6 +46,15 @@ def resolve_threads(threads: int | None) -> int:
     if threads < 1:
         raise ValueError(f"threads must be at least 1, got {threads}")
     return threads
+
+
+def threads_for(draws: int, threads: int | None) -> int:
+    """Threads worth using on items of `draws` draws each: one below `CHUNK_SIZE`.
+
+    Starting a pool costs more than a small item's work, and the numbers are the same for
+    any count, so small runs (tests, fuzzing, previews) stay in the calling thread.
+    """
+    return resolve_threads(threads) if draws >= CHUNK_SIZE else 1
 
 
 def thread_map(func: Callable[[T], R], items: Iterable[T], threads: int) -> list[R]:

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from uncertainty.runtime import progress
-from uncertainty.runtime.parallel import resolve_threads, thread_map
+from uncertainty.runtime.parallel import thread_map, threads_for
 from uncertainty.sampling.rows import distinct_rows
 from uncertainty.stats.array import INTERVAL_STATISTICS, SCALAR_STATISTICS, summarize_draws
 
@@ -65,7 +65,7 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
         return found
 
     progress.stage("summarizing", len(distinct), "rows")
-    found = thread_map(one, distinct, resolve_threads(threads))
+    found = thread_map(one, distinct, threads_for(draws.sizes["draw"], threads))
     return summary_dataset(draws, levels, dict(zip(distinct, found, strict=True)))
 
 
