@@ -41,9 +41,9 @@ from uncertainty.model.core import POOLED, Metric, Model
 from uncertainty.model.pooling import log_pool
 from uncertainty.model.views import View
 from uncertainty.numbers import plain
-from uncertainty.sampling import Hold, ViewDraws, draw_view
+from uncertainty.sampling import Hold, Rerun, ViewDraws, draw_view, view_draws
 from uncertainty.stats import Grouping, first_order, group_draws
-from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
+from uncertainty.stats.array import partly_sorted, quantile_mcse_sorted, quantile_sorted
 
 __all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
@@ -156,11 +156,16 @@ def _strongest_correlation(orders: list[NDArray[np.intp]]) -> float:
     return float(np.max(np.abs(corr[np.triu_indices(len(orders), 1)])))
 
 
-def _median(y: FloatArray) -> tuple[float, float]:
-    s = np.sort(y[np.isfinite(y)])
-    if not s.size:
-        return np.nan, np.nan
+def _median_of(s: FloatArray) -> tuple[float, float]:
     return float(quantile_sorted(s, 0.5)), float(quantile_mcse_sorted(s, 0.5))
+
+
+def _median(y: FloatArray) -> tuple[float, float]:
+    """The median of the finite draws `y` and its MCSE (NaN without any)."""
+    finite = y[np.isfinite(y)]
+    if not finite.size:
+        return np.nan, np.nan
+    return _median_of(partly_sorted(finite, _median_of))
 
 
 #: Most inputs per view held for the tornado: those with the largest shares.
@@ -209,7 +214,8 @@ def _held_value(model: Model, item: Input, p: float) -> float:
 
 def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, seed: int,
                    threads: int | None = None,
-                   step: Callable[[int], None] | None = None) -> tuple[xr.Dataset, list[str]]:
+                   step: Callable[[int], None] | None = None,
+                   rerun: Rerun | None = None) -> tuple[xr.Dataset, list[str]]:
     """Variance shares and tornado medians of every metric in every view.
 
     Parameters
@@ -225,6 +231,11 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         As for `uncertainty.sampling.draw_view`.
     step : callable, optional
         Called with the units of work done (see `work`), for progress.
+    rerun : Rerun, optional
+        The run's streams and candidates: each view, held or not, is then derived from
+        them (`uncertainty.sampling.Rerun`), redrawing only what the hold touches; the
+        numbers are identical to those of a redraw of the whole view
+        (`uncertainty.sampling.draw_view`), which is what happens without it.
 
     Returns
     -------
@@ -269,10 +280,17 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         if step is not None:
             step(units)
 
+    def redraw(view: View, hold: Hold | None) -> ViewDraws:
+        if rerun is None:
+            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=threads)
+        # A held view is read only for its metrics: its inputs are not kept.
+        return view_draws(model, view, rerun.draw(model, (view,), hold=hold), n,
+                          inputs=hold is None and view in views)
+
     def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
         tick()
         try:
-            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=threads)
+            return redraw(view, hold)
         except ConstraintConflict as exc:
             notes.append(f"{what}: left out, because then {exc.constraint!r} holds in only "
                          f"{exc.rate:.2%} of the draws")

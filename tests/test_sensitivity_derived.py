@@ -1,0 +1,182 @@
+"""The sensitivity analysis derived from the run's streams equals redrawing every variant.
+
+Determinism tests only: each compares the derived path (`uncertainty.sampling.Rerun`,
+`uncertainty.analysis.sensitivity.derived`) with the path that redraws each held view
+(`uncertainty.sampling.draw_view`) and simulates each edited model whole, in the same
+process. Every number must be identical, bit for bit: no golden numbers, no tolerance.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from model_builders import analyze_run, run_toml
+from scipy import special
+
+from uncertainty import build_model, simulate
+from uncertainty.analysis.sensitivity import Sensitivity, without
+from uncertainty.analysis.sensitivity.derived import FIGURE_STATISTICS, figures_summary
+from uncertainty.config.loader import load_config
+from uncertainty.config.schema import with_spread_scale
+from uncertainty.model.views import build_views
+from uncertainty.pipeline import Run
+from uncertainty.sampling import Hold, Rerun, ViewDraws, draw_view, view_draws
+
+SEED_STUDY = Path(__file__).resolve().parents[1] / "configs" / "seed-article-2025.toml"
+
+#: A copula, a constraint, a log pool, a scenario and default (graded) spreads.
+LOG_POOL = """
+constraints = ["k <= q"]
+[run]
+pool = "log"
+[sources.a]
+grade = "B2"
+estimates.q = 100
+estimates.k = { dist = "lognormal", median = 40, sigma = 0.3 }
+[sources.b]
+estimates.q = { dist = "lognormal", median = 150, sigma = 0.4 }
+estimates.k = { dist = "lognormal", median = 50, sigma = 0.25 }
+[sources.c]
+grade = "C3"
+estimates.q = 120
+[correlations]
+ab = { between = ["q", "k"], rho = 0.6, source = "a" }
+[metrics]
+m = { expr = "q * k" }
+share = { expr = "k / q" }
+[scenarios.no_c]
+use = { q = "a", k = "b" }
+"""
+
+#: An envelope of the sources instead of a pool, with a copula and a constraint.
+ENVELOPE = """
+constraints = ["k <= q"]
+[run]
+pool = "envelope"
+[sources.a]
+grade = "B2"
+estimates.q = 100
+estimates.k = { dist = "lognormal", median = 30, sigma = 0.3 }
+[sources.b]
+grade = "C3"
+estimates.q = 130
+estimates.k = 20
+[sources.c]
+estimates.q = { value = 90, ci90 = [70, 120] }
+[correlations]
+ab = { between = ["q", "k"], rho = -0.5, source = "a" }
+[metrics]
+m = { expr = "q * k" }
+n = { expr = "q" }
+[scenarios.pick_a]
+use = { q = "a" }
+"""
+
+
+def _identical(derived: Sensitivity, redrawn: Sensitivity) -> None:
+    xr.testing.assert_identical(derived.inputs, redrawn.inputs)
+    for name in ("leave_out", "sweep"):
+        a, b = getattr(derived, name), getattr(redrawn, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            xr.testing.assert_identical(a, b)
+    assert derived.notes == redrawn.notes
+
+
+def _both(run: Run, rescale, *, threads: int = 2) -> None:  # type: ignore[no-untyped-def]
+    derived = analyze_run(run, rescale=rescale, threads=threads)
+    redrawn = analyze_run(run, rescale=rescale, threads=threads, redraw=True)
+    _identical(derived, redrawn)
+
+
+def _rebuilt(toml: str):  # type: ignore[no-untyped-def]
+    data = tomllib.loads(toml)
+    return lambda scale: build_model(data, default_title="test", spread_scale=scale)
+
+
+def test_the_seed_study_derived_equals_redrawn() -> None:
+    # A copula, two constraints, a linear pool, a scenario, graded default spreads.
+    model = load_config(SEED_STUDY).model
+    model = replace(model, run=replace(model.run, draws=20_000, seed=7, precision=None))
+    run = simulate(model, threads=2)
+    _both(run, functools.partial(with_spread_scale, model))
+
+
+@pytest.mark.parametrize("toml", [LOG_POOL, ENVELOPE], ids=["log pool", "envelope"])
+def test_a_study_derived_equals_redrawn(toml: str) -> None:
+    _both(run_toml(toml, draws=20_000, seed=3), _rebuilt(toml))
+
+
+def test_a_hold_that_breaks_the_constraints_is_noted_alike() -> None:
+    toml = """
+constraints = ["part <= whole"]
+[sources.a]
+estimates.part = { dist = "lognormal", median = 50, sigma = 0.8 }
+estimates.whole = { dist = "lognormal", median = 400, sigma = 0.05 }
+[sensitivity]
+tornado = [0.05, 0.999]
+[metrics]
+share = { expr = "part / whole" }
+"""
+    run = run_toml(toml, draws=20_000, seed=1)
+    derived = analyze_run(run)
+    assert derived.notes  # the 99.9th percentile of part breaks the constraint
+    _identical(derived, analyze_run(run, redraw=True))
+
+
+def _same_draws(a: ViewDraws, b: ViewDraws) -> None:
+    assert a.quantities.keys() == b.quantities.keys()
+    assert a.estimates.keys() == b.estimates.keys()
+    assert a.choices.keys() == b.choices.keys()
+    for q in a.quantities:
+        assert np.array_equal(a.quantities[q], b.quantities[q], equal_nan=True), q
+    for k in a.estimates:
+        assert np.array_equal(a.estimates[k], b.estimates[k], equal_nan=True), k
+    for q in a.choices:
+        assert a.choices[q][0] == b.choices[q][0]
+        assert np.array_equal(a.choices[q][1], b.choices[q][1]), q
+    assert a.acceptance == b.acceptance
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_every_held_view_is_a_redraws_bit_for_bit(threads: int) -> None:
+    # Small chunks, so that the kernel's chunking is exercised too.
+    model = load_config(SEED_STUDY).model
+    views = build_views(model)
+    n, seed, chunk = 3_000, 5, 700
+    rerun = Rerun(model, views, seed=seed, draws=n, threads=threads, chunk=chunk)
+    for view in views:
+        redrawn = draw_view(model, view, seed=seed, draws=n, threads=threads, chunk=chunk)
+        drawn = rerun.draw(model, (view,))
+        _same_draws(view_draws(model, view, drawn, n), redrawn)
+        for source in model.sources:
+            for estimate in source.estimates:
+                if (estimate.quantity, source.id) not in drawn.arrays:
+                    continue  # the view does not read it
+                hold = Hold((source.id, estimate.quantity), float(special.ndtri(0.95)))
+                redrawn = draw_view(model, view, seed=seed, draws=n, threads=threads,
+                                    chunk=chunk, hold=hold)
+                derived = view_draws(model, view, rerun.draw(model, (view,), hold=hold), n)
+                _same_draws(derived, redrawn)
+
+
+def test_a_model_without_a_source_has_a_simulations_figures() -> None:
+    # The copula member left out: its partner is drawn again, unmixed.
+    model = load_config(SEED_STUDY).model
+    model = replace(model, run=replace(model.run, draws=4_000, seed=9, precision=None))
+    rerun = Rerun(model, build_views(model), seed=9, draws=4_000, threads=2)
+    for source in model.sources:
+        reduced, _ = without(model, source.id)
+        assert reduced is not None
+        full = simulate(reduced, compare=False).summary
+        derived = figures_summary(rerun, reduced)
+        wanted = full[list(FIGURE_STATISTICS)].sel(variable=[m.name for m in reduced.metrics])
+        wanted = wanted.drop_vars(["kind", "label", "view_label", "envelope_of"])
+        xr.testing.assert_identical(derived.drop_vars("envelope_of"),
+                                    wanted.drop_attrs(deep=False))
