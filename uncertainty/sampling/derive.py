@@ -127,9 +127,11 @@ class Rerun:
         return Plan(estimates, tuple(groups), tuple(requests), tuple(pooled), plan.log, plan.pools,
                     plan.members, plan.tested)
 
-    def draw(self, model: Model, views: tuple[View, ...], *,
-             hold: Hold | None = None) -> Candidates:
+    def draw(self, model: Model, views: tuple[View, ...], *, hold: Hold | None = None,
+             threads: int | None = None) -> Candidates:
         """The candidates of `model` under `views`, with `hold`: exactly a redraw's.
+
+        `threads` (default the rerun's) changes no number.
 
         `model` must be a variant of the run's model (the same names for the same
         streams), run with the run's seed and draw count.
@@ -146,7 +148,8 @@ class Rerun:
         redrawn |= {(q, POOLED) for q in changes.pooled}
         given = {k: v for k, v in self.base.arrays.items() if k not in redrawn}
         buffers = [self._stream(kind, names) for kind, names in changes.requests]
-        drawn = make_candidates(model, changes, buffers, threads=self.threads,
+        threads = self.threads if threads is None else threads
+        drawn = make_candidates(model, changes, buffers, threads=threads,
                                 chunk=self.chunk, hold=hold, report=False, given=given,
                                 n=self.draws)
         if model.constraints:

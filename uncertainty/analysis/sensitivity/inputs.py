@@ -41,8 +41,9 @@ from uncertainty.model.core import POOLED, Metric, Model
 from uncertainty.model.pooling import log_pool
 from uncertainty.model.views import View
 from uncertainty.numbers import plain
-from uncertainty.sampling import Hold, Rerun, ViewDraws, draw_view, view_draws
-from uncertainty.stats import Grouping, first_order, group_draws
+from uncertainty.runtime.parallel import resolve_threads, thread_map
+from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
+from uncertainty.stats import Grouping, first_order, group_draws, stable_order_within
 from uncertainty.stats.array import partly_sorted, quantile_mcse_sorted, quantile_sorted
 
 __all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
@@ -273,8 +274,16 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     dependence = np.full(shape3[:2], "", dtype=object)
     strongest = np.full(shape3[:2], np.nan)
     scales = [metric_scale(draws, m.name) for m in metrics]
-    notes: list[str] = []
-    done: dict[tuple[tuple[str, str], ...], int] = {}  # assignment -> first view index
+    threads = resolve_threads(threads)
+    # Views taking every quantity from the same source hold identical draws: the first
+    # such view is analysed, the others copy its figures.
+    first: dict[tuple[tuple[str, str], ...], int] = {}
+    for j, view in enumerate(views):
+        first.setdefault(view.assignment, j)
+    analysed = sorted(first.values())
+    # Several views are analysed at once (each in one thread), so each draw within runs on
+    # one thread; a lone view uses them all.
+    inner = 1 if len(analysed) > 1 else threads
 
     def tick(units: int = 1) -> None:
         if step is not None:
@@ -282,33 +291,46 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
 
     def redraw(view: View, hold: Hold | None) -> ViewDraws:
         if rerun is None:
-            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=threads)
+            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=inner)
         # A held view is read only for its metrics: its inputs are not kept.
-        return view_draws(model, view, rerun.draw(model, (view,), hold=hold), n,
-                          inputs=hold is None and view in views)
-
-    def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
-        tick()
-        try:
-            return redraw(view, hold)
-        except ConstraintConflict as exc:
-            notes.append(f"{what}: left out, because then {exc.constraint!r} holds in only "
-                         f"{exc.rate:.2%} of the draws")
-            return None
+        return view_draws(model, view, rerun.draw(model, (view,), hold=hold, threads=inner),
+                          n, inputs=hold is None and view in views)
 
     def evaluate(vd: ViewDraws, m: Metric) -> FloatArray:
         return np.asarray(m.expression.evaluate({q: vd.quantities[q]
                                                  for q in m.expression.names}),
                           dtype=np.float64)
 
-    for j, view in enumerate(views):
-        if view.assignment in done:  # identical draws: copy the first such view's figures
-            first = done[view.assignment]
-            for arr in (share, share_se, median, median_mcse, held, base, base_mcse,
-                        dependence, strongest):
-                arr[:, j] = arr[:, first]
-            continue
-        done[view.assignment] = j
+    # Each input's stable sort order over every candidate, from which the order of any
+    # view's accepted draws follows exactly (`stable_order_within`) without a sort.
+    whole_orders: dict[str, NDArray[np.intp]] = {}
+
+    def order_of(item: Input, view: View) -> NDArray[np.intp] | None:
+        if rerun is None:
+            return None
+        if item.id not in whole_orders:
+            whole = (rerun.base.choices[item.quantity] if item.kind == "choice"
+                     else rerun.base.arrays[item.quantity, item.source])
+            whole_orders[item.id] = np.argsort(whole, kind="stable")
+        if not model.constraints:
+            return whole_orders[item.id]
+        return stable_order_within(whole_orders[item.id],
+                                   rerun.base.overall[constraint_key(model, view)])
+
+    def analyse(j: int) -> list[str]:
+        """Fill column `j` of every figure; the notes on view `j`."""
+        view = views[j]
+        notes: list[str] = []
+
+        def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
+            tick()
+            try:
+                return redraw(view, hold)
+            except ConstraintConflict as exc:
+                notes.append(f"{what}: left out, because then {exc.constraint!r} holds in "
+                             f"only {exc.rate:.2%} of the draws")
+                return None
+
         vd = attempt(view, None, f"view {view.id}")
         assert vd is not None  # the run itself met the constraints
         groupings: dict[str, Grouping] = {}  # one sort per input serves every metric
@@ -324,7 +346,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                      else vd.quantities[item.quantity] if item.kind == "log pool"
                      else vd.estimates[item.source, item.quantity])
                 if every and item.id not in groupings:
-                    groupings[item.id] = group_draws(x)
+                    groupings[item.id] = group_draws(x, order=order_of(item, view))
                 est = first_order(t, x[ok], grouping=groupings.get(item.id) if every else None)
                 k = ids.index(item.id)
                 share[a, j, k], share_se[a, j, k] = est.share, est.se
@@ -354,6 +376,17 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                     median[a, j, k, e], median_mcse[a, j, k, e] = _median(
                         evaluate(held_vd, metrics[a]))
                     held[a, j, k, e] = plain(_held_value(model, item, p))
+        return notes
+
+    # Each view fills its own column: the figures and the notes (in view order) are the
+    # same for any thread count.
+    notes = [note for found_notes in thread_map(analyse, analysed, threads)
+             for note in found_notes]
+    for j, view in enumerate(views):
+        if first[view.assignment] != j:  # identical draws: copy the first such view's
+            for arr in (share, share_se, median, median_mcse, held, base, base_mcse,
+                        dependence, strongest):
+                arr[:, j] = arr[:, first[view.assignment]]
     coords = {
         "metric": [m.name for m in metrics],
         "metric_label": ("metric", [m.label for m in metrics]),
