@@ -14,8 +14,10 @@ an estimate's distribution     that estimate (and its copula group)
 a copula group (members or     every member: mixed again, then through its distribution
 factor)
 a held input (`Hold`)          that estimate and its copula group; a held log pool
-a linear pool (members,        the pool's choice from its uniforms, and its draws
-weights, or a member above)
+a linear pool's members or     the pool's choice from its uniforms, and its draws
+weights
+a linear pool's member above   the pool's draws where it chose that member (its
+                               choices are the run's)
 a log pool                     its draws, unless the model is the run's own
 constraints                    every test of every view asked for
 =============================  ==========================================================
@@ -28,6 +30,9 @@ approximation: the tests compare the two bit for bit.
 """
 
 from __future__ import annotations
+
+import functools
+from dataclasses import replace
 
 from uncertainty.model.copula import CopulaGroup
 from uncertainty.model.core import POOLED, Model
@@ -91,10 +96,14 @@ class Rerun:
                                                 threads=self.threads)[0]
         return self._streams[names].copy()
 
-    def _changes(self, plan: Plan, hold: Hold | None, *, same: bool) -> Plan:
+    def _changes(self, plan: Plan, hold: Hold | None, *,
+                 same: bool) -> tuple[Plan, dict[str, list[int]]]:
         """The part of `plan` that differs from the run's: what must be redrawn.
 
-        `same`: the model is the run's own, so its log pools are the run's too.
+        And the linear pools to patch: those whose sources, weights and uniforms are the
+        run's (so its choices too) but some of whose sources' draws changed, with the
+        index of each such source. `same`: the model is the run's own, so its log pools
+        are the run's too.
         """
         base = self.plan
         dists = {(sid, e.quantity): e.distribution for sid, e in base.estimates}
@@ -107,25 +116,27 @@ class Rerun:
                   or changed.intersection(g.members)]
         for g in groups:
             changed.update(g.members)
-        pooled = []
+        pooled, patched = [], {}
         for q in plan.pooled:
             if plan.log:
-                redraw = (q not in base.pooled or not same
-                          or (hold is not None and hold.key == (POOLED, q)))
-            else:
-                members = [(s.id, s.weight) for s in plan.members[q]]
-                redraw = (q not in base.pooled or base.log
-                          or members != [(s.id, s.weight) for s in base.members[q]]
-                          or any((sid, q) in changed for sid, _ in members))
-            if redraw:
+                if q not in base.pooled or not same or (hold is not None
+                                                         and hold.key == (POOLED, q)):
+                    pooled.append(q)
+                continue
+            members = [(s.id, s.weight) for s in plan.members[q]]
+            touched = [k for k, (sid, _) in enumerate(members) if (sid, q) in changed]
+            if (q not in base.pooled or base.log
+                    or members != [(s.id, s.weight) for s in base.members[q]]):
                 pooled.append(q)
+            elif touched:
+                patched[q] = touched
         # The plan's own streams, estimates' first, then pools' (see `make_plan`).
         wanted = [(sid, e.quantity) in changed for sid, e in plan.estimates]
         wanted += [q in pooled for q in plan.pooled]
         requests = [r for r, w in zip(plan.requests, wanted, strict=True) if w]
         estimates = tuple((sid, e) for sid, e in plan.estimates if (sid, e.quantity) in changed)
-        return Plan(estimates, tuple(groups), tuple(requests), tuple(pooled), plan.log, plan.pools,
-                    plan.members, plan.tested)
+        return Plan(estimates, tuple(groups), tuple(requests), tuple(pooled), plan.log,
+                    plan.pools, plan.members, plan.tested), patched
 
     def draw(self, model: Model, views: tuple[View, ...], *, hold: Hold | None = None,
              threads: int | None = None) -> Candidates:
@@ -143,15 +154,31 @@ class Rerun:
             of the time, as the redraw would.
         """
         plan = make_plan(model, views)
-        changes = self._changes(plan, hold, same=model is self.model)
+        changes, patched = self._changes(plan, hold, same=model is self.model)
         redrawn = {(e.quantity, sid) for sid, e in changes.estimates}
-        redrawn |= {(q, POOLED) for q in changes.pooled}
+        redrawn |= {(q, POOLED) for q in [*changes.pooled, *patched]}
         given = {k: v for k, v in self.base.arrays.items() if k not in redrawn}
         buffers = [self._stream(kind, names) for kind, names in changes.requests]
         threads = self.threads if threads is None else threads
-        drawn = make_candidates(model, changes, buffers, threads=threads,
-                                chunk=self.chunk, hold=hold, report=False, given=given,
-                                n=self.draws)
+        run = functools.partial(make_candidates, model, threads=threads, chunk=self.chunk,
+                                report=False, n=self.draws)
+        if not patched:
+            drawn = run(changes, buffers, hold=hold, given=given)
+        else:
+            # A pool whose choices are the run's takes the run's draws but where it chose
+            # a changed source (the kernel's `_linear_pool` gathers exactly so): the new
+            # estimates first, then the pools patched, then the constraint tests.
+            drawn = run(replace(changes, tested={}), buffers, hold=hold, given=given)
+            arrays = dict(drawn.arrays)
+            for q, touched in patched.items():
+                pool, choice = self.base.arrays[q, POOLED].copy(), self.base.choices[q]
+                for k in touched:
+                    took = choice == k
+                    pool[took] = arrays[q, plan.members[q][k].id][took]
+                arrays[q, POOLED] = pool
+            tests = run(replace(changes, estimates=(), groups=(), requests=(), pooled=()),
+                        [], given=arrays)
+            drawn = Candidates(tests.arrays, tests.passes, tests.overall, drawn.choices)
         if model.constraints:
             check_conflicts(model, views, count_accepted(drawn))
         # Only the arrays a redraw of `views` would make: the views' own estimates, pools
