@@ -281,9 +281,9 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     for j, view in enumerate(views):
         first.setdefault(view.assignment, j)
     analysed = sorted(first.values())
-    # Several views are analysed at once (each in one thread), so each draw within runs on
-    # one thread; a lone view uses them all.
-    inner = 1 if len(analysed) > 1 else threads
+    # Views and held inputs are analysed several at once, each in one thread, so each
+    # draw within runs on one thread.
+    inner = 1
 
     def tick(units: int = 1) -> None:
         if step is not None:
@@ -317,10 +317,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         return stable_order_within(whole_orders[item.id],
                                    rerun.base.overall[constraint_key(model, view)])
 
-    def analyse(j: int) -> list[str]:
-        """Fill column `j` of every figure; the notes on view `j`."""
-        view = views[j]
-        notes: list[str] = []
+    def attempt_into(notes: list[str]) -> Callable[[View, Hold | None, str], ViewDraws | None]:
+        """Draw a view, or note why it cannot be (a conflict of constraints) in `notes`."""
 
         def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
             tick()
@@ -331,7 +329,12 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                              f"only {exc.rate:.2%} of the draws")
                 return None
 
-        vd = attempt(view, None, f"view {view.id}")
+        return attempt
+
+    def analyse(j: int) -> list[Input]:
+        """Fill column `j` of the shares and base medians; the view's inputs to hold."""
+        view = views[j]
+        vd = attempt_into([])(view, None, f"view {view.id}")
         assert vd is not None  # the run itself met the constraints
         groupings: dict[str, Grouping] = {}  # one sort per input serves every metric
         for a, m in enumerate(metrics):
@@ -359,29 +362,36 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         held_inputs = _tornado_inputs(per, metrics, view, share[:, j], ids)
         tick(sum(_cost(model, i) for i in _view_inputs(per, metrics, view)
                  if i not in held_inputs))
-        for item in held_inputs:
-            k = ids.index(item.id)
-            users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
-            if item.kind == "choice":
-                _choice_ends(model, view, item, users, metrics, attempt, evaluate,
-                             (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
+        return held_inputs
+
+    def hold(task: tuple[int, Input]) -> list[str]:
+        """Fill the tornado of input `item` in column `j`; the notes on it."""
+        j, item = task
+        view, notes = views[j], list[str]()
+        attempt = attempt_into(notes)
+        k = ids.index(item.id)
+        users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
+        if item.kind == "choice":
+            _choice_ends(model, view, item, users, metrics, attempt, evaluate,
+                         (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
+            return notes
+        key = (item.source, item.quantity)
+        for e, p in enumerate((lo_p, hi_p)):
+            what = f"view {view.id}, {item.label} at its {p:.0%} point"
+            held_vd = attempt(view, Hold(key, float(special.ndtri(p))), what)
+            if held_vd is None:
                 continue
-            key = (item.source, item.quantity)
-            for e, p in enumerate((lo_p, hi_p)):
-                what = f"view {view.id}, {item.label} at its {p:.0%} point"
-                held_vd = attempt(view, Hold(key, float(special.ndtri(p))), what)
-                if held_vd is None:
-                    continue
-                for a in users:
-                    median[a, j, k, e], median_mcse[a, j, k, e] = _median(
-                        evaluate(held_vd, metrics[a]))
-                    held[a, j, k, e] = plain(_held_value(model, item, p))
+            for a in users:
+                median[a, j, k, e], median_mcse[a, j, k, e] = _median(
+                    evaluate(held_vd, metrics[a]))
+                held[a, j, k, e] = plain(_held_value(model, item, p))
         return notes
 
-    # Each view fills its own column: the figures and the notes (in view order) are the
-    # same for any thread count.
-    notes = [note for found_notes in thread_map(analyse, analysed, threads)
-             for note in found_notes]
+    # Each view, then each held input, fills its own cells; drawing the unheld views never
+    # conflicts, so the notes, in (view, input) order, are the same for any thread count.
+    to_hold = thread_map(analyse, analysed, threads)
+    tasks = [(j, item) for j, items in zip(analysed, to_hold, strict=True) for item in items]
+    notes = [note for found in thread_map(hold, tasks, threads) for note in found]
     for j, view in enumerate(views):
         if first[view.assignment] != j:  # identical draws: copy the first such view's
             for arr in (share, share_se, median, median_mcse, held, base, base_mcse,
