@@ -79,6 +79,28 @@ use = { q = "a" }
 """
 
 
+#: A correlation across sources: leaving one out leaves its partner uncorrelated.
+ACROSS = """
+constraints = ["k <= q"]
+[sources.a]
+estimates.q = { dist = "lognormal", median = 100, sigma = 0.3 }
+estimates.k = { dist = "lognormal", median = 40, sigma = 0.3 }
+[sources.b]
+grade = "C3"
+estimates.q = 150
+[sources.c]
+estimates.q = { dist = "lognormal", median = 120, sigma = 0.2 }
+estimates.k = { dist = "lognormal", median = 30, sigma = 0.4 }
+[correlations]
+qq = { between = ["a:q", "b:q"], rho = 0.7 }
+kq = { between = ["c:k", "b:q"], rho = -0.4 }
+[metrics]
+m = { expr = "k / q" }
+[scenarios.b_only]
+use = { q = "b" }
+"""
+
+
 def _identical(derived: Sensitivity, redrawn: Sensitivity) -> None:
     xr.testing.assert_identical(derived.inputs, redrawn.inputs)
     for name in ("leave_out", "sweep"):
@@ -108,7 +130,8 @@ def test_the_seed_study_derived_equals_redrawn() -> None:
     _both(run, functools.partial(with_spread_scale, model))
 
 
-@pytest.mark.parametrize("toml", [LOG_POOL, ENVELOPE], ids=["log pool", "envelope"])
+@pytest.mark.parametrize("toml", [LOG_POOL, ENVELOPE, ACROSS],
+                         ids=["log pool", "envelope", "across sources"])
 def test_a_study_derived_equals_redrawn(toml: str) -> None:
     _both(run_toml(toml, draws=20_000, seed=3), _rebuilt(toml))
 

@@ -12,7 +12,7 @@ what differs                   redrawn from the kept streams
 an estimate's distribution     that estimate (and its copula group)
 (not the same object)
 a copula group (members or     every member: mixed again, then through its distribution
-factor)
+factor), or one gone           (or not mixed, when the group is gone)
 a held input (`Hold`)          that estimate and its copula group; a held log pool
 a linear pool's members or     the pool's choice from its uniforms, and its draws
 weights
@@ -111,6 +111,13 @@ class Rerun:
                    if dists.get((sid, e.quantity)) is not e.distribution}
         if hold is not None and hold.key[0] != POOLED:
             changed.add(hold.key)
+        # A group of the run's that the variant lacks (a correlation dropped with a source)
+        # leaves its members' latents unmixed: redrawn. A view's plan lacks only the groups
+        # none of whose members it reads.
+        kept = {_group_id(g) for g in plan.groups}
+        for g in base.groups:
+            if _group_id(g) not in kept:
+                changed.update(g.members)
         known = {_group_id(g) for g in base.groups}
         groups = [g for g in plan.groups if _group_id(g) not in known
                   or changed.intersection(g.members)]
