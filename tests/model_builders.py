@@ -25,11 +25,17 @@ def run_toml(toml: str, *, draws: int | None = None, seed: int | None = None) ->
     return simulate(replace(model, run=run))
 
 
-def analyze_run(run: Run, *, rescale=None, threads: int | None = None):  # type: ignore[no-untyped-def]
-    """`uncertainty.analysis.sensitivity.analyze` of `run`, re-simulating as the study does."""
+def analyze_run(run: Run, *, rescale=None, threads: int | None = None,  # type: ignore[no-untyped-def]
+                redraw: bool = False):
+    """`uncertainty.analysis.sensitivity.analyze` of `run`, as the study does.
+
+    With `redraw`, every variant is redrawn and simulated whole instead of derived from
+    the run's streams (the path the derived one must equal).
+    """
     from uncertainty.analysis.sensitivity import analyze
 
     def summarize_model(m: Model):  # type: ignore[no-untyped-def]
         return simulate(m, compare=False, threads=threads).summary
 
-    return analyze(run, summarize_model=summarize_model, rescale=rescale, threads=threads)
+    return analyze(run, summarize_model=summarize_model if redraw else None, rescale=rescale,
+                   threads=threads)

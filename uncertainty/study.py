@@ -294,17 +294,12 @@ class Result:
         from uncertainty.analysis.sensitivity import analyze
         from uncertainty.config.schema import with_spread_scale
         from uncertainty.errors import ResourceError
-        from uncertainty.pipeline import simulate
 
         if self.streamed:
             raise ResourceError("draws", "this run is too large to hold in memory and "
                                 "streams its draws; the sensitivity analysis needs them all: "
                                 "analyse a config with fewer draws")
-
-        def summarize_model(m: Model) -> xr.Dataset:
-            return simulate(m, compare=False, threads=threads).summary
-
-        found = analyze(self.simulation, summarize_model=summarize_model,
+        found = analyze(self.simulation,
                         rescale=functools.partial(with_spread_scale, self.model),
                         threads=threads)
         return replace(self, sensitivity=found)

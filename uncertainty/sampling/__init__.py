@@ -26,12 +26,14 @@ from uncertainty.sampling.acceptance import (
     check_conflicts,
     count_accepted,
 )
+from uncertainty.sampling.derive import Rerun
 from uncertainty.sampling.kernel import Candidates, Hold, make_candidates, mix, pool_choice
-from uncertainty.sampling.memory import Drawn, ViewDraws, draw_dataset, draw_view
+from uncertainty.sampling.memory import Drawn, ViewDraws, draw_dataset, draw_view, view_draws
 from uncertainty.sampling.plan import Plan, constraint_key, make_plan
 from uncertainty.sampling.rows import distinct_rows, draws_dataset, row_groups, view_keys
 
-__all__ = ["MIN_ACCEPTANCE", "Accepted", "Candidates", "Drawn", "Hold", "Plan", "ViewDraws",
-           "acceptance_dataset", "accepted_mask", "check_conflicts", "constraint_key",
+__all__ = ["MIN_ACCEPTANCE", "Accepted", "Candidates", "Drawn", "Hold", "Plan", "Rerun",
+           "ViewDraws", "acceptance_dataset", "accepted_mask", "check_conflicts", "constraint_key",
            "count_accepted", "distinct_rows", "draw_dataset", "draw_view", "draws_dataset",
-           "make_candidates", "make_plan", "mix", "pool_choice", "row_groups", "view_keys"]
+           "make_candidates", "make_plan", "mix", "pool_choice", "row_groups", "view_draws",
+           "view_keys"]

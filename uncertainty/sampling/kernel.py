@@ -111,19 +111,29 @@ def _hold(hold: Hold, groups: tuple[CopulaGroup, ...],
 
 
 def make_candidates(model: Model, plan: Plan, buffers: list[FloatArray], *, threads: int,
-                    chunk: int, hold: Hold | None = None, report: bool = True) -> Candidates:
+                    chunk: int, hold: Hold | None = None, report: bool = True,
+                    given: Mapping[tuple[str, str], FloatArray] | None = None,
+                    n: int | None = None) -> Candidates:
     """Turn drawn `buffers` (one per ``plan.requests``) into candidates, in place.
 
     Each chunk of draws, in parallel, goes through the copula, the distributions, the
     pools and the constraint tests. Each array is transformed in place (latent normals
     become draws, a pool's uniforms become its draws), so any range of draws gives the
     same numbers at each position.
+
+    `given` holds draws already made, (quantity, source id or "pooled") to array, that
+    the pools and the constraint tests read where `plan` draws no such array: a plan of
+    only the estimates and pools a change touches then gives, for those and for every
+    test, exactly the numbers a plan of all of them gives (`uncertainty.sampling.derive`).
+    Given arrays are only read. `n` is the draw count when `buffers` is empty.
     """
-    n = len(buffers[0]) if buffers else 0
+    if n is None:
+        n = len(buffers[0]) if buffers else 0
     estimates, pooled, log = plan.estimates, plan.pooled, plan.log
     latents = {(sid, e.quantity): buf
                for (sid, e), buf in zip(estimates, buffers[:len(estimates)], strict=True)}
-    arrays = {(e.quantity, sid): latents[sid, e.quantity] for sid, e in estimates}
+    arrays = dict(given or {})
+    arrays |= {(e.quantity, sid): latents[sid, e.quantity] for sid, e in estimates}
     arrays |= {(q, POOLED): buf for q, buf in zip(pooled, buffers[len(estimates):], strict=True)}
     if log:
         latents |= {(POOLED, q): arrays[q, POOLED] for q in pooled}

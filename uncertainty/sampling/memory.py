@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ from uncertainty.sampling.plan import constraint_key, make_plan
 from uncertainty.sampling.rows import draws_dataset, row_groups, view_keys
 from uncertainty.sampling.streams import draw_streams
 
-__all__ = ["Drawn", "ViewDraws", "draw_dataset", "draw_view"]
+__all__ = ["Drawn", "ViewDraws", "draw_dataset", "draw_view", "view_draws"]
 
 FloatArray = NDArray[np.float64]
 
@@ -178,6 +179,17 @@ def draw_view(model: Model, view: View, *, seed: int, draws: int, hold: Hold | N
     """
     threads = resolve_threads(threads)
     drawn = _candidates(model, (view,), seed, draws, threads=threads, chunk=chunk, hold=hold)
+    return view_draws(model, view, drawn, draws)
+
+
+def view_draws(model: Model, view: View, drawn: Candidates, draws: int, *,
+               names: Collection[str] | None = None, inputs: bool = True) -> ViewDraws:
+    """The `ViewDraws` of `view` among candidates `drawn` (of `draws` candidates each).
+
+    Every estimate in ``drawn.arrays`` is kept (aligned with the view's accepted draws),
+    and every quantity; with `names`, only those quantities; without `inputs`, no
+    estimate and no pool choice (only the quantities).
+    """
     keep: slice | NDArray[np.intp] = slice(None)
     rate = 1.0
     if model.constraints:
@@ -186,9 +198,12 @@ def draw_view(model: Model, view: View, *, seed: int, draws: int, hold: Hold | N
         rate = len(keep) / draws
     estimates = {(s.id, e.quantity): drawn.arrays[e.quantity, s.id][keep]
                  for s in model.sources for e in s.estimates
-                 if (e.quantity, s.id) in drawn.arrays}
-    quantities = {q: estimates[view.source_of(q), q] if view.source_of(q) != POOLED
-                  else drawn.arrays[q, POOLED][keep] for q in model.quantities}
+                 if (e.quantity, s.id) in drawn.arrays} if inputs else {}
+    wanted = model.quantities if names is None else [q for q in model.quantities if q in names]
+    quantities = {q: (estimates[view.source_of(q), q] if inputs
+                      else drawn.arrays[q, view.source_of(q)][keep])
+                  if view.source_of(q) != POOLED
+                  else drawn.arrays[q, POOLED][keep] for q in wanted}
     choices = {q: (tuple(sorted(s.id for s in model.estimators(q))), chosen[keep])
-               for q, chosen in drawn.choices.items()}
+               for q, chosen in drawn.choices.items()} if inputs else {}
     return ViewDraws(quantities, estimates, choices, rate)

@@ -22,6 +22,7 @@ from uncertainty.stats.sobol import (
     first_order,
     first_order_many,
     group_draws,
+    stable_order_within,
 )
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "prob_greater",
     "quantile_mcse_sorted",
     "quantile_sorted",
+    "stable_order_within",
     "summarize_draws",
 ]

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["DRAWS_PER_BIN", "MIN_DRAWS", "FirstOrder", "Grouping", "first_order",
-           "first_order_many", "group_draws"]
+           "first_order_many", "group_draws", "stable_order_within"]
 
 FloatArray = NDArray[np.float64]
 
@@ -161,15 +161,21 @@ class Grouping:
     groups: int
 
 
-def group_draws(x: NDArray[np.generic], *, bins: int | None = None) -> Grouping:
-    """The groups `first_order` uses for input draws `x` (see its Parameters and Raises)."""
+def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
+                order: NDArray[np.intp] | None = None) -> Grouping:
+    """The groups `first_order` uses for input draws `x` (see its Parameters and Raises).
+
+    `order`, when known, is ``np.argsort(x, kind="stable")`` (e.g. from
+    `stable_order_within`), which spares the sort.
+    """
     x = np.asarray(x)
     n = len(x)
     if bins is None:
         bins = max(n // DRAWS_PER_BIN, 2)
     elif bins < 2:
         raise ValueError(f"bins must be at least 2, got {bins}")
-    order = np.argsort(x, kind="stable")
+    if order is None:
+        order = np.argsort(x, kind="stable")
     xs = x[order]
     new = np.empty(n, dtype=bool)  # where a new distinct value starts in sorted order
     new[0] = True
@@ -187,6 +193,17 @@ def group_draws(x: NDArray[np.generic], *, bins: int | None = None) -> Grouping:
         sizes[: n % bins] += 1  # the sizes np.array_split(order, bins) gives
         labels, m = np.repeat(np.arange(bins), sizes), bins
     return Grouping(order, labels, m)
+
+
+def stable_order_within(order: NDArray[np.intp], keep: NDArray[np.bool_]) -> NDArray[np.intp]:
+    """``np.argsort(x[keep], kind="stable")``, given ``order = np.argsort(x, kind="stable")``.
+
+    A stable sort orders equal values by position, and `keep` keeps the positions' order,
+    so the kept part of the whole order is the order of the kept part: exactly, ties and
+    NaN included, in linear time.
+    """
+    rank = np.cumsum(keep) - 1  # each kept position's index among the kept
+    return rank[order[keep[order]]]
 
 
 def first_order_many(y: FloatArray, xs: Mapping[str, NDArray[np.generic]], *,

@@ -22,12 +22,14 @@ from typing import Any, Protocol
 
 import xarray as xr
 
+from uncertainty.analysis.sensitivity.derived import figures_summary
 from uncertainty.analysis.sensitivity.inputs import Input, input_analysis, inputs_of, work
 from uncertainty.analysis.sensitivity.leave_out import leave_out, without
 from uncertainty.analysis.sensitivity.sweep import spread_sweep
-from uncertainty.model.core import Model
+from uncertainty.model.core import POOLED, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
+from uncertainty.sampling import Rerun
 
 __all__ = ["Input", "Sensitivity", "Simulated", "analyze", "inputs_of", "leave_out", "spread_sweep",
            "without"]
@@ -71,20 +73,29 @@ class Sensitivity:
     notes: tuple[str, ...] = ()
 
 
-def analyze(run: Simulated, *, summarize_model: Callable[[Model], xr.Dataset],
+def analyze(run: Simulated, *, summarize_model: Callable[[Model], xr.Dataset] | None = None,
             rescale: Callable[[float], Model] | None = None,
             threads: int | None = None) -> Sensitivity:
     """Every sensitivity analysis of `run`.
+
+    Each held input, each source left out and each spread scale is a variant of the model
+    run with the run's seed and draw count, so its draws are a transform of the run's own
+    random streams. By default they are derived from those (`uncertainty.sampling.Rerun`
+    regenerates the run's candidates once, then redraws only what each variant touches,
+    and only the figures the analyses report are computed, `derived.figures_summary`);
+    every number is identical to that of redrawing and simulating each variant whole,
+    which `summarize_model` does instead.
 
     Parameters
     ----------
     run : Simulated
         A finished run (its draws set the draw count; its provenance the seed), e.g. an
         `uncertainty.pipeline.Run`.
-    summarize_model : callable
+    summarize_model : callable, optional
         A model to the summary of its simulation (its ``run`` settings give the draws and
-        seed): the study layer passes `uncertainty.pipeline.simulate`'s, so that this stage
-        needs no later one.
+        seed), e.g. `uncertainty.pipeline.simulate`'s: given, every variant is redrawn and
+        simulated whole, as before the variants were derived (slower, the same numbers;
+        kept to check and time the derived path against).
     rescale : callable, optional
         Factor to the model rebuilt with every default log-spread scaled by it, e.g.
         ``functools.partial(uncertainty.config.schema.with_spread_scale, model)``. Without it
@@ -100,18 +111,33 @@ def analyze(run: Simulated, *, summarize_model: Callable[[Model], xr.Dataset],
     seed = int(run.provenance["seed"])
     n = run.draws.sizes["draw"]
     fixed = replace(model.run, draws=n, seed=seed, precision=None)
-
-    def summary_of(m: Model) -> xr.Dataset:
-        return summarize_model(replace(m, run=fixed))
-
     scales = [s for s in model.sensitivity.spread_scales if s != 1.0] if rescale else []
     total = (work(model, run.views) + (len(model.sources) if len(model.sources) > 1 else 0)
              + len(scales))
     with progress.within("sensitivity", total, "analyses") as step:
+        rerun: Rerun | None = None
+        compared = [POOLED, *(sc.id for sc in model.scenarios)]
+        if summarize_model is None:
+            rerun = Rerun(model, run.views, seed=seed, draws=n, threads=threads)
+            derive = rerun
+
+            def loo_summary(m: Model) -> xr.Dataset:
+                return figures_summary(derive, replace(m, run=fixed), compared,
+                                       threads=derive.threads)
+
+            def sweep_summary(m: Model) -> xr.Dataset:
+                return figures_summary(derive, replace(m, run=fixed), threads=derive.threads)
+        else:
+            simulate = summarize_model
+
+            def loo_summary(m: Model) -> xr.Dataset:
+                return simulate(replace(m, run=fixed))
+
+            sweep_summary = loo_summary
         inputs, notes = input_analysis(model, run.views, run.draws, seed=seed,
-                                       threads=threads, step=step)
-        loo, loo_notes = leave_out(model, run.summary, simulate=summary_of, step=step)
+                                       threads=threads, step=step, rerun=rerun)
+        loo, loo_notes = leave_out(model, run.summary, simulate=loo_summary, step=step)
         sweep, sweep_notes = (None, []) if rescale is None else spread_sweep(
-            replace(model, run=fixed), run.summary, rescale=rescale, simulate=summary_of,
+            replace(model, run=fixed), run.summary, rescale=rescale, simulate=sweep_summary,
             step=step)
     return Sensitivity(inputs, loo, sweep, tuple(notes + loo_notes + sweep_notes))

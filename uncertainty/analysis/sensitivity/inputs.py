@@ -41,9 +41,10 @@ from uncertainty.model.core import POOLED, Metric, Model
 from uncertainty.model.pooling import log_pool
 from uncertainty.model.views import View
 from uncertainty.numbers import plain
-from uncertainty.sampling import Hold, ViewDraws, draw_view
-from uncertainty.stats import Grouping, first_order, group_draws
-from uncertainty.stats.array import quantile_mcse_sorted, quantile_sorted
+from uncertainty.runtime.parallel import resolve_threads, thread_map
+from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
+from uncertainty.stats import Grouping, first_order, group_draws, stable_order_within
+from uncertainty.stats.array import partly_sorted, quantile_mcse_sorted, quantile_sorted
 
 __all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
@@ -156,11 +157,16 @@ def _strongest_correlation(orders: list[NDArray[np.intp]]) -> float:
     return float(np.max(np.abs(corr[np.triu_indices(len(orders), 1)])))
 
 
-def _median(y: FloatArray) -> tuple[float, float]:
-    s = np.sort(y[np.isfinite(y)])
-    if not s.size:
-        return np.nan, np.nan
+def _median_of(s: FloatArray) -> tuple[float, float]:
     return float(quantile_sorted(s, 0.5)), float(quantile_mcse_sorted(s, 0.5))
+
+
+def _median(y: FloatArray) -> tuple[float, float]:
+    """The median of the finite draws `y` and its MCSE (NaN without any)."""
+    finite = y[np.isfinite(y)]
+    if not finite.size:
+        return np.nan, np.nan
+    return _median_of(partly_sorted(finite, _median_of))
 
 
 #: Most inputs per view held for the tornado: those with the largest shares.
@@ -209,7 +215,8 @@ def _held_value(model: Model, item: Input, p: float) -> float:
 
 def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, seed: int,
                    threads: int | None = None,
-                   step: Callable[[int], None] | None = None) -> tuple[xr.Dataset, list[str]]:
+                   step: Callable[[int], None] | None = None,
+                   rerun: Rerun | None = None) -> tuple[xr.Dataset, list[str]]:
     """Variance shares and tornado medians of every metric in every view.
 
     Parameters
@@ -225,6 +232,11 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         As for `uncertainty.sampling.draw_view`.
     step : callable, optional
         Called with the units of work done (see `work`), for progress.
+    rerun : Rerun, optional
+        The run's streams and candidates: each view, held or not, is then derived from
+        them (`uncertainty.sampling.Rerun`), redrawing only what the hold touches; the
+        numbers are identical to those of a redraw of the whole view
+        (`uncertainty.sampling.draw_view`), which is what happens without it.
 
     Returns
     -------
@@ -262,36 +274,67 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     dependence = np.full(shape3[:2], "", dtype=object)
     strongest = np.full(shape3[:2], np.nan)
     scales = [metric_scale(draws, m.name) for m in metrics]
-    notes: list[str] = []
-    done: dict[tuple[tuple[str, str], ...], int] = {}  # assignment -> first view index
+    threads = resolve_threads(threads)
+    # Views taking every quantity from the same source hold identical draws: the first
+    # such view is analysed, the others copy its figures.
+    first: dict[tuple[tuple[str, str], ...], int] = {}
+    for j, view in enumerate(views):
+        first.setdefault(view.assignment, j)
+    analysed = sorted(first.values())
+    # Views and held inputs are analysed several at once, each in one thread, so each
+    # draw within runs on one thread.
+    inner = 1
 
     def tick(units: int = 1) -> None:
         if step is not None:
             step(units)
 
-    def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
-        tick()
-        try:
-            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=threads)
-        except ConstraintConflict as exc:
-            notes.append(f"{what}: left out, because then {exc.constraint!r} holds in only "
-                         f"{exc.rate:.2%} of the draws")
-            return None
+    def redraw(view: View, hold: Hold | None) -> ViewDraws:
+        if rerun is None:
+            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=inner)
+        # A held view is read only for its metrics: its inputs are not kept.
+        return view_draws(model, view, rerun.draw(model, (view,), hold=hold, threads=inner),
+                          n, inputs=hold is None and view in views)
 
     def evaluate(vd: ViewDraws, m: Metric) -> FloatArray:
         return np.asarray(m.expression.evaluate({q: vd.quantities[q]
                                                  for q in m.expression.names}),
                           dtype=np.float64)
 
-    for j, view in enumerate(views):
-        if view.assignment in done:  # identical draws: copy the first such view's figures
-            first = done[view.assignment]
-            for arr in (share, share_se, median, median_mcse, held, base, base_mcse,
-                        dependence, strongest):
-                arr[:, j] = arr[:, first]
-            continue
-        done[view.assignment] = j
-        vd = attempt(view, None, f"view {view.id}")
+    # Each input's stable sort order over every candidate, from which the order of any
+    # view's accepted draws follows exactly (`stable_order_within`) without a sort.
+    whole_orders: dict[str, NDArray[np.intp]] = {}
+
+    def order_of(item: Input, view: View) -> NDArray[np.intp] | None:
+        if rerun is None:
+            return None
+        if item.id not in whole_orders:
+            whole = (rerun.base.choices[item.quantity] if item.kind == "choice"
+                     else rerun.base.arrays[item.quantity, item.source])
+            whole_orders[item.id] = np.argsort(whole, kind="stable")
+        if not model.constraints:
+            return whole_orders[item.id]
+        return stable_order_within(whole_orders[item.id],
+                                   rerun.base.overall[constraint_key(model, view)])
+
+    def attempt_into(notes: list[str]) -> Callable[[View, Hold | None, str], ViewDraws | None]:
+        """Draw a view, or note why it cannot be (a conflict of constraints) in `notes`."""
+
+        def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
+            tick()
+            try:
+                return redraw(view, hold)
+            except ConstraintConflict as exc:
+                notes.append(f"{what}: left out, because then {exc.constraint!r} holds in "
+                             f"only {exc.rate:.2%} of the draws")
+                return None
+
+        return attempt
+
+    def analyse(j: int) -> list[Input]:
+        """Fill column `j` of the shares and base medians; the view's inputs to hold."""
+        view = views[j]
+        vd = attempt_into([])(view, None, f"view {view.id}")
         assert vd is not None  # the run itself met the constraints
         groupings: dict[str, Grouping] = {}  # one sort per input serves every metric
         for a, m in enumerate(metrics):
@@ -306,7 +349,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                      else vd.quantities[item.quantity] if item.kind == "log pool"
                      else vd.estimates[item.source, item.quantity])
                 if every and item.id not in groupings:
-                    groupings[item.id] = group_draws(x)
+                    groupings[item.id] = group_draws(x, order=order_of(item, view))
                 est = first_order(t, x[ok], grouping=groupings.get(item.id) if every else None)
                 k = ids.index(item.id)
                 share[a, j, k], share_se[a, j, k] = est.share, est.se
@@ -319,23 +362,41 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         held_inputs = _tornado_inputs(per, metrics, view, share[:, j], ids)
         tick(sum(_cost(model, i) for i in _view_inputs(per, metrics, view)
                  if i not in held_inputs))
-        for item in held_inputs:
-            k = ids.index(item.id)
-            users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
-            if item.kind == "choice":
-                _choice_ends(model, view, item, users, metrics, attempt, evaluate,
-                             (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
+        return held_inputs
+
+    def hold(task: tuple[int, Input]) -> list[str]:
+        """Fill the tornado of input `item` in column `j`; the notes on it."""
+        j, item = task
+        view, notes = views[j], list[str]()
+        attempt = attempt_into(notes)
+        k = ids.index(item.id)
+        users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
+        if item.kind == "choice":
+            _choice_ends(model, view, item, users, metrics, attempt, evaluate,
+                         (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
+            return notes
+        key = (item.source, item.quantity)
+        for e, p in enumerate((lo_p, hi_p)):
+            what = f"view {view.id}, {item.label} at its {p:.0%} point"
+            held_vd = attempt(view, Hold(key, float(special.ndtri(p))), what)
+            if held_vd is None:
                 continue
-            key = (item.source, item.quantity)
-            for e, p in enumerate((lo_p, hi_p)):
-                what = f"view {view.id}, {item.label} at its {p:.0%} point"
-                held_vd = attempt(view, Hold(key, float(special.ndtri(p))), what)
-                if held_vd is None:
-                    continue
-                for a in users:
-                    median[a, j, k, e], median_mcse[a, j, k, e] = _median(
-                        evaluate(held_vd, metrics[a]))
-                    held[a, j, k, e] = plain(_held_value(model, item, p))
+            for a in users:
+                median[a, j, k, e], median_mcse[a, j, k, e] = _median(
+                    evaluate(held_vd, metrics[a]))
+                held[a, j, k, e] = plain(_held_value(model, item, p))
+        return notes
+
+    # Each view, then each held input, fills its own cells; drawing the unheld views never
+    # conflicts, so the notes, in (view, input) order, are the same for any thread count.
+    to_hold = thread_map(analyse, analysed, threads)
+    tasks = [(j, item) for j, items in zip(analysed, to_hold, strict=True) for item in items]
+    notes = [note for found in thread_map(hold, tasks, threads) for note in found]
+    for j, view in enumerate(views):
+        if first[view.assignment] != j:  # identical draws: copy the first such view's
+            for arr in (share, share_se, median, median_mcse, held, base, base_mcse,
+                        dependence, strongest):
+                arr[:, j] = arr[:, first[view.assignment]]
     coords = {
         "metric": [m.name for m in metrics],
         "metric_label": ("metric", [m.label for m in metrics]),

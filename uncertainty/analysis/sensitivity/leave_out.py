@@ -27,7 +27,6 @@ from numpy.typing import NDArray
 
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model.core import POOLED, Model, Scenario
-from uncertainty.summary import envelopes
 
 __all__ = ["FIGURES", "Figures", "compared_level", "leave_out", "without"]
 
@@ -78,17 +77,20 @@ def without(model: Model, source_id: str) -> tuple[Model | None, dict[str, str]]
 class Figures:
     """A summary's medians and interval ends by view, envelopes included.
 
-    The envelopes are made once here, not for every figure read.
+    Reads only `uncertainty.analysis.sensitivity.derived.FIGURE_STATISTICS` of the summary.
+    An envelope's interval is that of `uncertainty.summary.envelopes`: from the lowest
+    lower end to the highest upper end of its members, with their largest MCSEs.
     """
 
     def __init__(self, summary: xr.Dataset, level: float) -> None:
         self.summary, self.level = summary, level
-        self.env = envelopes(summary)
+        parents = (summary["envelope_of"].values.tolist()
+                   if "envelope_of" in summary.coords else [])
+        self.parents = {p for p in parents if p}
 
     def has(self, view: str) -> bool:
         """Whether the summary has `view`, as a view or as an envelope."""
-        return view in self.summary["view"].values or (
-            self.env is not None and view in self.env["envelope"].values)
+        return view in self.summary["view"].values or view in self.parents
 
     def of(self, metric: str, view: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``[median, lower, upper]`` of `metric` in `view`, and their MCSEs.
@@ -97,10 +99,13 @@ class Figures:
         member and the median is NaN.
         """
         level = self.level
-        if self.env is not None and view in self.env["envelope"].values:
-            row = self.env.sel(envelope=view, variable=metric)
-            values = np.r_[np.nan, row["eti"].sel(level=level).values]
-            return values, np.r_[np.nan, row["mcse_eti"].sel(level=level).values]
+        if view in self.parents:
+            members = self.summary.sel(variable=metric, level=level).sel(
+                view=self.summary["envelope_of"] == view)
+            eti = members["eti"]
+            ends = [float(eti.sel(ci_bound="lower").min("view")),
+                    float(eti.sel(ci_bound="upper").max("view"))]
+            return np.r_[np.nan, ends], np.r_[np.nan, members["mcse_eti"].max("view").values]
         row = self.summary.sel(variable=metric, view=view)
         values = np.r_[float(row["median"]), row["eti"].sel(level=level).values]
         return values, np.r_[float(row["mcse_median"]),
