@@ -27,8 +27,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check uncertainty tests benchmarks
 	$(BIN)/mypy
 
+# Tests in one process per core (pytest-xdist): each test is independent, and the
+# hypothesis examples are the same in every process (derandomized).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # New random inputs for the fuzz tests (`make fuzz SEED=n` repeats a run); each failure is
 # saved, shrunk, to tests/fuzz_corpus/, which `make test` replays.
