@@ -42,8 +42,10 @@ BASES = {
                        ("claims", "examples/claims.toml"))
 }
 #: Examples per property: 2,000 in all, a fixed sequence under ``make test`` (see
-#: conftest.py), new ones under ``make fuzz``.
+#: conftest.py), new ones under ``make fuzz``. Each property runs once per shipped base
+#: config, a share of the examples each, so that the processes of ``make test`` share them.
 EXAMPLES = 1_000
+PER_BASE = math.ceil(EXAMPLES / len(BASES))
 #: Seconds one example may take before it counts as a hang.
 HANG = 60
 
@@ -132,9 +134,9 @@ weird = st.one_of(values, st.integers(min_value=40, max_value=200).map(_deep))
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> str:
-    """A shipped config with one to three things wrong, as TOML text."""
-    data = _copy(BASES[draw(st.sampled_from(sorted(BASES)))])
+def mutated(draw: st.DrawFn, base: str) -> str:
+    """The shipped config `base` with one to three things wrong, as TOML text."""
+    data = _copy(BASES[base])
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         paths = [p for p in _paths(data) if p]
         if not paths:
@@ -242,19 +244,22 @@ def check_outcome(text: str | bytes, where: Path) -> Result:
     return result
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
+@pytest.mark.parametrize("base", sorted(BASES))
+@settings(max_examples=PER_BASE, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
-@given(text=mutated())
-def test_a_mutated_config_runs_or_fails_with_one_line(text: str, tmp_path: Path) -> None:
+@given(data=st.data())
+def test_a_mutated_config_runs_or_fails_with_one_line(base: str, data: st.DataObject,
+                                                      tmp_path: Path) -> None:
+    text = data.draw(mutated(base), label="config")
     with _saved_on_failure("test_a_mutated_config_runs_or_fails_with_one_line", text):
         event(f"exit status {check_outcome(text, tmp_path).exit_code}")
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
+@pytest.mark.parametrize("name", sorted(BASES))
+@settings(max_examples=PER_BASE, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(sorted(BASES)), at=st.floats(min_value=0, max_value=1),
-       junk=st.binary(min_size=1, max_size=8))
+@given(at=st.floats(min_value=0, max_value=1), junk=st.binary(min_size=1, max_size=8))
 def test_a_corrupted_file_runs_or_fails_with_one_line(name: str, at: float, junk: bytes,
                                                       tmp_path: Path) -> None:
     path = {"seed": "seed-article-2025.toml", "face": "examples/article-face-value.toml",
