@@ -245,7 +245,7 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
         labels_y += ticks[p.view]
         y = spans_p[1]
     ax.set_yticks(np.concatenate(centres), labels_y, fontsize=_TICK_SIZE)
-    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="y", left=False)  # labels only: no zero-length marks to draw
     start = 0
     for p in panels:  # the "+N smaller inputs" rows
         start += len(ticks[p.view])
@@ -351,9 +351,10 @@ def _draw_panel(ax: Axes, p: _View, mids: np.ndarray, span: tuple[float, float],
         # The longer segment first, so that the shorter one stays visible on top of it.
         for z, k in enumerate(sorted((0, 1), key=lambda k: -abs(scale(ends[k])
                                                                  - scale(p.base)))):
-            ax.add_patch(Rectangle((p.base, y - _BAR / 2), ends[k] - p.base, _BAR,
-                                   facecolor=_COLOURS[k], edgecolor="none", zorder=2 + z,
-                                   gid=f"{_ENDS[k]}-{names[i]}"))
+            # add_artist, not add_patch: the limits are set, so no data limits to update.
+            ax.add_artist(Rectangle((p.base, y - _BAR / 2), ends[k] - p.base, _BAR,
+                                    facecolor=_COLOURS[k], edgecolor="none", zorder=2 + z,
+                                    gid=f"{_ENDS[k]}-{names[i]}"))
         # Each value sits just outside the drawn bar, which also covers the base.
         left = 0 if ends[0] <= ends[1] else 1
         for k in (0, 1):
