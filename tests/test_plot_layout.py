@@ -57,7 +57,9 @@ def drawn_texts(fig: Figure) -> list[tuple[str, Text, Bbox]]:
         roles[id(ax.title)] = "title"
         roles[id(ax.xaxis.label)] = roles[id(ax.yaxis.label)] = "axis label"
         for text in ax.texts:
-            roles[id(text)] = f"in axes {id(ax)}"
+            # A title of a view inside the axes (the tornado's) is checked like any title.
+            roles[id(text)] = ("panel title" if str(text.get_gid()).startswith("title-")
+                               else f"in axes {id(ax)}")
     for legend in fig.legends:
         for text in legend.get_texts():
             roles[id(text)] = "legend"
@@ -76,6 +78,12 @@ def layout_problems(fig: Figure) -> list[str]:
     problems = [f"{role} {text.get_text()!r} reaches outside the figure: {box.bounds}"
                 for role, text, box in texts
                 if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height]
+    for role, text, box in texts:
+        frame = text.axes.get_window_extent() if text.axes is not None else None
+        if role == "panel title" and frame is not None and (
+                box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0
+                or box.y1 > frame.y1):
+            problems.append(f"panel title {text.get_text()!r} crosses its axes' frame")
     for (role_a, a, box_a), (role_b, b, box_b) in itertools.combinations(texts, 2):
         same_axes = role_a == role_b and role_a.startswith("in axes")
         # Strictly overlapping by more than a pixel; texts in one axes (bar end values,
@@ -141,3 +149,14 @@ def test_the_check_fails_on_a_clipped_and_an_overlapping_text() -> None:
     problems = layout_problems(fig)
     assert any(p.startswith("y tick") and "reaches outside" in p for p in problems)
     assert any(p.startswith("x tick") and "overlaps title" in p for p in problems)
+
+
+def test_the_check_fails_on_a_panel_title_over_a_value_or_across_the_frame() -> None:
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_axes((0.2, 0.2, 0.7, 0.7))
+    ax.text(0.5, 0.5, "a panel title much wider than the axes it is in", ha="center",
+            transform=ax.transAxes, gid="title-v")
+    ax.text(0.5, 0.5, "14.6", transform=ax.transAxes, gid="value-low-a")
+    problems = layout_problems(fig)
+    assert any("crosses its axes' frame" in p for p in problems)
+    assert any(p.startswith("panel title") and "overlaps in axes" in p for p in problems)

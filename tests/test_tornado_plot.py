@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.text import Annotation
+from matplotlib.text import Annotation, Text
 
 from uncertainty.plots import figure_bytes, tornado_plot
 
@@ -76,18 +77,44 @@ def inputs() -> xr.Dataset:
     return build(BASE, ENTRIES, METRICS, VIEWS, INPUTS, INPUT_LABELS)
 
 
-def panel(fig: Figure, view: str) -> Axes:
-    (ax,) = [ax for ax in fig.axes if ax.get_title().startswith(f"{view}:")]
-    return ax
+@dataclass(frozen=True)
+class Panel:
+    """The part of the one axes that shows a view: its band and rows, `lo` < y < `hi`."""
+
+    ax: Axes
+    lo: float
+    hi: float
+
+    def holds(self, y: float) -> bool:
+        return self.lo < y < self.hi
 
 
-def ticks(ax: Axes) -> list[str]:
-    return [t.get_text() for t in ax.get_yticklabels()]
+def panel_titles(fig: Figure) -> list[Text]:
+    """The views' titles, top to bottom (the y axis runs down)."""
+    (ax,) = fig.axes
+    return sorted((t for t in ax.texts if str(t.get_gid()).startswith("title-")),
+                  key=lambda t: t.get_position()[1])
 
 
-def bars(ax: Axes) -> dict[str, Rectangle]:
+def panel(fig: Figure, view: str) -> Panel:
+    (ax,) = fig.axes
+    tops = [t.get_position()[1] for t in panel_titles(fig)] + [max(ax.get_ylim())]
+    names = [str(t.get_gid()).removeprefix("title-") for t in panel_titles(fig)]
+    k = names.index(view)
+    return Panel(ax, tops[k], tops[k + 1])
+
+
+def ticks(where: Axes | Panel) -> list[str]:
+    ax = where.ax if isinstance(where, Panel) else where
+    return [t.get_text() for t, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
+            if not isinstance(where, Panel) or where.holds(y)]
+
+
+def bars(where: Axes | Panel) -> dict[str, Rectangle]:
+    ax = where.ax if isinstance(where, Panel) else where
     return {str(p.get_gid()): p for p in ax.patches
-            if isinstance(p, Rectangle) and p.get_gid()}
+            if isinstance(p, Rectangle) and p.get_gid()
+            and (not isinstance(where, Panel) or where.holds(p.get_y()))}
 
 
 def bar_end(bar: Rectangle) -> float:
@@ -95,30 +122,44 @@ def bar_end(bar: Rectangle) -> float:
     return float(bar.get_x() + bar.get_width())
 
 
-def values(ax: Axes) -> dict[str, str]:
+def values(where: Axes | Panel) -> dict[str, str]:
+    ax = where.ax if isinstance(where, Panel) else where
     return {str(a.get_gid()).removeprefix("value-"): a.get_text() for a in ax.texts
-            if isinstance(a, Annotation)}
+            if isinstance(a, Annotation)
+            and (not isinstance(where, Panel) or where.holds(a.xy[1]))}
+
+
+def notes(where: Panel) -> list[str]:
+    """Texts of a panel other than its title and bar end values."""
+    return [t.get_text() for t in where.ax.texts
+            if not isinstance(t, Annotation) and where.holds(t.get_position()[1])
+            and not str(t.get_gid()).startswith("title-")]
 
 
 # --- panels, bars, order ----------------------------------------------------------------
 
 
-def test_one_panel_per_view_with_one_shared_value_axis(inputs: xr.Dataset) -> None:
+def test_one_panel_per_view_on_one_shared_value_axis(inputs: xr.Dataset) -> None:
     fig = tornado_plot(inputs, "kia_ratio", title="Face value")
-    assert [ax.get_title() for ax in fig.axes] == [
+    assert [t.get_text() for t in panel_titles(fig)] == [
         "us_intel: us_intel estimates (median 14)",
         "western: western estimates (median 9.4)",
         "pooled: pooled estimates (median 11)",
     ]
     assert fig.get_suptitle() == "Face value\nkia_ratio: the kia_ratio"
-    assert len({ax.get_xlim() for ax in fig.axes}) == 1
+    assert len(fig.axes) == 1  # one x axis: the same metric on one scale in every view
     assert fig.get_size_inches()[0] == 8.0
     # The pooled view has one bar more and the choice's label wraps: a taller figure.
     fewer = tornado_plot(inputs, "kia_ratio", views=["us_intel", "western"])
     assert fig.get_size_inches()[1] > fewer.get_size_inches()[1]
-    assert [ax.get_title().split(":")[0] for ax in
-            tornado_plot(inputs, "kia_ratio", views=["pooled", "us_intel"]).axes] == [
+    assert [t.get_text().split(":")[0] for t in
+            panel_titles(tornado_plot(inputs, "kia_ratio", views=["pooled", "us_intel"]))] == [
         "pooled", "us_intel"]
+    # Each view's rows lie under its title, and a line separates the views.
+    (separators,) = [c for c in fig.axes[0].collections if c.get_gid() == "separators"]
+    tops = [t.get_position()[1] for t in panel_titles(fig)]
+    assert [seg[0][1] for seg in separators.get_segments()] == pytest.approx(
+        [top - 0.06 for top in tops[1:]])
 
 
 def test_bars_are_sorted_by_swing_widest_on_top(inputs: xr.Dataset) -> None:
@@ -126,10 +167,13 @@ def test_bars_are_sorted_by_swing_widest_on_top(inputs: xr.Dataset) -> None:
     assert ticks(ax) == ["ua.kia from us_intel (share 38%)",
                          "ru.kia from us_intel (share 30%)",
                          "ua.kia: which source the pool takes\n(share 21%)"]
-    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # row 0 on top
+    assert ax.ax.get_ylim()[0] > ax.ax.get_ylim()[1]  # y runs down
     found = bars(ax)
-    rows = {name: found[f"low-{name}"].get_y() + 0.3 for name in ("ua.kia", "ru.kia", "pool")}
-    assert rows == pytest.approx({"ua.kia": 0.0, "ru.kia": 1.0, "pool": 2.0})
+    # Each bar is centred on the row of its tick label, in the order of the labels.
+    locs = [y for y in ax.ax.get_yticks() if ax.holds(y)]
+    rows = {name: found[f"low-{name}"].get_y() + found[f"low-{name}"].get_height() / 2
+            for name in ("ua.kia", "ru.kia", "pool")}
+    assert list(rows.values()) == pytest.approx(locs)
     swings = [abs(bar_end(found[f"high-{n}"]) - bar_end(found[f"low-{n}"]))
               for n in sorted(rows, key=rows.__getitem__)]
     assert swings == sorted(swings, reverse=True)
@@ -142,7 +186,8 @@ def test_bars_run_from_the_base_to_each_end_in_two_colours(inputs: xr.Dataset) -
     fig = tornado_plot(inputs, "kia_ratio")
     for v, view in enumerate(VIEWS):
         ax = panel(fig, view)
-        (base,) = [ln for ln in ax.get_lines() if ln.get_gid() == "base"]
+        (base,) = [ln for ln in ax.ax.get_lines()
+                   if ln.get_gid() == "base" and ax.holds(ln.get_ydata()[0])]
         np.testing.assert_array_equal(np.asarray(base.get_xdata()), [BASE[0][v]] * 2)
         for (m, vv, i), (low, high, *_) in ENTRIES.items():
             if (m, vv) != (0, v):
@@ -176,7 +221,9 @@ def test_max_inputs_keeps_the_widest_and_counts_the_rest(inputs: xr.Dataset) -> 
     ax = panel(tornado_plot(inputs, "kia_ratio", max_inputs=1), "pooled")
     assert ticks(ax) == ["ua.kia from us_intel (share 38%)", "+2 smaller inputs"]
     assert set(bars(ax)) == {"low-ua.kia", "high-ua.kia"}
-    assert ax.get_yticklabels()[-1].get_fontstyle() == "italic"
+    (last,) = [t for t, y in zip(ax.ax.get_yticklabels(), ax.ax.get_yticks(), strict=True)
+               if ax.holds(y) and t.get_text() == "+2 smaller inputs"]
+    assert last.get_fontstyle() == "italic"
     ax = panel(tornado_plot(inputs, "kia_ratio", max_inputs=2), "pooled")
     assert ticks(ax)[-1] == "+1 smaller input"
     assert len(bars(ax)) == 4
@@ -248,15 +295,15 @@ def test_legend_names_the_percentiles(percentiles: tuple[float, float],
 
 def test_a_view_identical_to_an_earlier_one_is_drawn_once(inputs: xr.Dataset) -> None:
     fig = tornado_plot(inputs, "ua_survival")
-    assert [ax.get_title() for ax in fig.axes] == [
+    assert [t.get_text() for t in panel_titles(fig)] == [
         "us_intel: us_intel estimates (median 0.7)",
         "western: western estimates (median 0.8; same as pooled)",
     ]
-    assert [ax.get_title() for ax in
-            tornado_plot(inputs, "ua_survival", views=["pooled", "western"]).axes] == [
+    assert [t.get_text() for t in
+            panel_titles(tornado_plot(inputs, "ua_survival", views=["pooled", "western"]))] == [
         "pooled: pooled estimates (median 0.8; same as western)"]
-    assert [ax.get_title() for ax in
-            tornado_plot(inputs, "ua_survival", views="pooled").axes] == [
+    assert [t.get_text() for t in
+            panel_titles(tornado_plot(inputs, "ua_survival", views="pooled"))] == [
         "pooled: pooled estimates (median 0.8)"]
 
 
@@ -285,7 +332,7 @@ def test_a_metric_no_input_varies_gives_a_figure_saying_so(inputs: xr.Dataset) -
     some = inputs.copy(deep=True)
     some["median"].loc[{"metric": "kia_ratio", "view": "western"}] = NAN
     ax = panel(tornado_plot(some, "kia_ratio"), "western")
-    assert [t.get_text() for t in ax.texts] == ["no inputs vary this metric in this view"]
+    assert notes(ax) == ["no inputs vary this metric in this view"]
     assert not bars(ax)
 
 

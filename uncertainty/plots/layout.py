@@ -35,7 +35,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    LogLocator,
+    NullFormatter,
+    NullLocator,
+)
 
 __all__ = ["DENSITY_BINS", "LOG_SPREAD", "figure_bytes", "use_log_axis"]
 
@@ -254,6 +260,22 @@ def _fit_x_tick_labels(fig: Figure, axes: Sequence[Axes]) -> None:
             x0 = box.x0 + max(reach_left, 0.0) / width
             x1 = box.x1 - max(reach_right, 0.0) / width
             ax.set_position((x0, box.y0, x1 - x0, box.height))
+
+
+def _fixed_x_ticks(ax: Axes) -> np.ndarray:
+    """Fix the x ticks of `ax` where its locators put them now; the major ones in view.
+
+    Call once the axes has its final size: a render then asks no locator again, and the
+    returned locations can place grid lines drawn by the figure itself.
+    """
+    lo, hi = sorted(ax.get_xlim())
+    major = np.asarray(ax.xaxis.get_majorticklocs(), dtype=float)
+    major = major[(major >= lo) & (major <= hi)]
+    minor = np.asarray(ax.xaxis.get_minorticklocs(), dtype=float)
+    minor = minor[(minor >= lo) & (minor <= hi)]
+    ax.xaxis.set_major_locator(FixedLocator(major.tolist()))
+    ax.xaxis.set_minor_locator(FixedLocator(minor.tolist()) if minor.size else NullLocator())
+    return major
 
 
 def _legend_fits(columns: Sequence[Sequence[str]], size: float = _LEGEND_SIZE) -> bool:

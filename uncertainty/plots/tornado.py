@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from uncertainty.plots.layout import (
     _EDGE,
@@ -21,6 +22,7 @@ from uncertainty.plots.layout import (
     _RASTER,
     _WIDTH,
     _fit_x_tick_labels,
+    _fixed_x_ticks,
     _legend_below,
     _legend_height,
     _plain_number,
@@ -43,6 +45,10 @@ _ENDS = ("low", "high")
 _COLOURS = ("tab:blue", "tab:orange")
 _TICK_SIZE = 9.0
 _NOTE_SIZE = 8.0
+#: Inches above and below a view's title, within its band of the axes.
+_TITLE_PAD = 0.06
+#: Bar thickness in inches (0.6 of the thinnest row).
+_BAR = 0.2
 #: Inches right of the axes, for half the widest x tick label.
 _RIGHT = 0.3
 #: Widest y tick label (inches) before the input label wraps.
@@ -107,7 +113,8 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per distinct view, stacked, all with the same value axis. In a panel, one
+        One axes with one value axis; in it a panel per distinct view, stacked, each under
+        a line and its title (a text with gid ``title-<view>``). In a panel, one
         bar per input entering the metric, widest swing on top; each bar runs from the
         view's median with nothing held (a vertical line) to the median with the input held
         at its low end (blue) and at its high end (orange). Bar ends carry their medians, y
@@ -158,9 +165,10 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
         raise ValueError(f"max_inputs must be at least 1, got {max_inputs}")
 
     s = inputs.sel(metric=metric)
+    arrays = _arrays(s)
     panels: list[_View] = []
     for view in chosen:
-        data = _view_data(s.sel(view=view))
+        data = _view_data(arrays, all_views.index(view))
         first = next((p for p in panels if p.equals(data)), None)
         if first is None:
             panels.append(data)
@@ -198,52 +206,84 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
                       + ("; an input that is a choice is held at the option giving the "
                          "lowest or highest median" if choice else ""), axes_width, 10)
 
-    titles = [_panel_title(p, axes_width) for p in panels]
-    heights = [sum(max(0.34, 0.12 + 0.16 * (t.count("\n") + 1)) for t in ticks[p.view])
-               or 0.5 for p in panels]
+    titles = [_panel_title(p, axes_width - 0.2) for p in panels]
+    rows = [[max(0.34, 0.12 + 0.16 * (t.count("\n") + 1)) for t in ticks[p.view]] or [0.5]
+            for p in panels]
+    bands = [_TITLE_PAD + _text_height(t, 10) + _TITLE_PAD for t in titles]
     percentiles = [float(x) for x in inputs.attrs.get("percentiles", (0.05, 0.95))]
     handles = [Patch(facecolor=c, label=f"held at {_ordinal(q)} percentile")
                for c, q in zip(_COLOURS, percentiles, strict=True)]
-    # A fixed layout from the measured text, top down: the heading; per panel its title
-    # (6 points above the axes), the axes, their x ticks; then the x label and the legend.
-    above = [_text_height(t, 10) + 6 / 72 for t in titles]
-    below = (_LABEL_PAD / 72 + _text_height(xlabel, _LABEL_SIZE) + _GAP
+    # A fixed layout from the measured text, top down: the heading; one axes holding, per
+    # view, a band with its title and then its rows; below it the x ticks, the x label and
+    # the legend. The axes' y unit is the inch, from its top edge down.
+    below = (_x_ticks_height() + _LABEL_PAD / 72 + _text_height(xlabel, _LABEL_SIZE) + _GAP
              + _legend_height([str(h.get_label()) for h in handles], 2) + _EDGE)
     top = _EDGE + _text_height(heading, 12) + _GAP
-    height = (top + sum(above) + sum(heights) + len(panels) * _x_ticks_height()
-              + (len(panels) - 1) * _GAP + below)
+    inner = sum(bands) + sum(map(sum, rows))
     # A whole number of tenths of an inch (a whole number of pixels at 150 dpi); the
     # rounding goes to the space under the heading.
-    total = max(_tenths(height), 2.6)
+    total = max(_tenths(top + inner + below), 2.6)
     fig = Figure(figsize=(_WIDTH, total))
-    y = total - top - (total - height)
-    axes = []
-    for h, a in zip(heights, above, strict=True):
-        y -= a + h
-        ax = fig.add_axes((0, 0, 1, 1))
-        _set_margins(fig, ax, left=left, right=_RIGHT, bottom=y, height=h)
-        axes.append(ax)
-        y -= _x_ticks_height() + _GAP
-    for ax, p, text in zip(axes, panels, titles, strict=True):
-        _draw_panel(ax, p, ticks[p.view], names, log)
-        _style_value_axis(ax, log, lo, hi)
-        ax.set_title(text, fontsize=10)
-    axes[-1].set_xlabel(xlabel)
-    _fit_x_tick_labels(fig, axes)
+    ax = fig.add_axes((0, 0, 1, 1))
+    _set_margins(fig, ax, left=left, right=_RIGHT, bottom=below, height=inner)
+    ax.set_ylim(inner, 0.0)
+    _style_value_axis(ax, log, lo, hi)
+    ax.set_xlabel(xlabel)
+    _fit_x_tick_labels(fig, [ax])
+    grid = _fixed_x_ticks(ax)
+    y, centres, labels_y, spans = 0.0, [], [], []
+    for p, text, band, heights in zip(panels, titles, bands, rows, strict=True):
+        ax.text(0.5, y + _TITLE_PAD, text, transform=ax.get_yaxis_transform(), ha="center",
+                va="top", fontsize=10, gid=f"title-{p.view}")
+        if y > 0:
+            spans.append(y)
+        y += band
+        mids = y + np.cumsum(heights) - np.asarray(heights) / 2
+        spans_p = (y, y + sum(heights))
+        _draw_panel(ax, p, mids, spans_p, names, log, grid)
+        centres.append(mids[:len(ticks[p.view])])
+        labels_y += ticks[p.view]
+        y = spans_p[1]
+    ax.set_yticks(np.concatenate(centres), labels_y, fontsize=_TICK_SIZE)
+    ax.tick_params(axis="y", left=False)  # labels only: no zero-length marks to draw
+    start = 0
+    for p in panels:  # the "+N smaller inputs" rows
+        start += len(ticks[p.view])
+        if p.hidden:
+            ax.get_yticklabels()[start - 1].set(color="0.4", style="italic")
+    # Views apart: a line across the axes above each view's band but the first.
+    ax.add_collection(LineCollection([[(0, s), (1, s)] for s in spans], colors="0.5",
+                                     linewidths=0.8, transform=ax.get_yaxis_transform(),
+                                     gid="separators"))
     _title(fig, heading)
     _legend_below(fig, handles, 2)
     return fig
 
 
-def _view_data(v: xr.Dataset) -> _View:
-    """The numbers of one view `v` of one metric."""
-    median, held = (v[name].transpose("input", "end").sel(end=list(_ENDS)).values
-                    for name in ("median", "held"))
-    label = str(v["view_label"].values) if "view_label" in v.coords else ""
-    view = str(v["view"].values)
+def _arrays(s: xr.Dataset) -> dict[str, np.ndarray]:
+    """The numbers of one metric as arrays over ``view`` (then ``input``, ``end``).
+
+    Read once: selecting each view from the Dataset costs more than the rest of the numbers.
+    """
+    ends = {"end": list(_ENDS)}
+    views = s["view"].values
+    return {"view": views.astype(str),
+            "label": (s["view_label"].values.astype(str) if "view_label" in s.coords
+                      else np.full(views.shape, "")),
+            "base": np.asarray(s["base"].transpose("view").values, dtype=float),
+            "median": np.asarray(s["median"].sel(ends).transpose("view", "input", "end")
+                                 .values, dtype=float),
+            "held": np.asarray(s["held"].sel(ends).transpose("view", "input", "end").values,
+                               dtype=str),
+            "share": np.asarray(s["share"].transpose("view", "input").values, dtype=float)}
+
+
+def _view_data(arrays: dict[str, np.ndarray], k: int) -> _View:
+    """The numbers of view number `k` of one metric, from `_arrays`."""
+    view, label = str(arrays["view"][k]), str(arrays["label"][k])
     return _View(view, view if label in ("", view) else f"{view}: {label}",
-                 float(v["base"].values), np.asarray(median, dtype=float),
-                 np.asarray(held, dtype=str), np.asarray(v["share"].values, dtype=float))
+                 float(arrays["base"][k]), arrays["median"][k], arrays["held"][k],
+                 arrays["share"][k])
 
 
 def _tick_label(label: str, share: float) -> str:
@@ -293,31 +333,28 @@ def _limits(values: np.ndarray, log: bool, room: float) -> tuple[float, float]:
     return max(lo, -big), min(hi, big)
 
 
-def _draw_panel(ax: Axes, p: _View, ticks: list[str], names: list[str], log: bool) -> None:
-    """Bars, end values, the base line and tick labels of one view."""
-    n = max(len(ticks), 1)
-    ax.set_ylim(n - 0.5, -0.5)  # widest swing on top
-    ax.set_yticks(np.arange(len(ticks)), ticks, fontsize=_TICK_SIZE)
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="x", color="0.9", linewidth=0.8, zorder=0)
-    ax.set_axisbelow(True)
-    if p.hidden:
-        ax.get_yticklabels()[-1].set(color="0.4", style="italic")
+def _draw_panel(ax: Axes, p: _View, mids: np.ndarray, span: tuple[float, float],
+                names: list[str], log: bool, grid: np.ndarray) -> None:
+    """Grid, bars, end values and base line of one view, in its rows `span` of `ax`."""
+    ax.add_collection(LineCollection([[(x, span[0]), (x, span[1])] for x in grid],
+                                     colors="0.9", linewidths=0.8, zorder=0.5))
     if math.isfinite(p.base):
-        ax.axvline(p.base, color="0.15", linewidth=1.0, zorder=4, gid="base")
+        ax.plot([p.base, p.base], span, color="0.15", linewidth=1.0, zorder=4, gid="base")
     if not p.rows:
-        ax.text(0.5, 0.5, "no inputs vary this metric in this view", transform=ax.transAxes,
-                ha="center", va="center", fontsize=_NOTE_SIZE, color="0.4", gid="empty",
+        ax.text(0.5, float(mids[0]), "no inputs vary this metric in this view",
+                transform=ax.get_yaxis_transform(), ha="center", va="center",
+                fontsize=_NOTE_SIZE, color="0.4", gid="empty",
                 bbox={"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": "none"})
     scale = math.log10 if log else float
-    for y, i in enumerate(p.rows):
+    for y, i in zip(mids.tolist(), p.rows, strict=False):
         ends = p.median[i]
         # The longer segment first, so that the shorter one stays visible on top of it.
         for z, k in enumerate(sorted((0, 1), key=lambda k: -abs(scale(ends[k])
                                                                  - scale(p.base)))):
-            (bar,) = ax.barh(y, ends[k] - p.base, left=p.base, height=0.6,
-                             color=_COLOURS[k], zorder=2 + z)
-            bar.set_gid(f"{_ENDS[k]}-{names[i]}")
+            # add_artist, not add_patch: the limits are set, so no data limits to update.
+            ax.add_artist(Rectangle((p.base, y - _BAR / 2), ends[k] - p.base, _BAR,
+                                    facecolor=_COLOURS[k], edgecolor="none", zorder=2 + z,
+                                    gid=f"{_ENDS[k]}-{names[i]}"))
         # Each value sits just outside the drawn bar, which also covers the base.
         left = 0 if ends[0] <= ends[1] else 1
         for k in (0, 1):
@@ -326,9 +363,7 @@ def _draw_panel(ax: Axes, p: _View, ticks: list[str], names: list[str], log: boo
             ax.annotate(_end_text(float(ends[k]), str(p.held[i, k])), (float(x), y),
                         xytext=(3 * side, 0), textcoords="offset points", va="center",
                         ha="right" if side < 0 else "left", fontsize=_NOTE_SIZE, zorder=5,
-                        gid=f"value-{_ENDS[k]}-{names[i]}",
-                        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
-                              "edgecolor": "none", "alpha": 0.8})
+                        gid=f"value-{_ENDS[k]}-{names[i]}")
 
 
 def _empty_figure(heading: str) -> Figure:
