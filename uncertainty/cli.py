@@ -180,7 +180,7 @@ Examples:
 @_format_option
 @click.option("--save-draws", is_flag=True,
               help="Also save every draw as draws.nc (netCDF), for `compare` and later use.")
-@click.option("--no-plots", is_flag=True, help="Do not write the forest and density plots.")
+@click.option("--no-plots", is_flag=True, help="Do not draw the plots (forest, density, tornado).")
 @click.option("--png", is_flag=True,
               help="Also write each plot as PNG (150 dpi) beside its SVG, which the reports "
                    "show.")
