@@ -16,7 +16,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from mc import K, assert_probability
 
-from uncertainty.stats.sobol import DRAWS_PER_BIN, FirstOrder, first_order, first_order_many
+from uncertainty.stats.sobol import (
+    DRAWS_PER_BIN,
+    FirstOrder,
+    first_order,
+    first_order_many,
+    stable_order_within,
+)
 
 N = 200_000
 
@@ -267,3 +273,17 @@ def test_invalid_input_is_refused_with_a_clear_message(
         y: np.ndarray, x: np.ndarray, bins: int | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         first_order(y, x, bins=bins)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 500), st.booleans())
+def test_stable_order_within_is_the_stable_sort_of_the_kept_draws(seed: int, n: int,
+                                                                  ties: bool) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 5, size=n).astype(np.float64) if ties else rng.normal(size=n)
+    x[rng.random(n) < 0.1] = np.nan
+    keep = rng.random(n) < 0.7
+    expected = np.argsort(x[keep], kind="stable")
+    order = np.argsort(x, kind="stable")
+    np.testing.assert_array_equal(stable_order_within(order, keep), expected)
+    np.testing.assert_array_equal(
+        stable_order_within(order, keep, rank=np.cumsum(keep) - 1), expected)

@@ -195,14 +195,17 @@ def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
     return Grouping(order, labels, m)
 
 
-def stable_order_within(order: NDArray[np.intp], keep: NDArray[np.bool_]) -> NDArray[np.intp]:
+def stable_order_within(order: NDArray[np.intp], keep: NDArray[np.bool_], *,
+                        rank: NDArray[np.intp] | None = None) -> NDArray[np.intp]:
     """``np.argsort(x[keep], kind="stable")``, given ``order = np.argsort(x, kind="stable")``.
 
     A stable sort orders equal values by position, and `keep` keeps the positions' order,
     so the kept part of the whole order is the order of the kept part: exactly, ties and
-    NaN included, in linear time.
+    NaN included, in linear time. `rank`, when known, is ``np.cumsum(keep) - 1`` (one
+    mask serves the orders of several inputs).
     """
-    rank = np.cumsum(keep) - 1  # each kept position's index among the kept
+    if rank is None:
+        rank = np.cumsum(keep) - 1  # each kept position's index among the kept
     return rank[order[keep[order]]]
 
 

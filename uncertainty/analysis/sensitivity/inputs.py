@@ -350,6 +350,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     #    rank correlation in a view.
     drawn: dict[int, ViewDraws] = {}
     whole_orders: dict[str, NDArray[np.intp]] = {}
+    # Each constraint mask's ranks of kept positions, shared by every input's order.
+    kept_ranks: dict[str, NDArray[np.intp]] = {}
 
     def draw_unheld(j: int) -> None:
         vd = attempt_into([])(views[j], None, f"view {views[j].id}")
@@ -362,13 +364,18 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                  else rerun.base.arrays[item.quantity, item.source])
         whole_orders[item.id] = np.argsort(whole, kind="stable")
 
+    def rank_kept(key: str) -> None:
+        assert rerun is not None
+        kept_ranks[key] = np.cumsum(rerun.base.overall[key]) - 1
+
     def order_of(item: Input, view: View) -> NDArray[np.intp] | None:
         if rerun is None:
             return None
         if not model.constraints:
             return whole_orders[item.id]
-        return stable_order_within(whole_orders[item.id],
-                                   rerun.base.overall[constraint_key(model, view)])
+        key = constraint_key(model, view)
+        return stable_order_within(whole_orders[item.id], rerun.base.overall[key],
+                                   rank=kept_ranks[key])
 
     def input_draws(j: int, item: Input) -> NDArray[np.generic]:
         vd = drawn[j]
@@ -417,7 +424,10 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     run([*(partial(draw_unheld, j) for j in analysed),
          *(partial(sort_whole, item) for item in dict.fromkeys(
              i for j in analysed for i in _view_inputs(per, metrics, views[j]))
-           if rerun is not None)])
+           if rerun is not None),
+         *(partial(rank_kept, key) for key in dict.fromkeys(
+             constraint_key(model, views[j]) for j in analysed)
+           if rerun is not None and model.constraints)])
     run([*(partial(prepare, j, a) for j in analysed for a in range(len(metrics))),
          *(partial(group, j, item) for j in analysed
            for item in _view_inputs(per, metrics, views[j]))])
