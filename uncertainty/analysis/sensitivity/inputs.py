@@ -45,7 +45,12 @@ from uncertainty.numbers import plain
 from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
 from uncertainty.stats import Grouping, first_order, group_draws, stable_order_within
-from uncertainty.stats.array import partly_sorted, quantile_mcse_sorted, quantile_sorted
+from uncertainty.stats.array import (
+    all_positive,
+    partly_sorted,
+    quantile_mcse_sorted,
+    quantile_sorted,
+)
 
 __all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
@@ -99,10 +104,8 @@ def _varies(model: Model, item: Input) -> bool:
 
 
 def metric_scale(draws: xr.Dataset, metric: str) -> Literal["log", "linear"]:
-    """``"log"`` when every finite draw of `metric` is positive in every view."""
-    values = draws[metric].values
-    finite = values[np.isfinite(values)]
-    return "log" if finite.size and bool(np.all(finite > 0)) else "linear"
+    """``"log"`` when every finite draw of `metric` is positive in every view (and one is)."""
+    return "log" if all_positive(draws[metric].values) else "linear"
 
 
 def _dependence(model: Model, view: View, metric: Metric, inputs: list[Input]) -> str:
