@@ -130,6 +130,12 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
     if x.dtype.kind not in "biuf":
         raise ValueError(f"x must hold real numbers, integer codes or bools, got dtype {x.dtype}")
     for name, arr in (("y", y), ("x", x)):
+        # A sum is finite only if every term is (NaN and inf propagate): one pass with no
+        # temporary in the usual case; count the bad draws only when it is not (or when
+        # finite draws overflow it).
+        with np.errstate(over="ignore", invalid="ignore"):
+            if arr.dtype.kind != "f" or np.isfinite(arr.sum()):
+                continue
         bad = n - int(np.count_nonzero(np.isfinite(arr)))
         if bad:
             raise ValueError(f"{name} has {bad} NaN or infinite draws of {n}; "
