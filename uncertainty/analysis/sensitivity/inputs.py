@@ -451,6 +451,9 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
              (j, linked) for (j, _), linked in pairs.items()))])
     for (j, a), linked in pairs.items():
         strongest[a, j] = correlations[j, linked]
+    # Free the views' draws, sorts and groups before the held views are drawn.
+    for done in (drawn, whole_orders, kept_ranks, prepared, groupings):
+        done.clear()
     # Then each held input fills its own cells; drawing the unheld views never conflicts,
     # so the notes, in (view, input) order, are the same for any thread count.
     to_hold = []
