@@ -134,6 +134,19 @@ def test_the_seed_study_derived_equals_redrawn() -> None:
     _both(run, functools.partial(with_spread_scale, model))
 
 
+def test_the_seed_study_analysis_is_identical_for_any_thread_count() -> None:
+    # The views' analysis runs as separate tasks (each view drawn, each input sorted,
+    # each (view, metric) prepared, each (view, input) grouped, each (view, metric, input)
+    # share): any number of threads, so any interleaving of them, gives the same figures.
+    model = load_config(SEED_STUDY).model
+    model = replace(model, run=replace(model.run, draws=20_000, seed=5, precision=None))
+    run = simulate(model, threads=1)
+    rescale = functools.partial(with_spread_scale, model)
+    one = analyze_run(run, rescale=rescale, threads=1)
+    for threads in (2, 3):
+        _identical(one, analyze_run(run, rescale=rescale, threads=threads))
+
+
 @pytest.mark.parametrize("toml", [LOG_POOL, ENVELOPE, ACROSS],
                          ids=["log pool", "envelope", "across sources"])
 def test_a_study_derived_equals_redrawn(toml: str) -> None:

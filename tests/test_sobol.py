@@ -16,7 +16,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from mc import K, assert_probability
 
-from uncertainty.stats.sobol import DRAWS_PER_BIN, FirstOrder, first_order, first_order_many
+from uncertainty.stats.sobol import (
+    DRAWS_PER_BIN,
+    FirstOrder,
+    first_order,
+    first_order_many,
+    stable_order_within,
+)
 
 N = 200_000
 
@@ -111,6 +117,65 @@ def test_share_matches_the_defining_formula_on_array_split_bins() -> None:
     result = first_order(y, x, bins=7)
     assert result.bins == 7
     np.testing.assert_allclose(result.share, share, rtol=1e-12)
+
+
+def _plain_share(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """`first_order`'s share and se, written as plainly as numpy allows (fresh arrays)."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    n = len(y)
+    bins = max(n // DRAWS_PER_BIN, 2)
+    new = np.concatenate([[True], xs[1:] != xs[:-1]])
+    if x.dtype.kind in "biu" or np.count_nonzero(new) <= bins:
+        g = np.cumsum(new) - 1
+    else:
+        g = np.repeat(np.arange(bins), [len(c) for c in np.array_split(order, bins)])
+    m = int(g.max()) + 1
+    if ys.min() == ys.max():
+        return math.nan, math.nan
+    if m == 1:
+        return 0.0, 0.0
+    yc = (ys - ys.mean()) / np.max(np.abs(ys - ys.mean()))
+    nb = np.bincount(g, minlength=m).astype(np.float64)
+    w = nb / n
+    mean_b = np.bincount(g, weights=yc, minlength=m) / nb
+    a_b = mean_b - w @ mean_b
+    e = yc - mean_b[g]
+    ss = np.bincount(g, weights=e * e, minlength=m)
+    single = nb == 1
+    s2 = np.where(single, ss.sum() / (n - m), ss / np.maximum(nb - 1, 1))
+    v = float(np.mean((yc - w @ mean_b) ** 2))
+    share = float(w @ a_b**2 - (1 - w) @ s2 / n) / v
+    a = a_b[g]
+    t = a * a + 2 * a * e - share * (yc - w @ mean_b) ** 2
+    tail = np.bincount(g, weights=t * e * e, minlength=m) / nb
+    var_t = max(float(t.var()) - 4 * float(np.sum(s2 * s2 + tail)) / n, 0.0)
+    f = np.where(single, 1.0, nb / np.maximum(nb - 1, 1))
+    quad = float(np.sum(f * s2 * s2 * (1 - 2 * w)) + (w @ s2) ** 2)
+    return share, math.sqrt(var_t / n + 2 * quad / n**2) / v
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(4, 3_000),
+       st.sampled_from(["normal", "few codes", "many codes", "rounded", "huge"]),
+       st.integers(-200, 200))
+def test_share_is_bit_for_bit_the_plain_formula(seed: int, n: int, kind: str,
+                                                power: int) -> None:
+    # first_order reuses its arrays in place to save allocations: every operation must
+    # still round as the plain formula's does, to the last bit.
+    rng = np.random.default_rng(seed)
+    x = {"normal": lambda: rng.normal(size=n),
+         "few codes": lambda: rng.integers(0, 4, size=n),
+         "many codes": lambda: rng.integers(0, n // 2 + 1, size=n),
+         "rounded": lambda: np.round(rng.normal(size=n), 1),
+         "huge": lambda: rng.lognormal(size=n) * 1e100}[kind]()
+    scale = 10.0**power
+    y = (np.sin(x.astype(np.float64)) + rng.standard_t(2, size=n) + rng.normal() * 10) * scale
+    try:
+        found = first_order(y, x)
+    except ValueError:
+        return  # every category a single draw: no share to compare
+    expected = _plain_share(y, x)
+    np.testing.assert_array_equal([found.share, found.se], expected)
 
 
 @pytest.mark.slow
@@ -208,3 +273,17 @@ def test_invalid_input_is_refused_with_a_clear_message(
         y: np.ndarray, x: np.ndarray, bins: int | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         first_order(y, x, bins=bins)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 500), st.booleans())
+def test_stable_order_within_is_the_stable_sort_of_the_kept_draws(seed: int, n: int,
+                                                                  ties: bool) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 5, size=n).astype(np.float64) if ties else rng.normal(size=n)
+    x[rng.random(n) < 0.1] = np.nan
+    keep = rng.random(n) < 0.7
+    expected = np.argsort(x[keep], kind="stable")
+    order = np.argsort(x, kind="stable")
+    np.testing.assert_array_equal(stable_order_within(order, keep), expected)
+    np.testing.assert_array_equal(
+        stable_order_within(order, keep, rank=np.cumsum(keep) - 1), expected)

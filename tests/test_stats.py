@@ -19,7 +19,12 @@ from uncertainty.stats import (
     quantile_sorted,
     summarize_draws,
 )
-from uncertainty.stats.array import hdi_mcse_sorted
+from uncertainty.stats.array import (
+    SELECT_DRAWS,
+    hdi_mcse_sorted,
+    partly_sorted,
+    quantile_statistics,
+)
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 
@@ -119,3 +124,37 @@ def test_reported_hdi_mcse_is_calibrated_for_a_symmetric_distribution() -> None:
         z.append((hi - special.ndtri(0.95)) / err[1])
     sd = float(np.std(z, ddof=1))
     assert sd >= 1 - K / math.sqrt(2 * seeds), sd
+
+
+def _median_and_mcse(s: np.ndarray) -> tuple[float, float]:
+    return float(quantile_sorted(s, 0.5)), float(quantile_mcse_sorted(s, 0.5))
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(SELECT_DRAWS // 2, 4 * SELECT_DRAWS),
+       st.sampled_from(["normal", "ties", "sorted", "reversed", "constant", "against stride"]),
+       st.sampled_from([(0.5,), (0.5, 0.9, 0.95), (0.5, 0.8, 0.9, 0.95, 0.99)]))
+def test_partly_sorted_reads_as_the_sorted_draws(seed: int, n: int, layout: str,
+                                                 levels: tuple[float, ...]) -> None:
+    # Each rank read holds its order statistic exactly, whether the ranks are bracketed
+    # from a sample or partitioned: below and above SELECT_DRAWS, with ties, laid out in
+    # order, and with the sample's stride holding every extreme value (brackets miss).
+    rng = np.random.default_rng(seed)
+    x = {"normal": lambda: rng.lognormal(size=n),
+         "ties": lambda: np.round(rng.normal(size=n), 2),
+         "sorted": lambda: np.sort(rng.normal(size=n)),
+         "reversed": lambda: np.sort(rng.normal(size=n))[::-1].copy(),
+         "constant": lambda: np.full(n, 3.0),
+         "against stride": lambda: rng.normal(size=n)}[layout]()
+    if layout == "against stride":
+        x[:: max(n // 2**14, 1)] = 1e9
+    before = x.copy()
+    whole = np.sort(x)
+    for read in (_median_and_mcse, lambda s: quantile_statistics(s, levels)):
+        found, expected = read(partly_sorted(x, read)), read(whole)
+        if isinstance(found, dict):
+            assert isinstance(expected, dict)
+            for key, value in expected.items():
+                np.testing.assert_array_equal(found[key], value, err_msg=key)
+        else:
+            assert found == expected
+    np.testing.assert_array_equal(x, before)

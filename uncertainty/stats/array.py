@@ -16,6 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "INTERVAL_STATISTICS",
     "SCALAR_STATISTICS",
+    "SELECT_DRAWS",
+    "SELECT_RANGES",
     "all_positive",
     "empty_statistics",
     "eti_sorted",
@@ -166,18 +168,64 @@ class _Ranks:
         return np.zeros(ranks.shape)[()]
 
 
+#: Draws from which `partly_sorted` selects ranks through a sample rather than
+#: `np.partition`, and at most how many separate ranges of ranks it selects so.
+SELECT_DRAWS = 1 << 15
+SELECT_RANGES = 8
+#: Draws of the sample that brackets each range, and how many of the sample's standard
+#: deviations of rank the bracket leaves either side (a miss only costs a partition).
+_SAMPLE = 1 << 14
+_MARGIN = 4.0
+
+
 def partly_sorted(x: FloatArray, read: Callable[[Any], object]) -> FloatArray:
-    """`x` partitioned so that every rank `read` reads of sorted draws holds its value.
+    """An array whose every rank `read` reads of sorted draws holds its value from `x`.
 
     ``read(s)`` is called once on a stand-in for sorted draws to learn which ranks it
-    reads (e.g. ``lambda s: quantile_statistics(s, levels)``); `np.partition` then puts
-    the order statistic of each of those ranks in place, so ``read(partly_sorted(x,
-    read))`` equals ``read(np.sort(x))`` exactly, in linear rather than ``n log n`` time.
-    `x` is free of NaN/inf and not empty; it is not changed.
+    reads (e.g. ``lambda s: quantile_statistics(s, levels)``); each of those ranks then
+    holds the order statistic of `x` at it, so ``read(partly_sorted(x, read))`` equals
+    ``read(np.sort(x))`` exactly, in linear rather than ``n log n`` time. What the other
+    ranks hold is not defined. `x` is free of NaN/inf and not empty; it is not changed.
+
+    Below `SELECT_DRAWS` draws, or with ranks in more than `SELECT_RANGES` separate
+    ranges, this is `np.partition`. Otherwise each range of nearby ranks is bracketed by
+    two values from a sorted strided sample of `x`; the draws between them, a few percent,
+    are sorted, and the draws below the lower one counted, which puts each order
+    statistic exactly. Should a bracket miss its ranks (draws laid out against the
+    stride), `np.partition` gives the same values.
     """
     probe = _Ranks(len(x))
     read(probe)
-    return np.partition(x, np.unique(np.concatenate(probe.read)))
+    ranks = np.unique(np.concatenate(probe.read))
+    n = len(x)
+    # Ranges: ranks closer than a bracket's typical width share one.
+    breaks = np.flatnonzero(np.diff(ranks) > n // 64) + 1
+    ranges = np.split(ranks, breaks)
+    if n < SELECT_DRAWS or len(ranges) > SELECT_RANGES:
+        return np.partition(x, ranks)
+    sample = np.sort(x[:: n // _SAMPLE])
+    k, out = len(sample), np.empty_like(x)
+    for part in ranges:
+        lo, hi = int(part[0]), int(part[-1])
+        count, inside = _bracket(x, sample, lo * k / n, hi * k / n)
+        if not count <= lo or not hi < count + len(inside):
+            return np.partition(x, ranks)
+        out[part] = np.sort(inside)[part - count]
+    return out
+
+
+def _bracket(x: FloatArray, sample: FloatArray, first: float,
+             last: float) -> tuple[int, FloatArray]:
+    """Draws of `x` below a bracket of sample ranks `first`..`last`, and those within it."""
+    k = len(sample)
+    spread = _MARGIN * math.sqrt(k) / 2 + 1  # sd of a sample rank is at most sqrt(k) / 2
+    i, j = math.floor(first - spread), math.ceil(last + spread)
+    low = sample[i] if i >= 0 else -np.inf
+    high = sample[j] if j < k else np.inf
+    keep = x >= low
+    count = len(x) - int(np.count_nonzero(keep))
+    keep &= x <= high
+    return count, x[keep]
 
 
 def quantile_statistics(s: FloatArray, levels: Sequence[float]) -> dict[str, FloatArray]:

@@ -130,6 +130,12 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
     if x.dtype.kind not in "biuf":
         raise ValueError(f"x must hold real numbers, integer codes or bools, got dtype {x.dtype}")
     for name, arr in (("y", y), ("x", x)):
+        # A sum is finite only if every term is (NaN and inf propagate): one pass with no
+        # temporary in the usual case; count the bad draws only when it is not (or when
+        # finite draws overflow it).
+        with np.errstate(over="ignore", invalid="ignore"):
+            if arr.dtype.kind != "f" or np.isfinite(arr.sum()):
+                continue
         bad = n - int(np.count_nonzero(np.isfinite(arr)))
         if bad:
             raise ValueError(f"{name} has {bad} NaN or infinite draws of {n}; "
@@ -138,7 +144,7 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
         grouping = group_draws(x, bins=bins)
     elif len(grouping.order) != n:
         raise ValueError(f"the grouping is of {len(grouping.order)} draws, y has {n}")
-    share, se = _share(y[grouping.order], grouping.labels, grouping.groups)
+    share, se = _share(y[grouping.order], grouping.labels, grouping.groups)  # a copy
     return FirstOrder(share=share, se=se, bins=grouping.groups)
 
 
@@ -195,14 +201,17 @@ def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
     return Grouping(order, labels, m)
 
 
-def stable_order_within(order: NDArray[np.intp], keep: NDArray[np.bool_]) -> NDArray[np.intp]:
+def stable_order_within(order: NDArray[np.intp], keep: NDArray[np.bool_], *,
+                        rank: NDArray[np.intp] | None = None) -> NDArray[np.intp]:
     """``np.argsort(x[keep], kind="stable")``, given ``order = np.argsort(x, kind="stable")``.
 
     A stable sort orders equal values by position, and `keep` keeps the positions' order,
     so the kept part of the whole order is the order of the kept part: exactly, ties and
-    NaN included, in linear time.
+    NaN included, in linear time. `rank`, when known, is ``np.cumsum(keep) - 1`` (one
+    mask serves the orders of several inputs).
     """
-    rank = np.cumsum(keep) - 1  # each kept position's index among the kept
+    if rank is None:
+        rank = np.cumsum(keep) - 1  # each kept position's index among the kept
     return rank[order[keep[order]]]
 
 
@@ -213,25 +222,39 @@ def first_order_many(y: FloatArray, xs: Mapping[str, NDArray[np.generic]], *,
 
 
 def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
-    """Share and standard error from draws `y` and their group labels `g` in ``0..m-1``."""
+    """Share and standard error from draws `y` and their group labels `g` in ``0..m-1``.
+
+    `y` is overwritten (its caller's copy, in group order, serves as scratch).
+    """
     n = len(y)
-    if y.min() == y.max():
+    lo, hi = y.min(), y.max()
+    if lo == hi:
         return math.nan, math.nan
     if m == 1:  # one group: the estimate is 0 whatever the draws, so its error is 0 too
         return 0.0, 0.0
     # Scaled to |y - mean| <= 1: the share is scale-free, and fourth powers of raw draws
-    # near 1e77 would overflow.
-    yc = y - y.mean()
-    yc /= np.max(np.abs(yc))
+    # near 1e77 would overflow. Rounding is monotone, so the largest |y - mean| is that of
+    # the extremes: no pass over the draws for it. Each whole-length array below is made
+    # once and reused (a fresh one costs more in page faults than the arithmetic), every
+    # operation as the formula in the comments writes it, so no bit differs.
+    mu = y.mean()
+    yc = np.subtract(y, mu, out=y)
+    yc /= max(hi - mu, mu - lo)
     nb = np.bincount(g, minlength=m).astype(np.float64)
     w = nb / n
     mean_b = np.bincount(g, weights=yc, minlength=m) / nb
-    a_b = mean_b - w @ mean_b  # group mean minus overall mean
-    e = yc - mean_b[g]  # residual within the group
-    ss = np.bincount(g, weights=e * e, minlength=m)
+    centre = w @ mean_b  # the overall mean, as the groups' weighted mean
+    a_b = mean_b - centre  # group mean minus overall mean
+    a = mean_b[g]
+    e = yc - a  # residual within the group
+    a -= centre  # a_b[g], without a second gather
+    scratch = np.multiply(e, e)
+    ss = np.bincount(g, weights=scratch, minlength=m)  # of e * e
     single = nb == 1  # no within-variance of their own: use the pooled one
     s2 = np.where(single, ss.sum() / (n - m), ss / np.maximum(nb - 1, 1))
-    v = float(np.mean((yc - w @ mean_b) ** 2))
+    yc -= centre
+    sq = np.multiply(yc, yc, out=yc)  # (y - overall mean) ** 2
+    v = float(np.mean(sq))
     # Bias of the between-group variance. With eps_b = (mean of group b) - mu_b, noise of
     # variance sigma_b^2 / n_b, and the overall mean's noise sum_b w_b eps_b:
     #   E[sum_b w_b mean_b^2 - mean^2] = D + sum_b w_b sigma_b^2 / n_b - sum_b w_b^2 sigma_b^2 / n_b
@@ -244,8 +267,13 @@ def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
     # Influence function of S = D / V, times V: IF_D = a^2 + 2 a e - D (a = m(x) - mu,
     # e = y - m(x); the 2 a e term is the shift of the group mean), IF_V = (a + e)^2 - V,
     # so V IF_S = IF_D - S IF_V = a^2 + 2 a e - S (a + e)^2, as D = S V.
-    a = a_b[g]
-    t = a * a + 2 * a * e - share * (yc - w @ mean_b) ** 2
+    # t = a * a + 2 * a * e - share * sq
+    t = np.multiply(a, a, out=scratch)
+    a *= 2
+    a *= e
+    t += a
+    sq *= share
+    t -= sq
     # Finite groups, two corrections. (1) The plug-in a, e carry the noise eps of their
     # group mean: t_hat = t + 2 eps e - eps^2, which inflates var(t) by 4 sigma^4 / n_b +
     # (4 / n_b) E[t e^2] per draw; remove it. (2) The noise quadratic in eps that the bias
@@ -255,8 +283,14 @@ def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
     # the error. With them, se / (sd over seeds) measured 0.96-1.02 for normal, lognormal,
     # Ishigami and categorical cases with 0 < S <= 0.9 (N = 2e3 and 2e4, 2000 and 1000
     # seeds), and 1.02-1.09 at S = 0: slightly conservative there.
-    tail = np.bincount(g, weights=t * e * e, minlength=m) / nb
-    var_t = max(float(t.var()) - 4 * float(np.sum(s2 * s2 + tail)) / n, 0.0)
+    te = np.multiply(t, e, out=a)  # t * e * e
+    te *= e
+    tail = np.bincount(g, weights=te, minlength=m) / nb
+    # t.var() as numpy computes it (mean, deviations squared in place, their mean), in
+    # the buffer te is done with.
+    dev = np.subtract(t, t.mean(), out=te)
+    dev *= dev
+    var_t = max(float(np.sum(dev) / n) - 4 * float(np.sum(s2 * s2 + tail)) / n, 0.0)
     f = np.where(single, 1.0, nb / np.maximum(nb - 1, 1))
     quad = float(np.sum(f * s2 * s2 * (1 - 2 * w)) + (w @ s2) ** 2)
     se = math.sqrt(var_t / n + 2 * quad / n**2) / v

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -44,7 +45,12 @@ from uncertainty.numbers import plain
 from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
 from uncertainty.stats import Grouping, first_order, group_draws, stable_order_within
-from uncertainty.stats.array import partly_sorted, quantile_mcse_sorted, quantile_sorted
+from uncertainty.stats.array import (
+    all_positive,
+    partly_sorted,
+    quantile_mcse_sorted,
+    quantile_sorted,
+)
 
 __all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
@@ -98,10 +104,8 @@ def _varies(model: Model, item: Input) -> bool:
 
 
 def metric_scale(draws: xr.Dataset, metric: str) -> Literal["log", "linear"]:
-    """``"log"`` when every finite draw of `metric` is positive in every view."""
-    values = draws[metric].values
-    finite = values[np.isfinite(values)]
-    return "log" if finite.size and bool(np.all(finite > 0)) else "linear"
+    """``"log"`` when every finite draw of `metric` is positive in every view (and one is)."""
+    return "log" if all_positive(draws[metric].values) else "linear"
 
 
 def _dependence(model: Model, view: View, metric: Metric, inputs: list[Input]) -> str:
@@ -281,8 +285,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     for j, view in enumerate(views):
         first.setdefault(view.assignment, j)
     analysed = sorted(first.values())
-    # Views and held inputs are analysed several at once, each in one thread, so each
-    # draw within runs on one thread.
+    # Views, inputs and held inputs are analysed several at once, each in one thread, so
+    # each draw within runs on one thread.
     inner = 1
 
     def tick(units: int = 1) -> None:
@@ -301,22 +305,6 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                                                  for q in m.expression.names}),
                           dtype=np.float64)
 
-    # Each input's stable sort order over every candidate, from which the order of any
-    # view's accepted draws follows exactly (`stable_order_within`) without a sort.
-    whole_orders: dict[str, NDArray[np.intp]] = {}
-
-    def order_of(item: Input, view: View) -> NDArray[np.intp] | None:
-        if rerun is None:
-            return None
-        if item.id not in whole_orders:
-            whole = (rerun.base.choices[item.quantity] if item.kind == "choice"
-                     else rerun.base.arrays[item.quantity, item.source])
-            whole_orders[item.id] = np.argsort(whole, kind="stable")
-        if not model.constraints:
-            return whole_orders[item.id]
-        return stable_order_within(whole_orders[item.id],
-                                   rerun.base.overall[constraint_key(model, view)])
-
     def attempt_into(notes: list[str]) -> Callable[[View, Hold | None, str], ViewDraws | None]:
         """Draw a view, or note why it cannot be (a conflict of constraints) in `notes`."""
 
@@ -330,39 +318,6 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                 return None
 
         return attempt
-
-    def analyse(j: int) -> list[Input]:
-        """Fill column `j` of the shares and base medians; the view's inputs to hold."""
-        view = views[j]
-        vd = attempt_into([])(view, None, f"view {view.id}")
-        assert vd is not None  # the run itself met the constraints
-        groupings: dict[str, Grouping] = {}  # one sort per input serves every metric
-        for a, m in enumerate(metrics):
-            y = evaluate(vd, m)
-            base[a, j], base_mcse[a, j] = _median(y)
-            found = per[m.name, view.id]
-            ok = np.isfinite(y) & ((y > 0) if scales[a] == "log" else True)
-            every = bool(np.all(ok))
-            t = np.log(y[ok]) if scales[a] == "log" else y[ok]
-            for item in found:
-                x = (vd.choices[item.quantity][1] if item.kind == "choice"
-                     else vd.quantities[item.quantity] if item.kind == "log pool"
-                     else vd.estimates[item.source, item.quantity])
-                if every and item.id not in groupings:
-                    groupings[item.id] = group_draws(x, order=order_of(item, view))
-                est = first_order(t, x[ok], grouping=groupings.get(item.id) if every else None)
-                k = ids.index(item.id)
-                share[a, j, k], share_se[a, j, k] = est.share, est.se
-            dependence[a, j] = _dependence(model, view, m, found)
-            if dependence[a, j]:
-                linked = [i for i in found if i.kind == "estimate"]
-                if all(i.id in groupings for i in linked):
-                    strongest[a, j] = _strongest_correlation(
-                        [groupings[i.id].order for i in linked])
-        held_inputs = _tornado_inputs(per, metrics, view, share[:, j], ids)
-        tick(sum(_cost(model, i) for i in _view_inputs(per, metrics, view)
-                 if i not in held_inputs))
-        return held_inputs
 
     def hold(task: tuple[int, Input]) -> list[str]:
         """Fill the tornado of input `item` in column `j`; the notes on it."""
@@ -387,9 +342,127 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                 held[a, j, k, e] = plain(_held_value(model, item, p))
         return notes
 
-    # Each view, then each held input, fills its own cells; drawing the unheld views never
-    # conflicts, so the notes, in (view, input) order, are the same for any thread count.
-    to_hold = thread_map(analyse, analysed, threads)
+    # The unheld views are analysed in three rounds of independent tasks, each a whole
+    # computation on whole arrays writing its own cells, so that the threads share the
+    # work evenly however few the views are, and no number depends on how it was shared:
+    # 1. each view drawn; each input's stable sort over every candidate, from which the
+    #    order of any view's accepted draws follows exactly (`stable_order_within`);
+    # 2. each (view, metric)'s analysed draws and base median; each (view, input)'s
+    #    groups, one sort serving every metric;
+    # 3. each (view, metric, input)'s share; each distinct set of linked inputs' strongest
+    #    rank correlation in a view.
+    drawn: dict[int, ViewDraws] = {}
+    whole_orders: dict[str, NDArray[np.intp]] = {}
+    # Each constraint mask's ranks of kept positions, shared by every input's order.
+    kept_ranks: dict[str, NDArray[np.intp]] = {}
+
+    def draw_unheld(j: int) -> None:
+        vd = attempt_into([])(views[j], None, f"view {views[j].id}")
+        assert vd is not None  # the run itself met the constraints
+        drawn[j] = vd
+
+    def sort_whole(item: Input) -> None:
+        assert rerun is not None
+        whole = (rerun.base.choices[item.quantity] if item.kind == "choice"
+                 else rerun.base.arrays[item.quantity, item.source])
+        whole_orders[item.id] = np.argsort(whole, kind="stable")
+
+    def rank_kept(key: str) -> None:
+        assert rerun is not None
+        kept_ranks[key] = np.cumsum(rerun.base.overall[key]) - 1
+
+    def order_of(item: Input, view: View) -> NDArray[np.intp] | None:
+        if rerun is None:
+            return None
+        if not model.constraints:
+            return whole_orders[item.id]
+        key = constraint_key(model, view)
+        return stable_order_within(whole_orders[item.id], rerun.base.overall[key],
+                                   rank=kept_ranks[key])
+
+    def input_draws(j: int, item: Input) -> NDArray[np.generic]:
+        vd = drawn[j]
+        return (vd.choices[item.quantity][1] if item.kind == "choice"
+                else vd.quantities[item.quantity] if item.kind == "log pool"
+                else vd.estimates[item.source, item.quantity])
+
+    # (view, metric) -> the analysed draws (log or not), which draws they are, all of them?
+    prepared: dict[tuple[int, int], tuple[FloatArray, NDArray[np.bool_], bool]] = {}
+
+    def prepare(j: int, a: int) -> None:
+        y = evaluate(drawn[j], metrics[a])
+        base[a, j], base_mcse[a, j] = _median(y)
+        ok = np.isfinite(y) & ((y > 0) if scales[a] == "log" else True)
+        t = np.log(y[ok]) if scales[a] == "log" else y[ok]
+        prepared[j, a] = (t, ok, bool(np.all(ok)))
+
+    groupings: dict[tuple[int, str], Grouping | None] = {}
+
+    def group(j: int, item: Input) -> None:
+        try:
+            groupings[j, item.id] = group_draws(input_draws(j, item),
+                                                order=order_of(item, views[j]))
+        except ValueError:  # raised again by the share that uses these groups, if any
+            groupings[j, item.id] = None
+
+    def share_of(j: int, a: int, item: Input) -> None:
+        t, ok, every = prepared[j, a]
+        x = input_draws(j, item)
+        # Every draw analysed: the view's groups serve, and x[ok] would be a copy of x.
+        est = (first_order(t, x, grouping=groupings[j, item.id]) if every
+               else first_order(t, x[ok]))
+        k = ids.index(item.id)
+        share[a, j, k], share_se[a, j, k] = est.share, est.se
+
+    correlations: dict[tuple[int, tuple[str, ...]], float] = {}
+
+    def correlate(j: int, linked: tuple[str, ...]) -> None:
+        found = [groupings[j, i] for i in linked]
+        correlations[j, linked] = _strongest_correlation(
+            [g.order for g in found if g is not None])
+
+    def run(tasks: list[Callable[[], None]]) -> None:
+        thread_map(lambda task: task(), tasks, threads)
+
+    run([*(partial(draw_unheld, j) for j in analysed),
+         *(partial(sort_whole, item) for item in dict.fromkeys(
+             i for j in analysed for i in _view_inputs(per, metrics, views[j]))
+           if rerun is not None),
+         *(partial(rank_kept, key) for key in dict.fromkeys(
+             constraint_key(model, views[j]) for j in analysed)
+           if rerun is not None and model.constraints)])
+    run([*(partial(prepare, j, a) for j in analysed for a in range(len(metrics))),
+         *(partial(group, j, item) for j in analysed
+           for item in _view_inputs(per, metrics, views[j]))])
+    pairs: dict[tuple[int, int], tuple[str, ...]] = {}
+    for j in analysed:
+        grouped: set[str] = set()  # inputs whose groups the metrics so far used
+        for a, m in enumerate(metrics):
+            found = per[m.name, views[j].id]
+            if prepared[j, a][2]:
+                grouped.update(i.id for i in found)
+            dependence[a, j] = _dependence(model, views[j], m, found)
+            linked = tuple(i.id for i in found if i.kind == "estimate")
+            if dependence[a, j] and all(i in grouped and groupings[j, i] for i in linked):
+                pairs[j, a] = linked
+    run([*(partial(share_of, j, a, item) for j in analysed
+           for a, m in enumerate(metrics) for item in per[m.name, views[j].id]),
+         *(partial(correlate, j, linked) for j, linked in dict.fromkeys(
+             (j, linked) for (j, _), linked in pairs.items()))])
+    for (j, a), linked in pairs.items():
+        strongest[a, j] = correlations[j, linked]
+    # Free the views' draws, sorts and groups before the held views are drawn.
+    for done in (drawn, whole_orders, kept_ranks, prepared, groupings):
+        done.clear()
+    # Then each held input fills its own cells; drawing the unheld views never conflicts,
+    # so the notes, in (view, input) order, are the same for any thread count.
+    to_hold = []
+    for j in analysed:
+        view = views[j]
+        held_inputs = _tornado_inputs(per, metrics, view, share[:, j], ids)
+        tick(sum(_cost(model, i) for i in _view_inputs(per, metrics, view)
+                 if i not in held_inputs))
+        to_hold.append(held_inputs)
     tasks = [(j, item) for j, items in zip(analysed, to_hold, strict=True) for item in items]
     notes = [note for found in thread_map(hold, tasks, threads) for note in found]
     for j, view in enumerate(views):
