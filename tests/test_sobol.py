@@ -8,6 +8,9 @@ rounding.
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -139,19 +142,19 @@ def _plain_share(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
     nb = np.bincount(g, minlength=m).astype(np.float64)
     w = nb / n
     mean_b = np.bincount(g, weights=yc, minlength=m) / nb
-    a_b = mean_b - w @ mean_b
+    a_b = mean_b - np.sum(w * mean_b)
     e = yc - mean_b[g]
     ss = np.bincount(g, weights=e * e, minlength=m)
     single = nb == 1
     s2 = np.where(single, ss.sum() / (n - m), ss / np.maximum(nb - 1, 1))
-    v = float(np.mean((yc - w @ mean_b) ** 2))
-    share = float(w @ a_b**2 - (1 - w) @ s2 / n) / v
+    v = float(np.mean((yc - np.sum(w * mean_b)) ** 2))
+    share = float(np.sum(w * a_b**2) - np.sum((1 - w) * s2) / n) / v
     a = a_b[g]
-    t = a * a + 2 * a * e - share * (yc - w @ mean_b) ** 2
+    t = a * a + 2 * a * e - share * (yc - np.sum(w * mean_b)) ** 2
     tail = np.bincount(g, weights=t * e * e, minlength=m) / nb
     var_t = max(float(t.var()) - 4 * float(np.sum(s2 * s2 + tail)) / n, 0.0)
     f = np.where(single, 1.0, nb / np.maximum(nb - 1, 1))
-    quad = float(np.sum(f * s2 * s2 * (1 - 2 * w)) + (w @ s2) ** 2)
+    quad = float(np.sum(f * s2 * s2 * (1 - 2 * w)) + np.sum(w * s2) ** 2)
     return share, math.sqrt(var_t / n + 2 * quad / n**2) / v
 
 
@@ -287,3 +290,26 @@ def test_stable_order_within_is_the_stable_sort_of_the_kept_draws(seed: int, n: 
     np.testing.assert_array_equal(stable_order_within(order, keep), expected)
     np.testing.assert_array_equal(
         stable_order_within(order, keep, rank=np.cumsum(keep) - 1), expected)
+
+
+_BLAS_PROBE = """
+import numpy as np
+from uncertainty.stats import first_order
+rng = np.random.default_rng(3)
+x = rng.standard_normal(600_000)
+y = np.exp(x / 2) + rng.standard_normal(600_000)
+r = first_order(y, x)
+print(repr((r.share, r.se)))
+"""
+
+
+def test_shares_do_not_depend_on_how_many_threads_the_blas_library_uses() -> None:
+    # 30,000 groups: long enough that a BLAS dot product would be split over its threads.
+    found = set()
+    for threads in ("1", "2", "4"):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads,
+                   MKL_NUM_THREADS=threads)
+        done = subprocess.run([sys.executable, "-c", _BLAS_PROBE], env=env, check=True,
+                              capture_output=True, text=True)
+        found.add(done.stdout)
+    assert len(found) == 1, found

@@ -243,7 +243,9 @@ def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
     nb = np.bincount(g, minlength=m).astype(np.float64)
     w = nb / n
     mean_b = np.bincount(g, weights=yc, minlength=m) / nb
-    centre = w @ mean_b  # the overall mean, as the groups' weighted mean
+    # Sums of products are np.sum, never a BLAS dot product (`@`): a BLAS library splits a
+    # long one over its own threads, so its last bits would depend on the machine.
+    centre = np.sum(w * mean_b)  # the overall mean, as the groups' weighted mean
     a_b = mean_b - centre  # group mean minus overall mean
     a = mean_b[g]
     e = yc - a  # residual within the group
@@ -262,7 +264,7 @@ def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
     # s_b^2 (divisor n_b - 1) is unbiased for sigma_b^2, so subtracting
     # sum_b (1 - w_b) s_b^2 / N leaves an unbiased D given the groups. Then
     # V - D = (1 - 1/N) sum_b w_b s_b^2 >= 0: the share cannot exceed 1.
-    d = float(w @ a_b**2 - (1 - w) @ s2 / n)
+    d = float(np.sum(w * a_b**2) - np.sum((1 - w) * s2) / n)
     share = d / v
     # Influence function of S = D / V, times V: IF_D = a^2 + 2 a e - D (a = m(x) - mu,
     # e = y - m(x); the 2 a e term is the shift of the group mean), IF_V = (a + e)^2 - V,
@@ -292,6 +294,6 @@ def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
     dev *= dev
     var_t = max(float(np.sum(dev) / n) - 4 * float(np.sum(s2 * s2 + tail)) / n, 0.0)
     f = np.where(single, 1.0, nb / np.maximum(nb - 1, 1))
-    quad = float(np.sum(f * s2 * s2 * (1 - 2 * w)) + (w @ s2) ** 2)
+    quad = float(np.sum(f * s2 * s2 * (1 - 2 * w)) + np.sum(w * s2) ** 2)
     se = math.sqrt(var_t / n + 2 * quad / n**2) / v
     return share, se
