@@ -116,3 +116,32 @@ def test_sensitivity_of_results_without_provenance(cli: Invoke, workdir: Path) -
     assert result.exit_code == 2
     assert result.stderr == ("Error: r/summary.json: provenance: no recorded seed and draw "
                              "count to analyse again\n")
+
+
+CONSTANT_METRIC = """
+[run]
+seed = 1
+draws = 2000
+ci90_factor = 2
+[sources.a]
+estimates.x = 100
+estimates.y = { dist = "lognormal", median = 10, ci90 = [5, 20] }
+[metrics]
+none = "x - x"
+r = "x / y"
+"""
+
+
+def test_a_metric_that_does_not_vary_has_no_width_ratio_and_no_warning(
+        cli: Invoke, workdir: Path) -> None:
+    # pytest turns any warning into an error here: a 0 / 0 width ratio would fail the run.
+    (workdir / "constant.toml").write_text(CONSTANT_METRIC, encoding="utf-8")
+    result = cli("run", "constant.toml", "--no-plots")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    report = (workdir / "results" / "constant" / "summary.md").read_text("utf-8")
+    none = report[report.index("### Sensitivity of none"):report.index("### Sensitivity of r")]
+    table = none[none.index("| view | ×0.5"):].split("\n\n")[0].splitlines()
+    rows = table[2:]  # after the header and its rule
+    assert rows and all("[0" in row for row in rows)
+    assert not any("(" in row for row in rows)  # no width ratio of a zero-width interval

@@ -185,9 +185,20 @@ def _decimals(mcse: float) -> int:
 
 
 def _width(values: np.ndarray, base: np.ndarray, log: bool) -> float:
+    """How many times the base interval's width this interval is; NaN when the base has none.
+
+    A metric that does not vary (an interval of zero width) has no width ratio: NaN, shown
+    as a dash, never a division by zero.
+    """
     if log and values[1] > 0 and base[1] > 0:
-        return float(np.log(values[2] / values[1]) / np.log(base[2] / base[1]))
-    return float((values[2] - values[1]) / (base[2] - base[1]))
+        new, old = np.log(values[2] / values[1]), np.log(base[2] / base[1])
+    else:
+        new, old = values[2] - values[1], base[2] - base[1]
+    return float(new / old) if old != 0 and math.isfinite(old) else math.nan
+
+
+def _width_cell(width: float) -> Cell:
+    return cell(Num(width, spec=".2f")) if math.isfinite(width) else cell("—")
 
 
 def _leave_out_table(loo: xr.Dataset, metric: str, log: bool) -> Table:
@@ -217,7 +228,7 @@ def _leave_out_table(loo: xr.Dataset, metric: str, log: bool) -> Table:
                 move = cell(Num(float(values[0] - base[0]),
                                 spec=f"+.{max(_decimals(errors[0]), 0)}f"))
             rows.append((empty, cell(str(source)), *_figure_cells(values, errors), move,
-                         cell(Num(_width(values, base, log), spec=".2f"))))
+                         _width_cell(_width(values, base, log))))
     return _left(header, rows)
 
 
@@ -233,8 +244,10 @@ def _sweep_table(sweep: xr.Dataset, metric: str, log: bool) -> Table:
         for scale in scales:
             values = sub["value"].sel(view=view, scale=scale).values
             errors = sub["mcse"].sel(view=view, scale=scale).values
+            width = _width(values, base, log)
             tail: tuple[Num | str, ...] = (
-                () if scale == 1.0 else (" (", Num(_width(values, base, log), spec=".2f"), ")"))
+                () if scale == 1.0 or not math.isfinite(width)
+                else (" (", Num(width, spec=".2f"), ")"))
             cells.append(_interval_cell(values, errors, *tail))
         rows.append(tuple(cells))
     return _left(header, rows)
