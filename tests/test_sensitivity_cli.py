@@ -145,3 +145,25 @@ def test_a_metric_that_does_not_vary_has_no_width_ratio_and_no_warning(
     rows = table[2:]  # after the header and its rule
     assert rows and all("[0" in row for row in rows)
     assert not any("(" in row for row in rows)  # no width ratio of a zero-width interval
+
+
+ONLY_CONSTANT = """
+[run]
+seed = 1
+draws = 2000
+[sources.a]
+estimates.y = { dist = "lognormal", median = 10, ci90 = [5, 20] }
+[metrics]
+none = "y - y"
+"""
+
+
+def test_a_study_whose_only_metric_does_not_vary_runs_without_a_warning(
+        cli: Invoke, workdir: Path) -> None:
+    # Every share of every input is then NaN (0 / 0): the tornado still picks its inputs.
+    (workdir / "only.toml").write_text(ONLY_CONSTANT, encoding="utf-8")
+    result = cli("run", "only.toml", "--no-plots")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    document = json.loads((workdir / "results" / "only" / "summary.json").read_text("utf-8"))
+    assert [r["median"] for r in document["records"] if r["name"] == "none"] == [0.0, 0.0]

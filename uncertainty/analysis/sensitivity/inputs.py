@@ -27,6 +27,7 @@ median.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -204,8 +205,15 @@ def _tornado_inputs(per: dict[tuple[str, str], list[Input]], metrics: tuple[Metr
                     view: View, shares: FloatArray, ids: list[str]) -> list[Input]:
     """The view's inputs with the `TORNADO_INPUTS` largest shares in any metric."""
     found = _view_inputs(per, metrics, view)
-    best = {i.id: float(np.nanmax(shares[:, ids.index(i.id)])) for i in found}
-    found.sort(key=lambda i: -best[i.id] if np.isfinite(best[i.id]) else np.inf)
+
+    def best(item: Input) -> float:
+        """The input's largest share in any metric; NaN where it has none (a constant metric)."""
+        column = shares[:, ids.index(item.id)]
+        known = column[np.isfinite(column)]
+        return float(known.max()) if known.size else math.nan
+
+    largest = {i.id: best(i) for i in found}
+    found.sort(key=lambda i: -largest[i.id] if np.isfinite(largest[i.id]) else np.inf)
     return found[:TORNADO_INPUTS]
 
 
