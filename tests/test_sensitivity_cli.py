@@ -132,14 +132,23 @@ r = "x / y"
 """
 
 
-def test_a_metric_that_does_not_vary_has_no_width_ratio_and_no_warning(
-        cli: Invoke, workdir: Path) -> None:
-    # pytest turns any warning into an error here: a 0 / 0 width ratio would fail the run.
-    (workdir / "constant.toml").write_text(CONSTANT_METRIC, encoding="utf-8")
-    result = cli("run", "constant.toml", "--no-plots")
+def _runs_quietly(cli: Invoke, workdir: Path, stem: str, text: str) -> Path:
+    """Run `text` as ``<stem>.toml``: exit 0 and nothing on stderr. Its results folder.
+
+    pytest turns any warning into an error here, so a numpy warning fails the run.
+    """
+    (workdir / f"{stem}.toml").write_text(text, encoding="utf-8")
+    result = cli("run", f"{stem}.toml", "--no-plots")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    report = (workdir / "results" / "constant" / "summary.md").read_text("utf-8")
+    return workdir / "results" / stem
+
+
+def test_a_metric_that_does_not_vary_has_no_width_ratio_and_no_warning(
+        cli: Invoke, workdir: Path) -> None:
+    # A 0 / 0 width ratio would warn.
+    report = (_runs_quietly(cli, workdir, "constant", CONSTANT_METRIC) / "summary.md").read_text(
+        "utf-8")
     none = report[report.index("### Sensitivity of none"):report.index("### Sensitivity of r")]
     table = none[none.index("| view | ×0.5"):].split("\n\n")[0].splitlines()
     rows = table[2:]  # after the header and its rule
@@ -161,9 +170,6 @@ none = "y - y"
 def test_a_study_whose_only_metric_does_not_vary_runs_without_a_warning(
         cli: Invoke, workdir: Path) -> None:
     # Every share of every input is then NaN (0 / 0): the tornado still picks its inputs.
-    (workdir / "only.toml").write_text(ONLY_CONSTANT, encoding="utf-8")
-    result = cli("run", "only.toml", "--no-plots")
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    document = json.loads((workdir / "results" / "only" / "summary.json").read_text("utf-8"))
+    folder = _runs_quietly(cli, workdir, "only", ONLY_CONSTANT)
+    document = json.loads((folder / "summary.json").read_text("utf-8"))
     assert [r["median"] for r in document["records"] if r["name"] == "none"] == [0.0, 0.0]
