@@ -48,6 +48,18 @@ def test_a_long_stage_shows_bar_counts_time_left_and_note() -> None:
     assert text.endswith("\r\x1b[K")  # the line is cleared at the end
 
 
+def test_the_last_unit_of_a_stage_is_drawn_however_soon_it_comes() -> None:
+    out, clock = io.StringIO(), Clock()
+    with progress.reporting(TerminalProgress(out, clock=clock, width=4)):
+        clock.now += DELAY + 0.1
+        progress.stage("plots", 3, "figures")
+        progress.advance(1)
+        progress.advance(1)  # within the same tenth of a second: not drawn
+        assert "2/3 figures" not in out.getvalue()
+        progress.advance(1)  # the stage is complete: drawn at once
+        assert out.getvalue().endswith("plots · [####] 100% 3/3 figures")
+
+
 def test_without_a_reporter_nothing_happens() -> None:
     progress.stage("drawing", 10)
     progress.advance(5)

@@ -184,6 +184,9 @@ def _duration(seconds: float) -> str:
 class TerminalProgress:
     """One progress line on a terminal stream, redrawn at most ten times a second.
 
+    A stage's start, its completion and a new note are drawn at once; other counts wait
+    for the next tenth of a second.
+
     Parameters
     ----------
     stream : text stream
@@ -215,7 +218,7 @@ class TerminalProgress:
     def advance(self, count: int) -> None:  # noqa: D102
         with self._lock:
             self._done = min(self._done + count, self._total)
-            self._draw()
+            self._draw(force=self._done == self._total)  # a finished stage is always shown
 
     def note(self, text: str) -> None:  # noqa: D102
         with self._lock:
