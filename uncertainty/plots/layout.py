@@ -364,7 +364,8 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
         searched, selected and read aloud in the HTML report, the file is smaller, and
         rendering costs a third less. A viewer without DejaVu Sans (the font the layout
         was measured with) falls back through Verdana, Arial and Helvetica to its own
-        sans-serif, all no wider than DejaVu Sans, so text keeps its place.
+        sans-serif; these are about as wide as DejaVu Sans or narrower, so text keeps
+        its place.
 
     Raises
     ------
