@@ -441,3 +441,14 @@ def test_truncnormal_keeps_its_upper_tail_where_scipy_stalls() -> None:
     z = np.array([6.0, 7.0, 8.0, 8.4])
     np.testing.assert_allclose(dist.from_normal(z), -special.ndtri(special.ndtr(-z) / 2),
                                rtol=1e-12)
+
+
+def test_an_equal_mixture_shares_the_table_and_a_different_one_does_not() -> None:
+    parts = (LogNormal(100.0, 0.7), Normal(50.0, 5.0))
+    first = Mixture(parts, (0.3, 0.7))
+    again = Mixture(parts, (0.3, 0.7))
+    other = Mixture(parts, (0.4, 0.6))
+    assert again._table is first._table
+    assert other._table is not first._table
+    z = np.linspace(-5, 5, 11)
+    np.testing.assert_array_equal(again.from_normal(z), first.from_normal(z))

@@ -11,6 +11,7 @@ components.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from scipy import special
 from uncertainty.distributions.base import Distribution, FloatArray
 from uncertainty.numbers import plain
 
-__all__ = ["GRID_POINTS", "GRID_Z", "TABLE_RTOL", "Mixture"]
+__all__ = ["GRID_POINTS", "GRID_Z", "TABLES_KEPT", "TABLE_RTOL", "Mixture"]
 
 #: The table spans normal scores ``[-GRID_Z, GRID_Z]`` (tail probability 9.5e-18): beyond,
 #: quantiles are solved exactly, draw by draw.
@@ -41,6 +42,9 @@ MIN_CELL_PROBABILITY = 1e-13
 ANCHORS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99, 0.995)
 #: Largest finite value a bracket may take (its log, too, stays finite).
 _HUGE = 1e300
+#: Tables of the most recently built mixtures, kept so that building the same mixture again
+#: (a study loaded twice, a model rebuilt for another run) costs nothing.
+TABLES_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,10 @@ class _Table:
     x: FloatArray
     y: FloatArray
     log: bool
+
+
+_TABLES: dict[tuple[object, ...], _Table] = {}
+_TABLES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,9 @@ class Mixture(Distribution):
     point masses                     exact: draws take the atom's value with its
                                      probability; ``pdf`` raises `ValueError`
     build time                       10-200 ms for two or three components, up to ~1 s
-                                     when they are orders of magnitude apart
+                                     when they are orders of magnitude apart; nothing
+                                     for a mixture equal to one of the `TABLES_KEPT`
+                                     built last (its table is shared)
     ===============================  ======================================================
 
     Parameters
@@ -111,7 +121,23 @@ class Mixture(Distribution):
         if len(w) != len(self.components) or not len(w) or not np.all(w > 0):
             raise ValueError("a mixture needs one positive weight per component")
         object.__setattr__(self, "weights", tuple(float(v) for v in w / w.sum()))
-        object.__setattr__(self, "_table", self._tabulate())
+        object.__setattr__(self, "_table", self._kept_table())
+
+    def _kept_table(self) -> _Table:
+        """The table of an equal mixture built lately, else a new one (then kept)."""
+        key = (self.components, self.weights, self.knots)
+        try:
+            with _TABLES_LOCK:
+                table = _TABLES.pop(key, None)
+        except TypeError:  # a component holding an array: not hashable, not kept
+            return self._tabulate()
+        if table is None:
+            table = self._tabulate()
+        with _TABLES_LOCK:
+            _TABLES[key] = table  # most recently used last
+            while len(_TABLES) > TABLES_KEPT:
+                del _TABLES[next(iter(_TABLES))]
+        return table
 
     # -- exact ----------------------------------------------------------------------------
     def _sum(self, values: Sequence[FloatArray]) -> FloatArray:
