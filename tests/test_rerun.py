@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import Result
 
+from uncertainty.io import results
 from uncertainty.io.rerun import Difference, compare_documents, environment_changes
 
 Invoke = Callable[..., Result]
@@ -94,25 +98,69 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_a_killed_run_leaves_the_previous_results_whole(tmp_path: Path) -> None:
-    first = _start(tmp_path, "--draws", "20000")
+    first = _start(tmp_path, "--draws", "20000", "--no-plots", "--no-sensitivity")
     assert _finish(first) == 0
     before = _snapshot(tmp_path / "r")
-    rng = random.Random(9)
-    for _ in range(6):  # kill at random moments of a run that lasts a few seconds
-        proc = _start(tmp_path, "--draws", "100000", "--seed", "3")
-        time.sleep(rng.uniform(0.3, 4.0))
-        proc.send_signal(signal.SIGKILL)
-        _finish(proc)
-        names = sorted(p.name for p in tmp_path.iterdir())
-        now = _snapshot(tmp_path / "r")
-        # Either the old results, whole, or (killed after the swap) the new ones, whole;
-        # at most a hidden staging folder beside them, which the next write removes.
-        assert now == before or json.loads(now["summary.json"])["provenance"]["seed"] == 3
-        assert [n for n in names if not n.startswith(".staging-")] == ["r"]
-        before = now
-    done = _start(tmp_path, "--draws", "20000")
+    proc = _start(tmp_path, "--draws", "100000", "--seed", "3")
+    time.sleep(1.5)  # imported and computing; the write itself is killed step by step below
+    proc.send_signal(signal.SIGKILL)
+    _finish(proc)
+    assert _snapshot(tmp_path / "r") == before
+    done = _start(tmp_path, "--draws", "20000", "--no-plots", "--no-sensitivity")
     assert _finish(done) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # leftovers swept
+
+
+def _killed_at(step: int, folder: Path, files: dict[str, bytes]) -> bool:
+    """Write `files` to `folder` in a forked process killed before its `step`-th system step.
+
+    The steps are the calls that make a write durable or visible: each ``fsync`` (one per
+    file, then the staging folder, then the parent), the atomic exchange, and the removal
+    of the old results. False when the write finished before reaching `step`.
+    """
+    pid = os.fork()
+    if pid == 0:  # the child: count the steps, die at the chosen one
+        steps = itertools.count()
+
+        def dying(function: Callable[..., Any]) -> Callable[..., Any]:
+            def step_then(*args: Any, **kwargs: Any) -> Any:
+                if next(steps) == step:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return function(*args, **kwargs)
+            return step_then
+
+        os.fsync = dying(os.fsync)
+        shutil.rmtree = dying(shutil.rmtree)
+        results._exchange = dying(results._exchange)  # type: ignore[method-assign]
+        results.write_results(folder, files, config_sha256="new", force=True)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFEXITED(status):
+        assert os.WEXITSTATUS(status) == 0
+        return False
+    assert os.WTERMSIG(status) == signal.SIGKILL
+    return True
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the atomic exchange is Linux's")
+def test_a_write_killed_at_any_step_leaves_old_or_new_results_whole(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    old = {"config.toml": b"old", "summary.json": b'{"run": "old"}', "plot.svg": b"<svg/>"}
+    new = {"config.toml": b"new", "summary.json": b'{"run": "new"}', "summary.md": b"# new"}
+    outcomes = []
+    for step in itertools.count():
+        results.write_results(folder, old, config_sha256="old", force=True)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # leftovers swept
+        if not _killed_at(step, folder, new):
+            break
+        now = _snapshot(folder)
+        assert now in (old, new), (step, now)
+        assert all(p.name == "r" or p.name.startswith(".staging-") for p in tmp_path.iterdir())
+        outcomes.append("new" if now == new else "old")
+    assert _snapshot(folder) == new
+    # killed before a file's fsync, the staging folder's or the exchange: the old results;
+    # before the old ones' removal or the parent's fsync: the new ones
+    assert outcomes == ["old"] * (len(new) + 2) + ["new"] * 2, " ".join(outcomes)
 
 
 def test_an_interrupt_stops_cleanly_with_a_message(tmp_path: Path) -> None:
