@@ -17,19 +17,16 @@ FACE_VALUE = SEED.parent / "examples" / "article-face-value.toml"
 
 
 def test_a_run_over_its_budget_streams_and_says_so(cli: Invoke, workdir: Path) -> None:
-    # 3,000,000 draws need 1.3 GiB in memory, 1.06 GiB streamed: 1.2 GiB makes it stream.
-    common = ("--draws", "3000000", "--no-plots", "--no-sensitivity")
-    streamed = cli("run", SEED, *common, "--memory-budget", "1.2GiB", "--out", "s")
+    # 2,000,000 draws of this study need 900 MiB in memory, 680 MiB streamed: a budget of
+    # 800 MiB makes it stream. (That a streamed run gives the in-memory numbers is tested in
+    # test_streaming.py, at a size where streaming must be asked for.)
+    streamed = cli("run", FACE_VALUE, "--draws", "2000000", "--no-plots", "--no-sensitivity",
+                   "--memory-budget", "800MiB", "--out", "s")
     assert streamed.exit_code == 0, streamed.output
     assert "Streamed in blocks (local engine" in streamed.stdout
-    in_memory = cli("run", SEED, *common, "--out", "m")
-    assert in_memory.exit_code == 0, in_memory.output
-    a = json.loads((workdir / "s" / "summary.json").read_text("utf-8"))
-    b = json.loads((workdir / "m" / "summary.json").read_text("utf-8"))
-    assert "streaming" in a["provenance"] and "streaming" not in b["provenance"]
-    for ra, rb in zip(a["records"], b["records"], strict=True):
-        assert (ra["median"], ra["eti"], ra["mcse"]["eti"]) == (
-            rb["median"], rb["eti"], rb["mcse"]["eti"]), (ra["name"], ra["view"])
+    summary = json.loads((workdir / "s" / "summary.json").read_text("utf-8"))
+    assert summary["provenance"]["streaming"]["engine"] == "local"
+    assert summary["provenance"]["draws"] == 2_000_000
 
 
 def test_saved_draws_that_cannot_fit_are_refused_with_the_size(cli: Invoke,
