@@ -28,7 +28,7 @@ from uncertainty.config.tables import (
 from uncertainty.config.validation import Node, did_you_mean, show, unknown
 from uncertainty.distributions import Distribution, Spread, build_estimate
 from uncertainty.distributions.built import ci90_factor
-from uncertainty.distributions.forms import estimate_keys, written
+from uncertainty.distributions.forms import FORMS, TRUNCATION_KEYS, estimate_keys, written
 from uncertainty.errors import ConfigError, ExpressionError
 from uncertainty.model.copula import plan_copula
 from uncertainty.model.core import (
@@ -500,13 +500,53 @@ def _flatten(node: Node, prefix: list[str]) -> Iterator[tuple[str, Node]]:
                     f"quantity name part {part!r} must be a name: letters, digits and '_', "
                     "not starting with a digit, not a Python keyword"
                 )
-        markers = estimate_keys() | frozenset(PROVENANCE_KEYS)
-        if child.is_table() and not any(k in markers for k in child.value):
+        if child.is_table() and not _is_estimate(child.value):
             if not child.keys():
                 raise child.error("empty table: no estimates in it")
             yield from _flatten(child, prefix + parts)
         else:
+            if child.is_table():
+                _check_form(child, ".".join(prefix + parts))
             yield ".".join(prefix + parts), child
+
+
+def _is_estimate(table: Mapping[str, Any]) -> bool:
+    """Whether a table under a quantity name is an estimate, not a group of deeper names.
+
+    Decided by type: an estimate's keys hold numbers, text, dates and lists, so a key that
+    names a parameter (``beta``, ``rate``, ``mean``...) marks an estimate only when its
+    value is not a table; ``v.beta = { dist = "beta", ... }`` is the quantity ``v.beta``.
+    The one table an estimate holds, ``quantiles = { "0.05" = ... }``, has probabilities
+    for keys, which cannot be names.
+    """
+    markers = estimate_keys() | frozenset(PROVENANCE_KEYS)
+    for key, value in table.items():
+        if key not in markers:
+            continue
+        if not isinstance(value, Mapping):
+            return True
+        if key == "quantiles" and not all(_SEGMENT.match(k) for k in value):
+            return True
+    return False
+
+
+def _check_form(node: Node, name: str) -> None:
+    """A table of parameters without a form key: an estimate missing its form, or quantities.
+
+    ``v = { beta = 3 }`` may be an estimate that lost its ``dist``, or the quantity
+    ``v.beta``; the error says how to write either.
+    """
+    if any(node.has(key) for key in (*FORMS, *TRUNCATION_KEYS)):
+        return
+    keys = [k for k in node.value if k not in PROVENANCE_KEYS]
+    if not keys:
+        return
+    names = " and ".join(f"{name}.{k}" for k in keys[:2]) + (" ..." if len(keys) > 2 else "")
+    raise node.error(
+        f"an estimate needs one of the keys: {', '.join(FORMS)}; if {names} "
+        f'{"is a quantity" if len(keys) == 1 else "are quantities"}, quote the name, '
+        f'e.g. "{name}.{keys[0]}" = ...'
+    )
 
 
 def _check_quantity_names(sources: tuple[Source, ...], node: Node) -> None:
