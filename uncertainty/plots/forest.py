@@ -45,6 +45,14 @@ from uncertainty.plots.layout import (
 __all__ = ["forest_plot"]
 
 
+def _claim_text(value: float) -> str:
+    """A claim as the legend shows it; one that is not finite says it is not drawn."""
+    if math.isfinite(value):
+        return _plain_number(value, digits=4)
+    what = "not a number" if math.isnan(value) else ("+∞" if value > 0 else "\N{MINUS SIGN}∞")
+    return f"{what} (not drawn)"
+
+
 def forest_plot(summary: xr.Dataset, variable: str, *,
                 claims: Mapping[str, float] | None = None, title: str | None = None,
                 log: bool | None = None) -> Figure:
@@ -81,7 +89,7 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     KeyError
         When `variable` is not in `summary`.
     ValueError
-        When a claim is not finite, or `log` is True and some value is not positive.
+        When `log` is True and some value is not positive.
 
     Notes
     -----
@@ -90,7 +98,8 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     ``LineCollection`` objects with gid ``interval-<level>``, one segment per view with a
     finite interval; the medians are one ``Line2D`` with gid ``median``; claim lines are
     ``Line2D`` objects with gid ``claim-<name>``, drawn behind the intervals; envelope bands
-    are patches with gid ``envelope-<parent>``.
+    are patches with gid ``envelope-<parent>``. A claim that is not a finite number (a
+    source's own figures giving ``log(0)``) has no line; its legend entry says what it is.
     """
     if variable not in summary["variable"].values:
         raise KeyError(f"variable {variable!r} is not in the summary")
@@ -101,9 +110,6 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     eti = np.asarray(s["eti"].transpose("view", "level", "ci_bound").values, dtype=float)
     levels = [float(x) for x in summary["level"].values]
     claims = dict(claims or {})
-    for name, value in claims.items():
-        if not math.isfinite(value):
-            raise ValueError(f"claim {name!r} is not a finite number: {value!r}")
 
     values = np.concatenate([median, eti.ravel(), np.array(list(claims.values()), float)])
     finite = values[np.isfinite(values)]
@@ -121,7 +127,7 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     labels = _view_tick_labels(summary, views, median)
     two_line = any("\n" in t for t in labels)
     row_height = 0.5 if two_line else 0.34
-    claim_labels = [_plain_text(f"{name} claim: {_plain_number(value, digits=4)}")
+    claim_labels = [_plain_text(f"{name} claim: {_claim_text(value)}")
                     for name, value in claims.items()]
     level_labels = [f"{level:.0%} interval (ETI)" for level in levels]
     legend_cols = next(
@@ -185,6 +191,9 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
 
     marks: list[Artist] = []
     for i, (name, value) in enumerate(claims.items()):
+        if not math.isfinite(value):  # named in the legend, with no line to draw
+            marks.append(Line2D([], [], linestyle="none", label=claim_labels[i]))
+            continue
         claim_colour = _CLAIM_COLOURS[i % len(_CLAIM_COLOURS)]
         style = (0, (5, 3)) if i < len(_CLAIM_COLOURS) else (0, (2, 2))
         # Behind the intervals, so that the interval colours stay readable.

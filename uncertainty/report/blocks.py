@@ -195,7 +195,15 @@ def _share(rate: float) -> str:
 
 
 def number_text(num: Num) -> str:
-    """The text of `num` by its rule: the same in every output format."""
+    """The text of `num` by its rule: the same in every output format.
+
+    A value that is not a number (no valid draws to estimate it from) shows as a dash, an
+    infinite one as ``∞`` or ``−∞``, whatever the rule.
+    """
+    if not math.isfinite(num.value):
+        if math.isnan(num.value):
+            return "\N{EM DASH}"
+        return "\N{INFINITY}" if num.value > 0 else "\N{MINUS SIGN}\N{INFINITY}"
     if num.rule == "mcse":
         return rounded(num.value, num.mcse)
     if num.rule == "plain":

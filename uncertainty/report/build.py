@@ -6,6 +6,7 @@ are ``summary.md`` and ``summary.html``; the comparison of views is in both.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Protocol
 
 import xarray as xr
@@ -170,11 +171,28 @@ def _metrics(result: Result, figures: tuple[str, ...], env: xr.Dataset | None) -
                 for kind in figures if kind != "tornado"]  # the sensitivity section shows it
         if result.comparison is not None:
             out.append(Section(comparison_blocks(result.comparison, metric.name)))
+            out += _non_finite_claims(result.comparison.claims.get(metric.name), metric.name)
     if not model.metrics:
         for name in model.quantities:
             out += [Heading(3, prose(name), scope="brief"),
                     variable_table(summary, name, env=env, scope="brief", tight=True)]
     return out
+
+
+def _non_finite_claims(claims: xr.Dataset | None, metric: str) -> list[Block]:
+    """A note naming each point claim of `metric` that is not a finite number."""
+    if claims is None:
+        return []
+    odd = [(str(c), float(v)) for c, v in zip(claims["claim"].values, claims["value"].values,
+                                             strict=True) if not math.isfinite(float(v))]
+    if not odd:
+        return []
+    parts: list[Inline] = [Text("Note: at its own figures, ")]
+    for i, (claim, value) in enumerate(odd):
+        parts += [Text(", " if i else ""), Text(f"{claim} gives {metric} = "), Num(value)]
+    parts.append(Text(" (not a finite number, e.g. the log of 0); such a claim has no mark on "
+                      "the plots."))
+    return [Paragraph(tuple(parts))]
 
 
 def _sensitivity(sens: Sensitivity, model: Model, figures: tuple[str, ...]) -> list[Block]:

@@ -7,6 +7,7 @@ sample quantile at their rank (`uncertainty.stats.array.hdi_mcse_sorted`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,8 @@ def _mcse(x: float, err: float) -> Num:
 
 def _interval(values: Sequence[float], errors: Sequence[float]) -> Cell:
     lo, hi = values
+    if math.isnan(lo) and math.isnan(hi):  # no valid draws: one dash, not "[—, —]"
+        return cell(Num(math.nan))
     return cell("[", _mcse(lo, errors[0]), ", ", _mcse(hi, errors[1]), "]")
 
 
