@@ -68,13 +68,16 @@ def hdi_mcse_sorted(s: FloatArray, start: int, span: int) -> FloatArray:
     See the module docstring for the method. Measured with
     ``benchmarks/calibrate_hdi_mcse.py`` (400 seeds; lognormal sigma 0.8, gamma shape 2,
     two-piece lognormal sigmas 0.4/0.9, a ratio of lognormals, a normal; levels 50, 90,
-    95%; n = 4,000 and 200,000), the sd of ``(end - true end) / MCSE`` is 0.95-1.15
+    95%; n = 4,000 and 200,000), the sd of ``(end - true end) / MCSE`` is 0.91-1.14
     wherever the end lies in the body of the distribution (every upper end, every 50%
-    end, every normal end). Where an end lies in a steep tail within a few dozen draws of
-    the sample minimum (90 and 95% lower ends of the skewed families at n = 4,000) it is
-    0.7-0.95: the MCSE is conservative there, and the end is biased away from the tail by
-    0.3-0.5 MCSE (2-12% of its value), so the root-mean-square error is still within the
-    MCSE. The 90% lower end of the skewed families at n = 200,000 is at 1.1-1.2.
+    end, every normal end) and 0.84-1.20 at the 90 and 95% lower ends of the skewed
+    families, which lie in a steep tail a few dozen draws from the sample minimum (over
+    1.15 only at the 90% lower end at n = 200,000: lognormal 1.20, two-piece 1.19). Those
+    lower ends are biased away from the tail at n = 4,000 by 0.14-0.39 MCSE (2-35% of
+    the end's small value); the MCSE is not widened for it, since the root-mean-square
+    ``z`` there is at most 1.12. The MCSE is never 0 unless the draws around the end are
+    equal. A flat-topped density (no curvature) is not calibrated: the MCSE is then
+    finite and wider than the quantile's, but can be smaller than the true error.
 
     ======================  ==========================================
     case                    result
