@@ -1,8 +1,8 @@
 """The table of a variable by view: medians and intervals, each with its Monte Carlo error.
 
 Every number keeps its value and its standard error, so renderers round it to the digits
-that error supports (`uncertainty.numbers.rounded`), HDI endpoints with the error of the
-sample quantile at their rank (`uncertainty.stats.array.hdi_mcse_sorted`).
+that error supports (`uncertainty.numbers.rounded`), HDI endpoints with theirs, which
+counts the noise in which window is narrowest (`uncertainty.stats.hdi_error`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from uncertainty.stats.hdi_error import hdi_mcse_sorted
+
 __all__ = [
     "INTERVAL_STATISTICS",
     "SCALAR_STATISTICS",
@@ -24,6 +26,7 @@ __all__ = [
     "hdi_mcse_sorted",
     "hdi_sorted",
     "hdi_span",
+    "hdi_start_sorted",
     "narrowest_window",
     "partly_sorted",
     "quantile_mcse_sorted",
@@ -99,8 +102,13 @@ def hdi_sorted(s: FloatArray, prob: float) -> tuple[float, float]:
     ======================  ======================================
     """
     k = hdi_span(len(s), prob)
-    i = narrowest_window(np.arange(len(s) - k), s[k:] - s[: len(s) - k])
+    i = hdi_start_sorted(s, k)
     return float(s[i]), float(s[i + k])
+
+
+def hdi_start_sorted(s: FloatArray, span: int) -> int:
+    """First rank of the HDI of sorted draws `s` whose ends are `span` ranks apart."""
+    return narrowest_window(np.arange(len(s) - span), s[span:] - s[: len(s) - span])
 
 
 def hdi_span(n: int, prob: float) -> int:
@@ -119,22 +127,6 @@ def narrowest_window(starts: NDArray[np.int64] | NDArray[np.intp], widths: Float
     HDI search (in memory, streamed) is this one.
     """
     return int(starts[int(np.argmin(widths))])
-
-
-def hdi_mcse_sorted(s: FloatArray, interval: tuple[float, float]) -> FloatArray:
-    """Monte Carlo standard errors of the two ends of an HDI of sorted draws `s`.
-
-    Each end is an order statistic; its error is taken as that of the sample quantile at
-    the end's empirical probability (`quantile_mcse_sorted`). This leaves out the noise in
-    *which* window is narrowest, so it is a **lower bound**: measured on normal draws
-    (n = 4,000, 300 seeds) the true spread of the ends is about twice this; for a skewed
-    distribution whose HDI starts at the edge of the support (an exponential) the upper
-    end's error is close to it. Used to round HDI ends for display; a tighter estimate is
-    future work.
-    """
-    n = len(s)
-    probs = np.searchsorted(s, np.asarray(interval, dtype=np.float64), side="left") / n
-    return quantile_mcse_sorted(s, np.clip(probs, 0.0, 1.0))
 
 
 def quantile_mcse_sorted(s: FloatArray, probs: ArrayLike) -> FloatArray:
@@ -290,7 +282,16 @@ def summarize_draws(x: FloatArray, levels: tuple[float, ...], *,
             "mean": np.array(mean),
             "sd": np.array(sd),
             "mcse_mean": np.array(sd / math.sqrt(valid)),
-            "hdi": (hdi := np.array([hdi_sorted(s, p) for p in levels])),
-            "mcse_hdi": np.array([hdi_mcse_sorted(s, (lo, hi)) for lo, hi in hdi]),
-        }
+        } | _hdi_statistics(s, levels)
     return out
+
+
+def _hdi_statistics(s: FloatArray, levels: Sequence[float]) -> dict[str, FloatArray]:
+    """``hdi`` and ``mcse_hdi`` of sorted draws `s` (not empty) at every level."""
+    hdi, mcse = [], []
+    for prob in levels:
+        k = hdi_span(len(s), prob)
+        i = hdi_start_sorted(s, k)
+        hdi.append((float(s[i]), float(s[i + k])))
+        mcse.append(hdi_mcse_sorted(s, i, k))
+    return {"hdi": np.array(hdi), "mcse_hdi": np.array(mcse)}

@@ -3,7 +3,8 @@
 `uncertainty.stats.summarize_draws` reads a handful of order statistics of a row's sorted
 valid draws: the two around each quantile's rank (median, interval ends), the two either
 side of each Monte Carlo error window, the ends of the narrowest window holding each
-level's share of draws (HDI) and the error window around them. This module finds exactly
+level's share of draws (HDI) and the few dozen ranks its error reads
+(`uncertainty.stats.hdi_error`). This module finds exactly
 those, from passes over the draws in chunks, holding per row only a *partition* of the real
 line into cells with their counts, minima and maxima, and the draws of the few cells where
 a needed rank falls (`uncertainty.streaming.cells`):
@@ -40,9 +41,9 @@ from numpy.typing import NDArray
 from uncertainty.stats.array import (
     hdi_span,
     narrowest_window,
-    quantile_mcse_sorted,
     quantile_statistics,
 )
+from uncertainty.stats.hdi_error import hdi_mcse_sorted
 from uncertainty.streaming.cells import Needs, Partition
 
 __all__ = ["SparseSorted", "attempt", "moments"]
@@ -169,7 +170,10 @@ def attempt(part: Partition, levels: Sequence[float], *,
             else:
                 ends.append((found[0], found[0] + k, found[1]))
         for i, j, _ in ends:
-            quantile_mcse_sorted(s, _end_probs(part, i, j))
+            # The MCSE reads ranks chosen from the values of the ranks it read before: a
+            # rank still unknown reads as 0 and may ask for ranks it will not need; the
+            # next attempt, with those resolved, asks only for the ones it does.
+            hdi_mcse_sorted(s, i, j - i)
     ranges += [(int(r), int(r)) for miss in probe.missing for r in np.unique(miss)]
     if ranges:
         return Needs([(max(a, 0), min(b, n - 1)) for a, b in ranges])
@@ -178,19 +182,9 @@ def attempt(part: Partition, levels: Sequence[float], *,
         return quantile_statistics(s, levels) | {
             "hdi": np.array([tuple(float(v) for v in part.lookup(np.array([i, j]))[0])
                              for i, j, _ in ends]),
-            # hdi_mcse_sorted: the error of the quantile at each end's first rank.
-            "mcse_hdi": np.array([quantile_mcse_sorted(s, _end_probs(part, i, j))
-                                  for i, j, _ in ends]),
+            "mcse_hdi": np.array([hdi_mcse_sorted(s, i, j - i) for i, j, _ in ends]),
             "hdi_resolution": np.array([r for _, _, r in ends]),
         }
-
-
-def _end_probs(part: Partition, i: int, j: int) -> FloatArray:
-    """``searchsorted(s, (s[i], s[j]), "left") / n`` clipped to [0, 1], as `hdi_mcse_sorted`."""
-    values, _ = part.lookup(np.array([i, j]))
-    firsts = np.array([part.first_rank(float(values[0]), i),
-                       part.first_rank(float(values[1]), j)])
-    return np.clip(firsts / part.n, 0.0, 1.0)
 
 
 def moments(n: int, sums: Sequence[float], shifted: Sequence[float],
