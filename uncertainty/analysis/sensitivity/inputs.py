@@ -28,6 +28,7 @@ median.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -413,12 +414,16 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         except ValueError:  # raised again by the share that uses these groups, if any
             groupings[j, item.id] = None
 
+    local = threading.local()  # one buffer per thread for the shares, reused share after share
+
     def share_of(j: int, a: int, item: Input) -> None:
         t, ok, every = prepared[j, a]
         x = input_draws(j, item)
+        if len(getattr(local, "scratch", ())) < 4 * len(t):
+            local.scratch = np.empty(4 * len(t))
         # Every draw analysed: the view's groups serve, and x[ok] would be a copy of x.
-        est = (first_order(t, x, grouping=groupings[j, item.id]) if every
-               else first_order(t, x[ok]))
+        est = (first_order(t, x, grouping=groupings[j, item.id], scratch=local.scratch)
+               if every else first_order(t, x[ok], scratch=local.scratch))
         k = ids.index(item.id)
         share[a, j, k], share_se[a, j, k] = est.share, est.se
 
