@@ -19,42 +19,37 @@ variance; inputs linked by a correlation or a constraint share variance, so thei
 overlap and do not add up, and ``dependence`` says which links.
 
 **Tornado.** The metric's median with one input held at its 5th and at its 95th percentile
-(of the source's own distribution) while every other input varies: inputs correlated with
-it follow their conditional law, and constraints still reject. A pool's choice is held by
-making the pool take each of its sources in turn; its ends are the lowest and highest
-median.
+(`uncertainty.analysis.sensitivity.tornado`).
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Literal
 
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
-from scipy import special
 
+from uncertainty.analysis.sensitivity.tornado import (
+    Attempt,
+    MetricDraws,
+    finite_median,
+    hold_input,
+    tornado_inputs,
+)
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model.core import POOLED, Metric, Model
-from uncertainty.model.pooling import log_pool
 from uncertainty.model.views import View
-from uncertainty.numbers import plain
 from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
 from uncertainty.stats import Grouping, first_order, group_draws, stable_order_within
-from uncertainty.stats.array import (
-    all_positive,
-    partly_sorted,
-    quantile_mcse_sorted,
-    quantile_sorted,
-)
+from uncertainty.stats.array import all_positive
 
-__all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
+__all__ = ["Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
 FloatArray = NDArray[np.float64]
 Kind = Literal["estimate", "choice", "log pool"]
@@ -163,20 +158,14 @@ def _strongest_correlation(orders: list[NDArray[np.intp]]) -> float:
     return float(np.max(np.abs(corr[np.triu_indices(len(orders), 1)])))
 
 
-def _median_of(s: FloatArray) -> tuple[float, float]:
-    return float(quantile_sorted(s, 0.5)), float(quantile_mcse_sorted(s, 0.5))
+def _evaluate(quantities: Mapping[str, FloatArray], metric: Metric) -> FloatArray:
+    return np.asarray(metric.expression.evaluate({q: quantities[q]
+                                                  for q in metric.expression.names}),
+                      dtype=np.float64)
 
 
-def _median(y: FloatArray) -> tuple[float, float]:
-    """The median of the finite draws `y` and its MCSE (NaN without any)."""
-    finite = y[np.isfinite(y)]
-    if not finite.size:
-        return np.nan, np.nan
-    return _median_of(partly_sorted(finite, _median_of))
-
-
-#: Most inputs per view held for the tornado: those with the largest shares.
-TORNADO_INPUTS = 8
+def _finite(y: FloatArray) -> FloatArray:
+    return y[np.isfinite(y)]
 
 
 def _view_inputs(per: dict[tuple[str, str], list[Input]], metrics: tuple[Metric, ...],
@@ -200,30 +189,6 @@ def work(model: Model, views: tuple[View, ...]) -> int:
                               for i in inputs_of(model, view, m.expression.names))
         total += 1 + sum(_cost(model, i) for i in found)
     return total
-
-
-def _tornado_inputs(per: dict[tuple[str, str], list[Input]], metrics: tuple[Metric, ...],
-                    view: View, shares: FloatArray, ids: list[str]) -> list[Input]:
-    """The view's inputs with the `TORNADO_INPUTS` largest shares in any metric."""
-    found = _view_inputs(per, metrics, view)
-
-    def best(item: Input) -> float:
-        """The input's largest share in any metric; NaN where it has none (a constant metric)."""
-        column = shares[:, ids.index(item.id)]
-        known = column[np.isfinite(column)]
-        return float(known.max()) if known.size else math.nan
-
-    largest = {i.id: best(i) for i in found}
-    found.sort(key=lambda i: -largest[i.id] if np.isfinite(largest[i.id]) else np.inf)
-    return found[:TORNADO_INPUTS]
-
-
-def _held_value(model: Model, item: Input, p: float) -> float:
-    if item.kind == "log pool":
-        return float(log_pool(model, item.quantity).ppf(np.array([p]))[0])
-    estimate = model.source(item.source).estimate(item.quantity)
-    assert estimate is not None
-    return float(estimate.distribution.ppf(np.array([p]))[0])
 
 
 def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, seed: int,
@@ -302,25 +267,33 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         if step is not None:
             step(units)
 
-    def redraw(view: View, hold: Hold | None) -> ViewDraws:
+    def held_draws(view: View, hold: Hold | None) -> MetricDraws:
+        """A held (or forced) view, read only for its metrics' finite accepted draws."""
         if rerun is None:
-            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=inner)
-        # A held view is read only for its metrics: its inputs are not kept.
-        return view_draws(model, view, rerun.draw(model, (view,), hold=hold, threads=inner),
-                          n, inputs=hold is None and view in views)
+            whole = draw_view(model, view, seed=seed, draws=n, hold=hold, threads=inner)
+            return lambda m: _finite(_evaluate(whole.quantities, m))
+        drawn = rerun.draw(model, (view,), hold=hold, threads=inner)
+        accepted = drawn.overall[constraint_key(model, view)] if model.constraints else None
 
-    def evaluate(vd: ViewDraws, m: Metric) -> FloatArray:
-        return np.asarray(m.expression.evaluate({q: vd.quantities[q]
-                                                 for q in m.expression.names}),
-                          dtype=np.float64)
+        def read(m: Metric) -> FloatArray:
+            # Every candidate's value, then the accepted ones: elementwise, so the same
+            # numbers as evaluating the accepted draws, without gathering each quantity.
+            y = _evaluate({q: drawn.arrays[q, view.source_of(q)] for q in m.expression.names},
+                         m)
+            keep = np.isfinite(y)
+            if accepted is not None:
+                keep &= accepted
+            return y[keep]
 
-    def attempt_into(notes: list[str]) -> Callable[[View, Hold | None, str], ViewDraws | None]:
-        """Draw a view, or note why it cannot be (a conflict of constraints) in `notes`."""
+        return read
 
-        def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
+    def attempt_into(notes: list[str]) -> Attempt:
+        """Draw a held view, or note why it cannot be (a conflict of constraints) in `notes`."""
+
+        def attempt(view: View, hold: Hold | None, what: str) -> MetricDraws | None:
             tick()
             try:
-                return redraw(view, hold)
+                return held_draws(view, hold)
             except ConstraintConflict as exc:
                 notes.append(f"{what}: left out, because then {exc.constraint!r} holds in "
                              f"only {exc.rate:.2%} of the draws")
@@ -332,23 +305,10 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         """Fill the tornado of input `item` in column `j`; the notes on it."""
         j, item = task
         view, notes = views[j], list[str]()
-        attempt = attempt_into(notes)
         k = ids.index(item.id)
-        users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
-        if item.kind == "choice":
-            _choice_ends(model, view, item, users, metrics, attempt, evaluate,
-                         (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
-            return notes
-        key = (item.source, item.quantity)
-        for e, p in enumerate((lo_p, hi_p)):
-            what = f"view {view.id}, {item.label} at its {p:.0%} point"
-            held_vd = attempt(view, Hold(key, float(special.ndtri(p))), what)
-            if held_vd is None:
-                continue
-            for a in users:
-                median[a, j, k, e], median_mcse[a, j, k, e] = _median(
-                    evaluate(held_vd, metrics[a]))
-                held[a, j, k, e] = plain(_held_value(model, item, p))
+        users = [(a, m) for a, m in enumerate(metrics) if item in per[m.name, view.id]]
+        hold_input(model, view, item, users, (lo_p, hi_p), attempt_into(notes),
+                   (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
         return notes
 
     # The unheld views are analysed in three rounds of independent tasks, each a whole
@@ -366,9 +326,11 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     kept_ranks: dict[str, NDArray[np.intp]] = {}
 
     def draw_unheld(j: int) -> None:
-        vd = attempt_into([])(views[j], None, f"view {views[j].id}")
-        assert vd is not None  # the run itself met the constraints
-        drawn[j] = vd
+        tick()
+        # The run itself met the constraints: this draw cannot conflict.
+        drawn[j] = (draw_view(model, views[j], seed=seed, draws=n, threads=inner)
+                    if rerun is None else
+                    view_draws(model, views[j], rerun.draw(model, (views[j],), threads=inner), n))
 
     def sort_whole(item: Input) -> None:
         assert rerun is not None
@@ -399,8 +361,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     prepared: dict[tuple[int, int], tuple[FloatArray, NDArray[np.bool_], bool]] = {}
 
     def prepare(j: int, a: int) -> None:
-        y = evaluate(drawn[j], metrics[a])
-        base[a, j], base_mcse[a, j] = _median(y)
+        y = _evaluate(drawn[j].quantities, metrics[a])
+        base[a, j], base_mcse[a, j] = finite_median(_finite(y))
         ok = np.isfinite(y) & ((y > 0) if scales[a] == "log" else True)
         t = np.log(y[ok]) if scales[a] == "log" else y[ok]
         prepared[j, a] = (t, ok, bool(np.all(ok)))
@@ -472,7 +434,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     to_hold = []
     for j in analysed:
         view = views[j]
-        held_inputs = _tornado_inputs(per, metrics, view, share[:, j], ids)
+        held_inputs = tornado_inputs(_view_inputs(per, metrics, view), share[:, j], ids)
         tick(sum(_cost(model, i) for i in _view_inputs(per, metrics, view)
                  if i not in held_inputs))
         to_hold.append(held_inputs)
@@ -513,28 +475,3 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     )
     return dataset, notes
 
-
-def _choice_ends(model: Model, view: View, item: Input, users: list[int],
-                 metrics: tuple[Metric, ...],
-                 attempt: Callable[[View, Hold | None, str], ViewDraws | None],
-                 evaluate: Callable[[ViewDraws, Metric], FloatArray],
-                 out: tuple[FloatArray, FloatArray, NDArray[np.object_]]) -> None:
-    """A pool's choice held: the pool forced to each source; the ends are the extremes."""
-    median, mcse, held = out
-    found: dict[int, list[tuple[float, float, str]]] = {a: [] for a in users}
-    for source in model.estimators(item.quantity):
-        assignment = tuple((q, source.id if q == item.quantity else s)
-                           for q, s in view.assignment)
-        forced = attempt(replace(view, assignment=assignment),
-                         None, f"view {view.id}, {item.quantity} taken from {source.id}")
-        if forced is None:
-            continue
-        for a in users:
-            found[a].append((*_median(evaluate(forced, metrics[a])), source.id))
-    for a, rows in found.items():
-        rows = [r for r in rows if np.isfinite(r[0])]
-        if not rows:
-            continue
-        rows.sort(key=lambda r: r[0])
-        for e, row in enumerate((rows[0], rows[-1])):
-            median[a, e], mcse[a, e], held[a, e] = row
