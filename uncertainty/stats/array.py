@@ -170,11 +170,12 @@ class _Ranks:
 
 #: Draws from which `partly_sorted` selects ranks through a sample rather than
 #: `np.partition`, and at most how many separate ranges of ranks it selects so.
-SELECT_DRAWS = 1 << 15
+SELECT_DRAWS = 1 << 16
 SELECT_RANGES = 8
-#: Draws of the sample that brackets each range, and how many of the sample's standard
-#: deviations of rank the bracket leaves either side (a miss only costs a partition).
-_SAMPLE = 1 << 14
+#: Draws of the sample that brackets each range (below `SELECT_DRAWS`, a stride of 1 would
+#: make it the whole), and how many of the sample's standard deviations of rank the
+#: bracket leaves either side (a miss only costs a partition).
+_SAMPLE = 1 << 15
 _MARGIN = 4.0
 
 
@@ -189,10 +190,11 @@ def partly_sorted(x: FloatArray, read: Callable[[Any], object]) -> FloatArray:
 
     Below `SELECT_DRAWS` draws, or with ranks in more than `SELECT_RANGES` separate
     ranges, this is `np.partition`. Otherwise each range of nearby ranks is bracketed by
-    two values from a sorted strided sample of `x`; the draws between them, a few percent,
-    are sorted, and the draws below the lower one counted, which puts each order
-    statistic exactly. Should a bracket miss its ranks (draws laid out against the
-    stride), `np.partition` gives the same values.
+    two order statistics of a strided sample of `x` (a partition of the sample gives
+    them); the draws between them, a few percent, are partitioned at the range's ranks,
+    and the draws below the lower one counted, which puts each order statistic exactly.
+    Should a bracket miss its ranks (draws laid out against the stride), `np.partition`
+    gives the same values.
     """
     probe = _Ranks(len(x))
     read(probe)
@@ -203,25 +205,27 @@ def partly_sorted(x: FloatArray, read: Callable[[Any], object]) -> FloatArray:
     ranges = np.split(ranks, breaks)
     if n < SELECT_DRAWS or len(ranges) > SELECT_RANGES:
         return np.partition(x, ranks)
-    sample = np.sort(x[:: n // _SAMPLE])
+    sample = x[:: n // _SAMPLE]
     k, out = len(sample), np.empty_like(x)
-    for part in ranges:
+    # Each range's bracket: sample ranks either side of it (below 0 or from k: unbounded),
+    # whose order statistics a partition of the sample gives without sorting it.
+    spread = _MARGIN * math.sqrt(k) / 2 + 1  # sd of a sample rank is at most sqrt(k) / 2
+    ends = [(math.floor(int(part[0]) * k / n - spread), math.ceil(int(part[-1]) * k / n + spread))
+            for part in ranges]
+    wanted = sorted({e for pair in ends for e in pair if 0 <= e < k})
+    sample = np.partition(sample, wanted) if wanted else sample
+    for part, (i, j) in zip(ranges, ends, strict=True):
         lo, hi = int(part[0]), int(part[-1])
-        count, inside = _bracket(x, sample, lo * k / n, hi * k / n)
+        count, inside = _bracket(x, sample[i] if i >= 0 else -np.inf,
+                                 sample[j] if j < k else np.inf)
         if not count <= lo or not hi < count + len(inside):
             return np.partition(x, ranks)
-        out[part] = np.sort(inside)[part - count]
+        out[part] = np.partition(inside, part - count)[part - count]
     return out
 
 
-def _bracket(x: FloatArray, sample: FloatArray, first: float,
-             last: float) -> tuple[int, FloatArray]:
-    """Draws of `x` below a bracket of sample ranks `first`..`last`, and those within it."""
-    k = len(sample)
-    spread = _MARGIN * math.sqrt(k) / 2 + 1  # sd of a sample rank is at most sqrt(k) / 2
-    i, j = math.floor(first - spread), math.ceil(last + spread)
-    low = sample[i] if i >= 0 else -np.inf
-    high = sample[j] if j < k else np.inf
+def _bracket(x: FloatArray, low: float, high: float) -> tuple[int, FloatArray]:
+    """How many draws of `x` are below `low`, and those from `low` to `high`."""
     keep = x >= low
     count = len(x) - int(np.count_nonzero(keep))
     keep &= x <= high
