@@ -9,6 +9,7 @@ only; no draws beyond the ones given.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -207,10 +208,22 @@ def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
     elif n < 2 * bins:
         raise ValueError(f"{bins} bins need at least {2 * bins} draws (two a bin), got {n}")
     else:
-        sizes = np.full(bins, n // bins)
-        sizes[: n % bins] += 1  # the sizes np.array_split(order, bins) gives
-        labels, m = np.repeat(np.arange(bins), sizes), bins
+        sizes, labels = _bin_labels(n, bins)
+        m = bins
     return Grouping(order, labels, m, sizes)
+
+
+@functools.lru_cache(maxsize=4)
+def _bin_labels(n: int, bins: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Sizes and labels of `bins` equal-count bins of `n` sorted draws, read-only.
+
+    Every input binned in one view has the same draws: kept, they share one array.
+    """
+    sizes = np.full(bins, n // bins)
+    sizes[: n % bins] += 1  # the sizes np.array_split(order, bins) gives
+    labels = np.repeat(np.arange(bins), sizes)
+    sizes.flags.writeable = labels.flags.writeable = False
+    return sizes, labels
 
 
 def stable_order_within(order: NDArray[np.intp], keep: NDArray[np.bool_], *,
