@@ -24,6 +24,7 @@ from uncertainty.stats.array import (
     hdi_mcse_sorted,
     partly_sorted,
     quantile_statistics,
+    stable_argsort,
 )
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
@@ -124,6 +125,21 @@ def test_reported_hdi_mcse_is_calibrated_for_a_symmetric_distribution() -> None:
         z.append((hi - special.ndtri(0.95)) / err[1])
     sd = float(np.std(z, ddof=1))
     assert sd >= 1 - K / math.sqrt(2 * seeds), sd
+
+
+@given(arrays(np.float64, st.integers(0, 300),
+              elements=st.sampled_from([0.0, -0.0, 1.0, -1.0, 1 + 2**-52, 5e-324, np.inf,
+                                        -np.inf, np.nan, -np.nan, 1e308]) | st.floats()))
+def test_stable_argsort_is_numpys(x: np.ndarray) -> None:
+    # Ties (-0.0 with 0.0, every NaN), values one bit apart, subnormals and infinities.
+    np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
+
+
+@pytest.mark.parametrize("n", [70_000, 1 << 20])
+def test_stable_argsort_of_many_close_draws_is_numpys(n: int) -> None:
+    # Keys that differ only in the bits the index replaces are sorted again, exactly.
+    x = 1 + np.random.default_rng(n).integers(0, 2**12, n) * 2.0**-52
+    np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
 
 
 def _median_and_mcse(s: np.ndarray) -> tuple[float, float]:

@@ -29,6 +29,7 @@ __all__ = [
     "quantile_mcse_sorted",
     "quantile_sorted",
     "quantile_statistics",
+    "stable_argsort",
     "summarize_draws",
 ]
 
@@ -230,6 +231,43 @@ def _bracket(x: FloatArray, low: float, high: float) -> tuple[int, FloatArray]:
     count = len(x) - int(np.count_nonzero(keep))
     keep &= x <= high
     return count, x[keep]
+
+
+def stable_argsort(x: NDArray[np.generic]) -> NDArray[np.intp]:
+    """``np.argsort(x, kind="stable")``, for float64 draws in about half the time.
+
+    Each value is mapped to an unsigned key in the same order (``-0.0`` as ``0.0``, every
+    NaN last and equal), and the key's lowest bits replaced by the draw's index: one sort
+    of these keys (numpy's SIMD sort, faster than a stable argsort) orders the draws by
+    value and, among equal values, by index, as a stable sort does. Only draws whose keys
+    differ in the replaced bits alone can come out of order: those few are sorted again
+    by whole key and index. Other dtypes, and arrays too long for the trick, go to
+    `np.argsort`.
+    """
+    n = len(x)
+    bits = max((n - 1).bit_length(), 1)
+    if x.dtype != np.float64 or x.ndim != 1 or bits > 32:
+        return np.argsort(x, kind="stable")
+    key: NDArray[np.uint64] = np.add(x, 0.0).view(np.uint64)  # a copy: -0.0 is 0.0 in it
+    negative = key >= np.uint64(1 << 63)
+    np.invert(key, out=key, where=negative)
+    np.bitwise_or(key, np.uint64(1 << 63), out=key, where=~negative)
+    key[np.isnan(x)] = np.uint64(2**64 - 1)
+    low = np.uint64((1 << bits) - 1)
+    packed = key & ~low
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & low).astype(np.intp)
+    packed >>= np.uint64(bits)
+    tied = packed[1:] == packed[:-1]
+    if tied.any():
+        redo = np.zeros(n, dtype=bool)
+        redo[1:] |= tied
+        redo[:-1] |= tied
+        where = np.flatnonzero(redo)
+        index = order[where]
+        order[where] = index[np.lexsort((index, key[index]))]
+    return order
 
 
 def quantile_statistics(s: FloatArray, levels: Sequence[float]) -> dict[str, FloatArray]:

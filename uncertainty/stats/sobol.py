@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from uncertainty.stats.array import stable_argsort
+
 __all__ = ["DRAWS_PER_BIN", "MIN_DRAWS", "FirstOrder", "Grouping", "first_order",
            "first_order_many", "group_draws", "stable_order_within"]
 
@@ -193,7 +195,7 @@ def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
     elif bins < 2:
         raise ValueError(f"bins must be at least 2, got {bins}")
     if order is None:
-        order = np.argsort(x, kind="stable")
+        order = stable_argsort(x)
     xs = x[order]
     new = np.empty(n, dtype=bool)  # where a new distinct value starts in sorted order
     new[0] = True

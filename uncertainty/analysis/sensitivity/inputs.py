@@ -47,7 +47,7 @@ from uncertainty.model.views import View
 from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
 from uncertainty.stats import Grouping, first_order, group_draws, stable_order_within
-from uncertainty.stats.array import all_positive
+from uncertainty.stats.array import all_positive, stable_argsort
 
 __all__ = ["Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
@@ -336,7 +336,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         assert rerun is not None
         whole = (rerun.base.choices[item.quantity] if item.kind == "choice"
                  else rerun.base.arrays[item.quantity, item.source])
-        whole_orders[item.id] = np.argsort(whole, kind="stable")
+        whole_orders[item.id] = stable_argsort(whole)
 
     def rank_kept(key: str) -> None:
         assert rerun is not None
