@@ -154,7 +154,8 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
         raise ValueError(f"the grouping is of {len(grouping.order)} draws, y has {n}")
     work = np.empty(4 * n) if scratch is None else scratch[: 4 * n]
     # The draws in group order, a copy: `_share` computes in it and the rest of `work`.
-    ordered = np.take(y, grouping.order, out=work[:n])
+    # Every index is in range, so mode "clip" changes nothing; "raise" would buffer `out`.
+    ordered = np.take(y, grouping.order, out=work[:n], mode="clip")
     share, se = _share(ordered, grouping, work[n:].reshape(3, n))
     return FirstOrder(share=share, se=se, bins=grouping.groups)
 
@@ -275,7 +276,7 @@ def _share(y: FloatArray, grouping: Grouping, work: FloatArray) -> tuple[float, 
     # long one over its own threads, so its last bits would depend on the machine.
     centre = np.sum(w * mean_b)  # the overall mean, as the groups' weighted mean
     a_b = mean_b - centre  # group mean minus overall mean
-    a = np.take(mean_b, g, out=work[0])
+    a = np.take(mean_b, g, out=work[0], mode="clip")  # "clip": unbuffered, as in first_order
     e = np.subtract(yc, a, out=work[1])  # residual within the group
     a -= centre  # a_b[g], without a second gather
     scratch = np.multiply(e, e, out=work[2])
