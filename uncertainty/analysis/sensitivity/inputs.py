@@ -1,14 +1,6 @@
 """Which input drives a metric: variance shares and the tornado, view by view.
 
-An *input* is one thing a view's draws of a metric depend on:
-
-=====================  ==================  ==================================================
-input id               kind                what it is
-=====================  ==================  ==================================================
-``ua.kia@us_intel``    ``estimate``        that source's estimate of the quantity
-``ua.kia@pooled``      ``choice``          which source a linear pool takes, draw by draw
-``ua.kia@pooled``      ``log pool``        a logarithmic pool's own draw
-=====================  ==================  ==================================================
+What an input is: `uncertainty.analysis.sensitivity.input_kinds`.
 
 **Shares.** For each metric and view, the first-order Sobol index of each input,
 ``Var(E[Y | X]) / Var(Y)``, estimated from the view's own draws (a given-data estimator,
@@ -26,7 +18,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from typing import Literal
 
@@ -34,6 +25,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from uncertainty.analysis.sensitivity.dependence import dependence_of, strongest_correlation
+from uncertainty.analysis.sensitivity.input_kinds import Input, inputs_of
 from uncertainty.analysis.sensitivity.tornado import (
     Attempt,
     MetricDraws,
@@ -42,7 +35,7 @@ from uncertainty.analysis.sensitivity.tornado import (
     tornado_inputs,
 )
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model.core import POOLED, Metric, Model
+from uncertainty.model.core import Metric, Model
 from uncertainty.model.views import View
 from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
@@ -52,110 +45,9 @@ from uncertainty.stats.array import all_positive, stable_argsort
 __all__ = ["Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
 FloatArray = NDArray[np.float64]
-Kind = Literal["estimate", "choice", "log pool"]
-
-
-@dataclass(frozen=True)
-class Input:
-    """One input of a view's draws (see the module docstring)."""
-
-    quantity: str
-    source: str
-    kind: Kind
-
-    @property
-    def id(self) -> str:
-        """``quantity@source``, or ``quantity@pooled`` for a pool's own input."""
-        return f"{self.quantity}@{self.source}"
-
-    @property
-    def label(self) -> str:
-        """What the input is, in words."""
-        if self.kind == "estimate":
-            return f"{self.quantity} from {self.source}"
-        if self.kind == "choice":
-            return f"{self.quantity}: which source the pool takes"
-        return f"{self.quantity}: log pool"
-
-
-def inputs_of(model: Model, view: View, names: tuple[str, ...]) -> list[Input]:
-    """The inputs behind quantities `names` in `view`, leaving out fixed (point) estimates."""
-    found = []
-    for q in names:
-        src = view.source_of(q)
-        if src != POOLED:
-            found.append(Input(q, src, "estimate"))
-        elif model.run.pool == "log":
-            found.append(Input(q, POOLED, "log pool"))
-        else:
-            found += [Input(q, s.id, "estimate") for s in model.estimators(q)]
-            found.append(Input(q, POOLED, "choice"))
-    return [i for i in found if i.kind != "estimate" or _varies(model, i)]
-
-
-def _varies(model: Model, item: Input) -> bool:
-    estimate = model.source(item.source).estimate(item.quantity)
-    assert estimate is not None  # views only name sources that estimate the quantity
-    lo, hi = estimate.distribution.ppf(np.array([0.01, 0.99]))
-    return bool(hi > lo)
-
-
 def metric_scale(draws: xr.Dataset, metric: str) -> Literal["log", "linear"]:
     """``"log"`` when every finite draw of `metric` is positive in every view (and one is)."""
     return "log" if all_positive(draws[metric].values) else "linear"
-
-
-def _dependence(model: Model, view: View, metric: Metric, inputs: list[Input]) -> str:
-    """Which of the metric's inputs are linked by correlations or constraints, in words.
-
-    Inputs are nodes; a correlation links its two estimates; a constraint links every
-    input of every quantity it names. Two of the metric's inputs in one connected
-    component are dependent, and their shares overlap. Empty when none are.
-    """
-    parent: dict[str, str] = {}
-
-    def find(a: str) -> str:
-        while parent.setdefault(a, a) != a:
-            a = parent[a]
-        return a
-
-    links: list[tuple[list[str], str]] = []
-    for corr in model.correlations:
-        links.append(([f"{corr.a[1]}@{corr.a[0]}", f"{corr.b[1]}@{corr.b[0]}"],
-                      f"the correlation {corr.name}"))
-    for c in model.constraints:
-        links.append(([i.id for i in inputs_of(model, view, c.names)],
-                      f"the constraint {c.text!r}"))
-    for ids, _ in links:
-        first, *rest = [find(i) for i in ids] or [""]
-        for r in rest:
-            if r != first:
-                parent[r] = first
-    labels = {i.id: i.label for i in inputs}
-    groups: dict[str, list[str]] = {}
-    for i in labels:
-        groups.setdefault(find(i), []).append(i)
-    parts = []
-    for root, members in groups.items():
-        if len(members) > 1:
-            how = [why for ids, why in links if ids and find(ids[0]) == root]
-            parts.append(f"{' and '.join(labels[m] for m in members)} are linked by "
-                         f"{' and '.join(how)}")
-    return "; ".join(parts)
-
-
-def _strongest_correlation(orders: list[NDArray[np.intp]]) -> float:
-    """The largest absolute rank correlation between two inputs, given each one's sort order.
-
-    NaN with fewer than two.
-    """
-    if len(orders) < 2:
-        return np.nan
-    ranks = np.empty((len(orders), len(orders[0])), dtype=np.float64)
-    for row, order in zip(ranks, orders, strict=True):
-        row[order] = np.arange(len(order), dtype=np.float64)
-    corr = np.atleast_2d(np.corrcoef(ranks))
-    return float(np.max(np.abs(corr[np.triu_indices(len(orders), 1)])))
 
 
 def _evaluate(quantities: Mapping[str, FloatArray], metric: Metric) -> FloatArray:
@@ -221,15 +113,16 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     (xarray.Dataset, list of str)
         Dims ``metric``, ``view``, ``input``, ``end`` (``low``, ``high``): ``share`` and
         ``share_se`` over ``(metric, view, input)``; ``remainder`` (one minus the sum of
-        shares), ``dependence`` (see `_dependence`), ``strongest_correlation`` (the
-        largest rank correlation between two linked estimates in the view's draws, NaN
-        when none are linked), ``base`` and ``base_mcse`` (the median with nothing held)
-        over ``(metric, view)``; ``median``, ``median_mcse`` and
-        ``held`` over ``(metric, view, input, end)``, for the `TORNADO_INPUTS` inputs of
-        each view with the largest shares. NaN (and ``""``) where an input does not enter
-        a metric in a view, or is not held. Coordinates ``scale`` (metric), ``view_label``,
-        ``input_label``, ``input_kind``; attribute ``percentiles``. And notes on anything
-        that could not be computed.
+        shares), ``dependence`` (see
+        `uncertainty.analysis.sensitivity.dependence.dependence_of`),
+        ``strongest_correlation`` (the largest rank correlation between two linked
+        estimates in the view's draws, NaN when none are linked), ``base`` and
+        ``base_mcse`` (the median with nothing held) over ``(metric, view)``; ``median``,
+        ``median_mcse`` and ``held`` over ``(metric, view, input, end)``, for the
+        `TORNADO_INPUTS` inputs of each view with the largest shares. NaN (and ``""``)
+        where an input does not enter a metric in a view, or is not held. Coordinates
+        ``scale`` (metric), ``view_label``, ``input_label``, ``input_kind``; attribute
+        ``percentiles``. And notes on anything that could not be computed.
     """
     n = draws.sizes["draw"]
     metrics = model.metrics
@@ -393,7 +286,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
 
     def correlate(j: int, linked: tuple[str, ...]) -> None:
         found = [groupings[j, i] for i in linked]
-        correlations[j, linked] = _strongest_correlation(
+        correlations[j, linked] = strongest_correlation(
             [g.order for g in found if g is not None])
 
     def run(tasks: list[Callable[[], None]]) -> None:
@@ -416,7 +309,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
             found = per[m.name, views[j].id]
             if prepared[j, a][2]:
                 grouped.update(i.id for i in found)
-            dependence[a, j] = _dependence(model, views[j], m, found)
+            dependence[a, j] = dependence_of(model, views[j], m, found)
             linked = tuple(i.id for i in found if i.kind == "estimate")
             if dependence[a, j] and all(i in grouped and groupings[j, i] for i in linked):
                 pairs[j, a] = linked

@@ -14,21 +14,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from uncertainty.analysis.sensitivity.input_kinds import Input
 from uncertainty.model.core import Metric, Model
 from uncertainty.model.pooling import log_pool
 from uncertainty.model.views import View
 from uncertainty.numbers import plain
 from uncertainty.sampling import Hold
 from uncertainty.stats.array import partly_sorted, quantile_mcse_sorted, quantile_sorted
-
-if TYPE_CHECKING:
-    from uncertainty.analysis.sensitivity.inputs import Input
 
 __all__ = ["TORNADO_INPUTS", "Attempt", "MetricDraws", "finite_median", "hold_input",
            "tornado_inputs"]
