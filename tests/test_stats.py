@@ -23,6 +23,7 @@ from uncertainty.stats.array import (
     SELECT_DRAWS,
     partly_sorted,
     quantile_statistics,
+    stable_argsort,
 )
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
@@ -96,6 +97,21 @@ def test_rank_window_helper_fails_at_its_nominal_rate() -> None:
     # order-statistic windows on whole ranks cover slightly more than nominal: the
     # true miss rate is at most 2 * (1 - Phi(2)) = 0.0455
     assert_probability(misses, seeds, 0.0455)
+
+
+@given(arrays(np.float64, st.integers(0, 300),
+              elements=st.sampled_from([0.0, -0.0, 1.0, -1.0, 1 + 2**-52, 5e-324, np.inf,
+                                        -np.inf, np.nan, -np.nan, 1e308]) | st.floats()))
+def test_stable_argsort_is_numpys(x: np.ndarray) -> None:
+    # Ties (-0.0 with 0.0, every NaN), values one bit apart, subnormals and infinities.
+    np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
+
+
+@pytest.mark.parametrize("n", [70_000, 1 << 20])
+def test_stable_argsort_of_many_close_draws_is_numpys(n: int) -> None:
+    # Keys that differ only in the bits the index replaces are sorted again, exactly.
+    x = 1 + np.random.default_rng(n).integers(0, 2**12, n) * 2.0**-52
+    np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
 
 
 def _median_and_mcse(s: np.ndarray) -> tuple[float, float]:

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from uncertainty.analysis.sensitivity import Sensitivity
-from uncertainty.analysis.sensitivity.inputs import TORNADO_INPUTS
+from uncertainty.analysis.sensitivity.tornado import TORNADO_INPUTS
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import rounded
 from uncertainty.report.blocks import (

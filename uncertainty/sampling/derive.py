@@ -34,6 +34,8 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
+import numpy as np
+
 from uncertainty.model.copula import CopulaGroup
 from uncertainty.model.core import POOLED, Model
 from uncertainty.model.views import View
@@ -180,8 +182,7 @@ class Rerun:
             for q, touched in patched.items():
                 pool, choice = self.base.arrays[q, POOLED].copy(), self.base.choices[q]
                 for k in touched:
-                    took = choice == k
-                    pool[took] = arrays[q, plan.members[q][k].id][took]
+                    np.copyto(pool, arrays[q, plan.members[q][k].id], where=choice == k)
                 arrays[q, POOLED] = pool
             tests = run(replace(changes, estimates=(), groups=(), requests=(), pooled=()),
                         [], given=arrays)

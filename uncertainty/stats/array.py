@@ -32,6 +32,7 @@ __all__ = [
     "quantile_mcse_sorted",
     "quantile_sorted",
     "quantile_statistics",
+    "stable_argsort",
     "summarize_draws",
 ]
 
@@ -162,11 +163,12 @@ class _Ranks:
 
 #: Draws from which `partly_sorted` selects ranks through a sample rather than
 #: `np.partition`, and at most how many separate ranges of ranks it selects so.
-SELECT_DRAWS = 1 << 15
+SELECT_DRAWS = 1 << 16
 SELECT_RANGES = 8
-#: Draws of the sample that brackets each range, and how many of the sample's standard
-#: deviations of rank the bracket leaves either side (a miss only costs a partition).
-_SAMPLE = 1 << 14
+#: Draws of the sample that brackets each range (below `SELECT_DRAWS`, a stride of 1 would
+#: make it the whole), and how many of the sample's standard deviations of rank the
+#: bracket leaves either side (a miss only costs a partition).
+_SAMPLE = 1 << 15
 _MARGIN = 4.0
 
 
@@ -181,10 +183,11 @@ def partly_sorted(x: FloatArray, read: Callable[[Any], object]) -> FloatArray:
 
     Below `SELECT_DRAWS` draws, or with ranks in more than `SELECT_RANGES` separate
     ranges, this is `np.partition`. Otherwise each range of nearby ranks is bracketed by
-    two values from a sorted strided sample of `x`; the draws between them, a few percent,
-    are sorted, and the draws below the lower one counted, which puts each order
-    statistic exactly. Should a bracket miss its ranks (draws laid out against the
-    stride), `np.partition` gives the same values.
+    two order statistics of a strided sample of `x` (a partition of the sample gives
+    them); the draws between them, a few percent, are partitioned at the range's ranks,
+    and the draws below the lower one counted, which puts each order statistic exactly.
+    Should a bracket miss its ranks (draws laid out against the stride), `np.partition`
+    gives the same values.
     """
     probe = _Ranks(len(x))
     read(probe)
@@ -195,29 +198,68 @@ def partly_sorted(x: FloatArray, read: Callable[[Any], object]) -> FloatArray:
     ranges = np.split(ranks, breaks)
     if n < SELECT_DRAWS or len(ranges) > SELECT_RANGES:
         return np.partition(x, ranks)
-    sample = np.sort(x[:: n // _SAMPLE])
+    sample = x[:: n // _SAMPLE]
     k, out = len(sample), np.empty_like(x)
-    for part in ranges:
+    # Each range's bracket: sample ranks either side of it (below 0 or from k: unbounded),
+    # whose order statistics a partition of the sample gives without sorting it.
+    spread = _MARGIN * math.sqrt(k) / 2 + 1  # sd of a sample rank is at most sqrt(k) / 2
+    ends = [(math.floor(int(part[0]) * k / n - spread), math.ceil(int(part[-1]) * k / n + spread))
+            for part in ranges]
+    wanted = sorted({e for pair in ends for e in pair if 0 <= e < k})
+    sample = np.partition(sample, wanted) if wanted else sample
+    for part, (i, j) in zip(ranges, ends, strict=True):
         lo, hi = int(part[0]), int(part[-1])
-        count, inside = _bracket(x, sample, lo * k / n, hi * k / n)
+        count, inside = _bracket(x, sample[i] if i >= 0 else -np.inf,
+                                 sample[j] if j < k else np.inf)
         if not count <= lo or not hi < count + len(inside):
             return np.partition(x, ranks)
-        out[part] = np.sort(inside)[part - count]
+        out[part] = np.partition(inside, part - count)[part - count]
     return out
 
 
-def _bracket(x: FloatArray, sample: FloatArray, first: float,
-             last: float) -> tuple[int, FloatArray]:
-    """Draws of `x` below a bracket of sample ranks `first`..`last`, and those within it."""
-    k = len(sample)
-    spread = _MARGIN * math.sqrt(k) / 2 + 1  # sd of a sample rank is at most sqrt(k) / 2
-    i, j = math.floor(first - spread), math.ceil(last + spread)
-    low = sample[i] if i >= 0 else -np.inf
-    high = sample[j] if j < k else np.inf
+def _bracket(x: FloatArray, low: float, high: float) -> tuple[int, FloatArray]:
+    """How many draws of `x` are below `low`, and those from `low` to `high`."""
     keep = x >= low
     count = len(x) - int(np.count_nonzero(keep))
     keep &= x <= high
     return count, x[keep]
+
+
+def stable_argsort(x: NDArray[np.generic]) -> NDArray[np.intp]:
+    """``np.argsort(x, kind="stable")``, for float64 draws in about half the time.
+
+    Each value is mapped to an unsigned key in the same order (``-0.0`` as ``0.0``, every
+    NaN last and equal), and the key's lowest bits replaced by the draw's index: one sort
+    of these keys (numpy's SIMD sort, faster than a stable argsort) orders the draws by
+    value and, among equal values, by index, as a stable sort does. Only draws whose keys
+    differ in the replaced bits alone can come out of order: those few are sorted again
+    by whole key and index. Other dtypes, and arrays too long for the trick, go to
+    `np.argsort`.
+    """
+    n = len(x)
+    bits = max((n - 1).bit_length(), 1)
+    if x.dtype != np.float64 or x.ndim != 1 or bits > 32:
+        return np.argsort(x, kind="stable")
+    key: NDArray[np.uint64] = np.add(x, 0.0).view(np.uint64)  # a copy: -0.0 is 0.0 in it
+    negative = key >= np.uint64(1 << 63)
+    np.invert(key, out=key, where=negative)
+    np.bitwise_or(key, np.uint64(1 << 63), out=key, where=~negative)
+    key[np.isnan(x)] = np.uint64(2**64 - 1)
+    low = np.uint64((1 << bits) - 1)
+    packed = key & ~low
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & low).astype(np.intp)
+    packed >>= np.uint64(bits)
+    tied = packed[1:] == packed[:-1]
+    if tied.any():
+        redo = np.zeros(n, dtype=bool)
+        redo[1:] |= tied
+        redo[:-1] |= tied
+        where = np.flatnonzero(redo)
+        index = order[where]
+        order[where] = index[np.lexsort((index, key[index]))]
+    return order
 
 
 def quantile_statistics(s: FloatArray, levels: Sequence[float]) -> dict[str, FloatArray]:

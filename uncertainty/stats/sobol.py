@@ -9,12 +9,15 @@ only; no draws beyond the ones given.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from uncertainty.stats.array import stable_argsort
 
 __all__ = ["DRAWS_PER_BIN", "MIN_DRAWS", "FirstOrder", "Grouping", "first_order",
            "first_order_many", "group_draws", "stable_order_within"]
@@ -49,7 +52,8 @@ class FirstOrder:
 
 
 def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = None,
-                grouping: Grouping | None = None) -> FirstOrder:
+                grouping: Grouping | None = None,
+                scratch: FloatArray | None = None) -> FirstOrder:
     """First-order Sobol index of input `x` for output `y`, from paired draws.
 
     Parameters
@@ -67,6 +71,10 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
     grouping : Grouping, optional
         ``group_draws(x, bins=bins)`` computed once, to spare the sort when one input is
         analysed for several outputs; `x` and `bins` are then not used.
+    scratch : ndarray, optional
+        A contiguous float64 buffer of at least ``4 * N`` to compute in; its contents are
+        overwritten. Reusing one across calls spares allocating (and page-faulting) fresh
+        whole-length arrays; the results are the same.
 
     Returns
     -------
@@ -144,7 +152,11 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
         grouping = group_draws(x, bins=bins)
     elif len(grouping.order) != n:
         raise ValueError(f"the grouping is of {len(grouping.order)} draws, y has {n}")
-    share, se = _share(y[grouping.order], grouping.labels, grouping.groups)  # a copy
+    work = np.empty(4 * n) if scratch is None else scratch[: 4 * n]
+    # The draws in group order, a copy: `_share` computes in it and the rest of `work`.
+    # Every index is in range, so mode "clip" changes nothing; "raise" would buffer `out`.
+    ordered = np.take(y, grouping.order, out=work[:n], mode="clip")
+    share, se = _share(ordered, grouping, work[n:].reshape(3, n))
     return FirstOrder(share=share, se=se, bins=grouping.groups)
 
 
@@ -160,11 +172,14 @@ class Grouping:
         The group of each draw in that order, ``0 .. groups - 1``.
     groups : int
         Number of groups.
+    sizes : ndarray of int
+        The draws in each group, ``np.bincount(labels)``.
     """
 
     order: NDArray[np.intp]
     labels: NDArray[np.intp]
     groups: int
+    sizes: NDArray[np.intp]
 
 
 def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
@@ -181,7 +196,7 @@ def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
     elif bins < 2:
         raise ValueError(f"bins must be at least 2, got {bins}")
     if order is None:
-        order = np.argsort(x, kind="stable")
+        order = stable_argsort(x)
     xs = x[order]
     new = np.empty(n, dtype=bool)  # where a new distinct value starts in sorted order
     new[0] = True
@@ -189,16 +204,29 @@ def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
     distinct = int(np.count_nonzero(new))
     if x.dtype.kind in "biu" or distinct <= bins:
         labels, m = np.cumsum(new) - 1, distinct
+        sizes = np.diff(np.append(np.flatnonzero(new), n))
         if m == n:
             raise ValueError("every category of x has a single draw, so the noise of the "
                              "category means cannot be estimated")
     elif n < 2 * bins:
         raise ValueError(f"{bins} bins need at least {2 * bins} draws (two a bin), got {n}")
     else:
-        sizes = np.full(bins, n // bins)
-        sizes[: n % bins] += 1  # the sizes np.array_split(order, bins) gives
-        labels, m = np.repeat(np.arange(bins), sizes), bins
-    return Grouping(order, labels, m)
+        sizes, labels = _bin_labels(n, bins)
+        m = bins
+    return Grouping(order, labels, m, sizes)
+
+
+@functools.lru_cache(maxsize=4)
+def _bin_labels(n: int, bins: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Sizes and labels of `bins` equal-count bins of `n` sorted draws, read-only.
+
+    Every input binned in one view has the same draws: kept, they share one array.
+    """
+    sizes = np.full(bins, n // bins)
+    sizes[: n % bins] += 1  # the sizes np.array_split(order, bins) gives
+    labels = np.repeat(np.arange(bins), sizes)
+    sizes.flags.writeable = labels.flags.writeable = False
+    return sizes, labels
 
 
 def stable_order_within(order: NDArray[np.intp], keep: NDArray[np.bool_], *,
@@ -221,12 +249,13 @@ def first_order_many(y: FloatArray, xs: Mapping[str, NDArray[np.generic]], *,
     return {name: first_order(y, x, bins=bins) for name, x in xs.items()}
 
 
-def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
-    """Share and standard error from draws `y` and their group labels `g` in ``0..m-1``.
+def _share(y: FloatArray, grouping: Grouping, work: FloatArray) -> tuple[float, float]:
+    """Share and standard error from draws `y` in the order of `grouping`.
 
-    `y` is overwritten (its caller's copy, in group order, serves as scratch).
+    `y` is overwritten (its caller's copy, in group order, serves as scratch), and so is
+    `work`, three more rows of ``len(y)``.
     """
-    n = len(y)
+    n, g, m = len(y), grouping.labels, grouping.groups
     lo, hi = y.min(), y.max()
     if lo == hi:
         return math.nan, math.nan
@@ -234,23 +263,23 @@ def _share(y: FloatArray, g: NDArray[np.intp], m: int) -> tuple[float, float]:
         return 0.0, 0.0
     # Scaled to |y - mean| <= 1: the share is scale-free, and fourth powers of raw draws
     # near 1e77 would overflow. Rounding is monotone, so the largest |y - mean| is that of
-    # the extremes: no pass over the draws for it. Each whole-length array below is made
-    # once and reused (a fresh one costs more in page faults than the arithmetic), every
+    # the extremes: no pass over the draws for it. Each whole-length array below is `y` or
+    # a row of `work` (a fresh one costs more in page faults than the arithmetic), every
     # operation as the formula in the comments writes it, so no bit differs.
     mu = y.mean()
     yc = np.subtract(y, mu, out=y)
     yc /= max(hi - mu, mu - lo)
-    nb = np.bincount(g, minlength=m).astype(np.float64)
+    nb = grouping.sizes.astype(np.float64)
     w = nb / n
     mean_b = np.bincount(g, weights=yc, minlength=m) / nb
     # Sums of products are np.sum, never a BLAS dot product (`@`): a BLAS library splits a
     # long one over its own threads, so its last bits would depend on the machine.
     centre = np.sum(w * mean_b)  # the overall mean, as the groups' weighted mean
     a_b = mean_b - centre  # group mean minus overall mean
-    a = mean_b[g]
-    e = yc - a  # residual within the group
+    a = np.take(mean_b, g, out=work[0], mode="clip")  # "clip": unbuffered, as in first_order
+    e = np.subtract(yc, a, out=work[1])  # residual within the group
     a -= centre  # a_b[g], without a second gather
-    scratch = np.multiply(e, e)
+    scratch = np.multiply(e, e, out=work[2])
     ss = np.bincount(g, weights=scratch, minlength=m)  # of e * e
     single = nb == 1  # no within-variance of their own: use the pooled one
     s2 = np.where(single, ss.sum() / (n - m), ss / np.maximum(nb - 1, 1))

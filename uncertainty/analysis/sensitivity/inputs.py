@@ -1,14 +1,6 @@
 """Which input drives a metric: variance shares and the tornado, view by view.
 
-An *input* is one thing a view's draws of a metric depend on:
-
-=====================  ==================  ==================================================
-input id               kind                what it is
-=====================  ==================  ==================================================
-``ua.kia@us_intel``    ``estimate``        that source's estimate of the quantity
-``ua.kia@pooled``      ``choice``          which source a linear pool takes, draw by draw
-``ua.kia@pooled``      ``log pool``        a logarithmic pool's own draw
-=====================  ==================  ==================================================
+What an input is: `uncertainty.analysis.sensitivity.input_kinds`.
 
 **Shares.** For each metric and view, the first-order Sobol index of each input,
 ``Var(E[Y | X]) / Var(Y)``, estimated from the view's own draws (a given-data estimator,
@@ -19,163 +11,53 @@ variance; inputs linked by a correlation or a constraint share variance, so thei
 overlap and do not add up, and ``dependence`` says which links.
 
 **Tornado.** The metric's median with one input held at its 5th and at its 95th percentile
-(of the source's own distribution) while every other input varies: inputs correlated with
-it follow their conditional law, and constraints still reject. A pool's choice is held by
-making the pool take each of its sources in turn; its ends are the lowest and highest
-median.
+(`uncertainty.analysis.sensitivity.tornado`).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Literal
 
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
-from scipy import special
 
+from uncertainty.analysis.sensitivity.dependence import dependence_of, strongest_correlation
+from uncertainty.analysis.sensitivity.input_kinds import Input, inputs_of
+from uncertainty.analysis.sensitivity.tornado import (
+    Attempt,
+    MetricDraws,
+    finite_median,
+    hold_input,
+    tornado_inputs,
+)
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model.core import POOLED, Metric, Model
-from uncertainty.model.pooling import log_pool
+from uncertainty.model.core import Metric, Model
 from uncertainty.model.views import View
-from uncertainty.numbers import plain
 from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
 from uncertainty.stats import Grouping, first_order, group_draws, stable_order_within
-from uncertainty.stats.array import (
-    all_positive,
-    partly_sorted,
-    quantile_mcse_sorted,
-    quantile_sorted,
-)
+from uncertainty.stats.array import all_positive, stable_argsort
 
-__all__ = ["TORNADO_INPUTS", "Input", "input_analysis", "inputs_of", "metric_scale", "work"]
+__all__ = ["Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
 FloatArray = NDArray[np.float64]
-Kind = Literal["estimate", "choice", "log pool"]
-
-
-@dataclass(frozen=True)
-class Input:
-    """One input of a view's draws (see the module docstring)."""
-
-    quantity: str
-    source: str
-    kind: Kind
-
-    @property
-    def id(self) -> str:
-        """``quantity@source``, or ``quantity@pooled`` for a pool's own input."""
-        return f"{self.quantity}@{self.source}"
-
-    @property
-    def label(self) -> str:
-        """What the input is, in words."""
-        if self.kind == "estimate":
-            return f"{self.quantity} from {self.source}"
-        if self.kind == "choice":
-            return f"{self.quantity}: which source the pool takes"
-        return f"{self.quantity}: log pool"
-
-
-def inputs_of(model: Model, view: View, names: tuple[str, ...]) -> list[Input]:
-    """The inputs behind quantities `names` in `view`, leaving out fixed (point) estimates."""
-    found = []
-    for q in names:
-        src = view.source_of(q)
-        if src != POOLED:
-            found.append(Input(q, src, "estimate"))
-        elif model.run.pool == "log":
-            found.append(Input(q, POOLED, "log pool"))
-        else:
-            found += [Input(q, s.id, "estimate") for s in model.estimators(q)]
-            found.append(Input(q, POOLED, "choice"))
-    return [i for i in found if i.kind != "estimate" or _varies(model, i)]
-
-
-def _varies(model: Model, item: Input) -> bool:
-    estimate = model.source(item.source).estimate(item.quantity)
-    assert estimate is not None  # views only name sources that estimate the quantity
-    lo, hi = estimate.distribution.ppf(np.array([0.01, 0.99]))
-    return bool(hi > lo)
-
-
 def metric_scale(draws: xr.Dataset, metric: str) -> Literal["log", "linear"]:
     """``"log"`` when every finite draw of `metric` is positive in every view (and one is)."""
     return "log" if all_positive(draws[metric].values) else "linear"
 
 
-def _dependence(model: Model, view: View, metric: Metric, inputs: list[Input]) -> str:
-    """Which of the metric's inputs are linked by correlations or constraints, in words.
-
-    Inputs are nodes; a correlation links its two estimates; a constraint links every
-    input of every quantity it names. Two of the metric's inputs in one connected
-    component are dependent, and their shares overlap. Empty when none are.
-    """
-    parent: dict[str, str] = {}
-
-    def find(a: str) -> str:
-        while parent.setdefault(a, a) != a:
-            a = parent[a]
-        return a
-
-    links: list[tuple[list[str], str]] = []
-    for corr in model.correlations:
-        links.append(([f"{corr.a[1]}@{corr.a[0]}", f"{corr.b[1]}@{corr.b[0]}"],
-                      f"the correlation {corr.name}"))
-    for c in model.constraints:
-        links.append(([i.id for i in inputs_of(model, view, c.names)],
-                      f"the constraint {c.text!r}"))
-    for ids, _ in links:
-        first, *rest = [find(i) for i in ids] or [""]
-        for r in rest:
-            if r != first:
-                parent[r] = first
-    labels = {i.id: i.label for i in inputs}
-    groups: dict[str, list[str]] = {}
-    for i in labels:
-        groups.setdefault(find(i), []).append(i)
-    parts = []
-    for root, members in groups.items():
-        if len(members) > 1:
-            how = [why for ids, why in links if ids and find(ids[0]) == root]
-            parts.append(f"{' and '.join(labels[m] for m in members)} are linked by "
-                         f"{' and '.join(how)}")
-    return "; ".join(parts)
+def _evaluate(quantities: Mapping[str, FloatArray], metric: Metric) -> FloatArray:
+    return np.asarray(metric.expression.evaluate({q: quantities[q]
+                                                  for q in metric.expression.names}),
+                      dtype=np.float64)
 
 
-def _strongest_correlation(orders: list[NDArray[np.intp]]) -> float:
-    """The largest absolute rank correlation between two inputs, given each one's sort order.
-
-    NaN with fewer than two.
-    """
-    if len(orders) < 2:
-        return np.nan
-    ranks = np.empty((len(orders), len(orders[0])), dtype=np.float64)
-    for row, order in zip(ranks, orders, strict=True):
-        row[order] = np.arange(len(order), dtype=np.float64)
-    corr = np.atleast_2d(np.corrcoef(ranks))
-    return float(np.max(np.abs(corr[np.triu_indices(len(orders), 1)])))
-
-
-def _median_of(s: FloatArray) -> tuple[float, float]:
-    return float(quantile_sorted(s, 0.5)), float(quantile_mcse_sorted(s, 0.5))
-
-
-def _median(y: FloatArray) -> tuple[float, float]:
-    """The median of the finite draws `y` and its MCSE (NaN without any)."""
-    finite = y[np.isfinite(y)]
-    if not finite.size:
-        return np.nan, np.nan
-    return _median_of(partly_sorted(finite, _median_of))
-
-
-#: Most inputs per view held for the tornado: those with the largest shares.
-TORNADO_INPUTS = 8
+def _finite(y: FloatArray) -> FloatArray:
+    return y[np.isfinite(y)]
 
 
 def _view_inputs(per: dict[tuple[str, str], list[Input]], metrics: tuple[Metric, ...],
@@ -199,30 +81,6 @@ def work(model: Model, views: tuple[View, ...]) -> int:
                               for i in inputs_of(model, view, m.expression.names))
         total += 1 + sum(_cost(model, i) for i in found)
     return total
-
-
-def _tornado_inputs(per: dict[tuple[str, str], list[Input]], metrics: tuple[Metric, ...],
-                    view: View, shares: FloatArray, ids: list[str]) -> list[Input]:
-    """The view's inputs with the `TORNADO_INPUTS` largest shares in any metric."""
-    found = _view_inputs(per, metrics, view)
-
-    def best(item: Input) -> float:
-        """The input's largest share in any metric; NaN where it has none (a constant metric)."""
-        column = shares[:, ids.index(item.id)]
-        known = column[np.isfinite(column)]
-        return float(known.max()) if known.size else math.nan
-
-    largest = {i.id: best(i) for i in found}
-    found.sort(key=lambda i: -largest[i.id] if np.isfinite(largest[i.id]) else np.inf)
-    return found[:TORNADO_INPUTS]
-
-
-def _held_value(model: Model, item: Input, p: float) -> float:
-    if item.kind == "log pool":
-        return float(log_pool(model, item.quantity).ppf(np.array([p]))[0])
-    estimate = model.source(item.source).estimate(item.quantity)
-    assert estimate is not None
-    return float(estimate.distribution.ppf(np.array([p]))[0])
 
 
 def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, seed: int,
@@ -255,15 +113,16 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     (xarray.Dataset, list of str)
         Dims ``metric``, ``view``, ``input``, ``end`` (``low``, ``high``): ``share`` and
         ``share_se`` over ``(metric, view, input)``; ``remainder`` (one minus the sum of
-        shares), ``dependence`` (see `_dependence`), ``strongest_correlation`` (the
-        largest rank correlation between two linked estimates in the view's draws, NaN
-        when none are linked), ``base`` and ``base_mcse`` (the median with nothing held)
-        over ``(metric, view)``; ``median``, ``median_mcse`` and
-        ``held`` over ``(metric, view, input, end)``, for the `TORNADO_INPUTS` inputs of
-        each view with the largest shares. NaN (and ``""``) where an input does not enter
-        a metric in a view, or is not held. Coordinates ``scale`` (metric), ``view_label``,
-        ``input_label``, ``input_kind``; attribute ``percentiles``. And notes on anything
-        that could not be computed.
+        shares), ``dependence`` (see
+        `uncertainty.analysis.sensitivity.dependence.dependence_of`),
+        ``strongest_correlation`` (the largest rank correlation between two linked
+        estimates in the view's draws, NaN when none are linked), ``base`` and
+        ``base_mcse`` (the median with nothing held) over ``(metric, view)``; ``median``,
+        ``median_mcse`` and ``held`` over ``(metric, view, input, end)``, for the
+        `TORNADO_INPUTS` inputs of each view with the largest shares. NaN (and ``""``)
+        where an input does not enter a metric in a view, or is not held. Coordinates
+        ``scale`` (metric), ``view_label``, ``input_label``, ``input_kind``; attribute
+        ``percentiles``. And notes on anything that could not be computed.
     """
     n = draws.sizes["draw"]
     metrics = model.metrics
@@ -301,25 +160,33 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         if step is not None:
             step(units)
 
-    def redraw(view: View, hold: Hold | None) -> ViewDraws:
+    def held_draws(view: View, hold: Hold | None) -> MetricDraws:
+        """A held (or forced) view, read only for its metrics' finite accepted draws."""
         if rerun is None:
-            return draw_view(model, view, seed=seed, draws=n, hold=hold, threads=inner)
-        # A held view is read only for its metrics: its inputs are not kept.
-        return view_draws(model, view, rerun.draw(model, (view,), hold=hold, threads=inner),
-                          n, inputs=hold is None and view in views)
+            whole = draw_view(model, view, seed=seed, draws=n, hold=hold, threads=inner)
+            return lambda m: _finite(_evaluate(whole.quantities, m))
+        drawn = rerun.draw(model, (view,), hold=hold, threads=inner)
+        accepted = drawn.overall[constraint_key(model, view)] if model.constraints else None
 
-    def evaluate(vd: ViewDraws, m: Metric) -> FloatArray:
-        return np.asarray(m.expression.evaluate({q: vd.quantities[q]
-                                                 for q in m.expression.names}),
-                          dtype=np.float64)
+        def read(m: Metric) -> FloatArray:
+            # Every candidate's value, then the accepted ones: elementwise, so the same
+            # numbers as evaluating the accepted draws, without gathering each quantity.
+            y = _evaluate({q: drawn.arrays[q, view.source_of(q)] for q in m.expression.names},
+                         m)
+            keep = np.isfinite(y)
+            if accepted is not None:
+                keep &= accepted
+            return y[keep]
 
-    def attempt_into(notes: list[str]) -> Callable[[View, Hold | None, str], ViewDraws | None]:
-        """Draw a view, or note why it cannot be (a conflict of constraints) in `notes`."""
+        return read
 
-        def attempt(view: View, hold: Hold | None, what: str) -> ViewDraws | None:
+    def attempt_into(notes: list[str]) -> Attempt:
+        """Draw a held view, or note why it cannot be (a conflict of constraints) in `notes`."""
+
+        def attempt(view: View, hold: Hold | None, what: str) -> MetricDraws | None:
             tick()
             try:
-                return redraw(view, hold)
+                return held_draws(view, hold)
             except ConstraintConflict as exc:
                 notes.append(f"{what}: left out, because then {exc.constraint!r} holds in "
                              f"only {exc.rate:.2%} of the draws")
@@ -331,23 +198,10 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         """Fill the tornado of input `item` in column `j`; the notes on it."""
         j, item = task
         view, notes = views[j], list[str]()
-        attempt = attempt_into(notes)
         k = ids.index(item.id)
-        users = [a for a, m in enumerate(metrics) if item in per[m.name, view.id]]
-        if item.kind == "choice":
-            _choice_ends(model, view, item, users, metrics, attempt, evaluate,
-                         (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
-            return notes
-        key = (item.source, item.quantity)
-        for e, p in enumerate((lo_p, hi_p)):
-            what = f"view {view.id}, {item.label} at its {p:.0%} point"
-            held_vd = attempt(view, Hold(key, float(special.ndtri(p))), what)
-            if held_vd is None:
-                continue
-            for a in users:
-                median[a, j, k, e], median_mcse[a, j, k, e] = _median(
-                    evaluate(held_vd, metrics[a]))
-                held[a, j, k, e] = plain(_held_value(model, item, p))
+        users = [(a, m) for a, m in enumerate(metrics) if item in per[m.name, view.id]]
+        hold_input(model, view, item, users, (lo_p, hi_p), attempt_into(notes),
+                   (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
         return notes
 
     # The unheld views are analysed in three rounds of independent tasks, each a whole
@@ -365,15 +219,17 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     kept_ranks: dict[str, NDArray[np.intp]] = {}
 
     def draw_unheld(j: int) -> None:
-        vd = attempt_into([])(views[j], None, f"view {views[j].id}")
-        assert vd is not None  # the run itself met the constraints
-        drawn[j] = vd
+        tick()
+        # The run itself met the constraints: this draw cannot conflict.
+        drawn[j] = (draw_view(model, views[j], seed=seed, draws=n, threads=inner)
+                    if rerun is None else
+                    view_draws(model, views[j], rerun.draw(model, (views[j],), threads=inner), n))
 
     def sort_whole(item: Input) -> None:
         assert rerun is not None
         whole = (rerun.base.choices[item.quantity] if item.kind == "choice"
                  else rerun.base.arrays[item.quantity, item.source])
-        whole_orders[item.id] = np.argsort(whole, kind="stable")
+        whole_orders[item.id] = stable_argsort(whole)
 
     def rank_kept(key: str) -> None:
         assert rerun is not None
@@ -398,8 +254,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     prepared: dict[tuple[int, int], tuple[FloatArray, NDArray[np.bool_], bool]] = {}
 
     def prepare(j: int, a: int) -> None:
-        y = evaluate(drawn[j], metrics[a])
-        base[a, j], base_mcse[a, j] = _median(y)
+        y = _evaluate(drawn[j].quantities, metrics[a])
+        base[a, j], base_mcse[a, j] = finite_median(_finite(y))
         ok = np.isfinite(y) & ((y > 0) if scales[a] == "log" else True)
         t = np.log(y[ok]) if scales[a] == "log" else y[ok]
         prepared[j, a] = (t, ok, bool(np.all(ok)))
@@ -413,12 +269,16 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         except ValueError:  # raised again by the share that uses these groups, if any
             groupings[j, item.id] = None
 
+    local = threading.local()  # one buffer per thread for the shares, reused share after share
+
     def share_of(j: int, a: int, item: Input) -> None:
         t, ok, every = prepared[j, a]
         x = input_draws(j, item)
+        if len(getattr(local, "scratch", ())) < 4 * len(t):
+            local.scratch = np.empty(4 * len(t))
         # Every draw analysed: the view's groups serve, and x[ok] would be a copy of x.
-        est = (first_order(t, x, grouping=groupings[j, item.id]) if every
-               else first_order(t, x[ok]))
+        est = (first_order(t, x, grouping=groupings[j, item.id], scratch=local.scratch)
+               if every else first_order(t, x[ok], scratch=local.scratch))
         k = ids.index(item.id)
         share[a, j, k], share_se[a, j, k] = est.share, est.se
 
@@ -426,7 +286,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
 
     def correlate(j: int, linked: tuple[str, ...]) -> None:
         found = [groupings[j, i] for i in linked]
-        correlations[j, linked] = _strongest_correlation(
+        correlations[j, linked] = strongest_correlation(
             [g.order for g in found if g is not None])
 
     def run(tasks: list[Callable[[], None]]) -> None:
@@ -449,7 +309,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
             found = per[m.name, views[j].id]
             if prepared[j, a][2]:
                 grouped.update(i.id for i in found)
-            dependence[a, j] = _dependence(model, views[j], m, found)
+            dependence[a, j] = dependence_of(model, views[j], m, found)
             linked = tuple(i.id for i in found if i.kind == "estimate")
             if dependence[a, j] and all(i in grouped and groupings[j, i] for i in linked):
                 pairs[j, a] = linked
@@ -467,7 +327,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     to_hold = []
     for j in analysed:
         view = views[j]
-        held_inputs = _tornado_inputs(per, metrics, view, share[:, j], ids)
+        held_inputs = tornado_inputs(_view_inputs(per, metrics, view), share[:, j], ids)
         tick(sum(_cost(model, i) for i in _view_inputs(per, metrics, view)
                  if i not in held_inputs))
         to_hold.append(held_inputs)
@@ -508,28 +368,3 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     )
     return dataset, notes
 
-
-def _choice_ends(model: Model, view: View, item: Input, users: list[int],
-                 metrics: tuple[Metric, ...],
-                 attempt: Callable[[View, Hold | None, str], ViewDraws | None],
-                 evaluate: Callable[[ViewDraws, Metric], FloatArray],
-                 out: tuple[FloatArray, FloatArray, NDArray[np.object_]]) -> None:
-    """A pool's choice held: the pool forced to each source; the ends are the extremes."""
-    median, mcse, held = out
-    found: dict[int, list[tuple[float, float, str]]] = {a: [] for a in users}
-    for source in model.estimators(item.quantity):
-        assignment = tuple((q, source.id if q == item.quantity else s)
-                           for q, s in view.assignment)
-        forced = attempt(replace(view, assignment=assignment),
-                         None, f"view {view.id}, {item.quantity} taken from {source.id}")
-        if forced is None:
-            continue
-        for a in users:
-            found[a].append((*_median(evaluate(forced, metrics[a])), source.id))
-    for a, rows in found.items():
-        rows = [r for r in rows if np.isfinite(r[0])]
-        if not rows:
-            continue
-        rows.sort(key=lambda r: r[0])
-        for e, row in enumerate((rows[0], rows[-1])):
-            median[a, e], mcse[a, e], held[a, e] = row

@@ -77,20 +77,32 @@ def without(model: Model, source_id: str) -> tuple[Model | None, dict[str, str]]
 class Figures:
     """A summary's medians and interval ends by view, envelopes included.
 
-    Reads only `uncertainty.analysis.sensitivity.derived.FIGURE_STATISTICS` of the summary.
-    An envelope's interval is that of `uncertainty.summary.envelopes`: from the lowest
-    lower end to the highest upper end of its members, with their largest MCSEs.
+    Reads only `uncertainty.analysis.sensitivity.derived.FIGURE_STATISTICS` of the summary,
+    once, into arrays. An envelope's interval is that of `uncertainty.summary.envelopes`:
+    from the lowest lower end to the highest upper end of its members (NaN skipped), with
+    their largest MCSEs.
     """
 
     def __init__(self, summary: xr.Dataset, level: float) -> None:
-        self.summary, self.level = summary, level
+        self.views = {str(v): j for j, v in enumerate(summary["view"].values)}
+        self.metrics = {str(m): a for a, m in enumerate(summary["variable"].values)}
         parents = (summary["envelope_of"].values.tolist()
                    if "envelope_of" in summary.coords else [])
-        self.parents = {p for p in parents if p}
+        self.members: dict[str, list[int]] = {}
+        for j, parent in enumerate(parents):
+            if parent:
+                self.members.setdefault(parent, []).append(j)
+        at = list(summary["level"].values).index(level)
+        self.ends = [list(summary["ci_bound"].values).index(b) for b in ("lower", "upper")]
+        self.median, self.mcse_median = (summary[k].transpose("variable", "view").values
+                                         for k in ("median", "mcse_median"))
+        self.eti, self.mcse_eti = (
+            summary[k].transpose("variable", "view", "level", "ci_bound").values[:, :, at]
+            for k in ("eti", "mcse_eti"))
 
     def has(self, view: str) -> bool:
         """Whether the summary has `view`, as a view or as an envelope."""
-        return view in self.summary["view"].values or view in self.parents
+        return view in self.views or view in self.members
 
     def of(self, metric: str, view: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``[median, lower, upper]`` of `metric` in `view`, and their MCSEs.
@@ -98,18 +110,16 @@ class Figures:
         For an envelope named `view`: the interval runs from its lowest to its highest
         member and the median is NaN.
         """
-        level = self.level
-        if view in self.parents:
-            members = self.summary.sel(variable=metric, level=level).sel(
-                view=self.summary["envelope_of"] == view)
-            eti = members["eti"]
-            ends = [float(eti.sel(ci_bound="lower").min("view")),
-                    float(eti.sel(ci_bound="upper").max("view"))]
-            return np.r_[np.nan, ends], np.r_[np.nan, members["mcse_eti"].max("view").values]
-        row = self.summary.sel(variable=metric, view=view)
-        values = np.r_[float(row["median"]), row["eti"].sel(level=level).values]
-        return values, np.r_[float(row["mcse_median"]),
-                             row["mcse_eti"].sel(level=level).values]
+        a = self.metrics[metric]
+        lower, upper = self.ends
+        if view in self.members:
+            rows = self.members[view]
+            eti = self.eti[a, rows]
+            ends = [float(np.fmin.reduce(eti[:, lower])), float(np.fmax.reduce(eti[:, upper]))]
+            return np.r_[np.nan, ends], np.r_[np.nan, np.fmax.reduce(self.mcse_eti[a, rows])]
+        j = self.views[view]
+        return (np.r_[self.median[a, j], self.eti[a, j]],
+                np.r_[self.mcse_median[a, j], self.mcse_eti[a, j]])
 
 
 def _compared_views(model: Model) -> list[str]:
