@@ -36,7 +36,7 @@ from uncertainty.cli import main
 EXAMPLES = 1_000
 PARTS = 4
 #: One example in this many also runs the sensitivity analysis and draws the plots.
-FULL_EVERY = 25
+FULL_EVERY = 40
 #: ``make test`` reports a failing model as generated: shrinking one (minutes, for models
 #: this size) is for ``make fuzz``, which saves the shrunk model to the corpus.
 PHASES = tuple(Phase) if _exploring() else (Phase.explicit, Phase.reuse, Phase.generate)
