@@ -423,8 +423,8 @@ def test_compare_views_shapes_and_values() -> None:
     # a (N(0, 1)) and c (N(3, 1)) overlap partly at both levels: 90% intervals share ~0.1
     for level in (0.5, 0.9):
         tails = [(1 - level) / 2, (1 + level) / 2]
-        share = interval_overlap(tuple(np.quantile(x[0], tails)),
-                                 tuple(np.quantile(x[2], tails)))["share"]
+        share = interval_overlap(tuple(np.quantile(x[0], tails, method="median_unbiased")),
+                                 tuple(np.quantile(x[2], tails, method="median_unbiased")))["share"]
         assert float(out["eti_overlap"].sel(variable="x", view="a", other="c", level=level)) == (
             pytest.approx(share, rel=1e-12))
     assert 0 < float(out["eti_overlap"].sel(variable="x", view="a", other="c", level=0.9)) < 1

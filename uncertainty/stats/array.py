@@ -55,14 +55,20 @@ def empty_statistics(levels: int, *, valid: int = 0, invalid: int = 0) -> dict[s
 
 
 def quantile_sorted(s: FloatArray, probs: ArrayLike) -> FloatArray:
-    """Quantiles of sorted draws `s`, by linear interpolation (numpy's default method).
+    """Quantiles of sorted draws `s`: Hyndman and Fan's type 8, approximately median-unbiased.
 
-    Equal to ``np.quantile(s, probs)``; avoids re-sorting.
+    The ``p``-quantile interpolates linearly at the 1-based rank ``(n + 1/3) p + 1/3``,
+    held within ``[1, n]`` (``np.quantile(s, probs, method="median_unbiased")`` to the last
+    bits; this avoids re-sorting). Numpy's default (type 7, rank ``(n - 1) p + 1``) sits
+    about ``1 - 2p`` ranks inside that for a tail ``p``, which pulls the ends of a 95%
+    interval towards the middle by about 0.1 of their Monte Carlo error at 4,000 draws;
+    type 8 takes the median's rank the same way (``(n + 1) / 2``) and costs the same.
     """
     p = np.asarray(probs, dtype=np.float64)
-    h = (len(s) - 1) * p
+    n = len(s)
+    h = np.clip((n + 1 / 3) * p - 2 / 3, 0.0, n - 1)  # the 0-based rank
     lo = np.floor(h).astype(np.intp)
-    hi = np.minimum(lo + 1, len(s) - 1)
+    hi = np.minimum(lo + 1, n - 1)
     return s[lo] + (h - lo) * (s[hi] - s[lo])
 
 

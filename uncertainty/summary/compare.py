@@ -127,7 +127,7 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
         * ``overlap``, ``ovl_resolution`` ``(variable, view, other)``: `overlap_coefficient`;
         * ``eti_overlap`` ``(variable, view, other, level)``: the `interval_overlap` share
           of the two views' equal-tailed intervals, the (1∓level)/2 quantiles of each
-          view's valid draws (numpy's default method).
+          view's valid draws (`uncertainty.stats.quantile_sorted`: type 8).
 
         The ``log`` flag of each variable is a coordinate, and ``same_as`` over
         ``(variable, view)`` names the first view with identical draws (the view itself
