@@ -1,0 +1,95 @@
+"""The reported MCSEs not checked elsewhere are calibrated: (estimate - truth) / MCSE has sd 1.
+
+Correctness against closed-form truth (STYLE.md), over many seeds: the mean's sd / sqrt(n),
+the ETI ends' order-statistic error on skewed families, the binomial error of P(X >= t),
+the mid-rank error of a claim's percentile and the paired error of P(A > B) when the two
+views share a factor. Each check is ``|sd(z) - 1| <= K se``, ``se`` the standard error of a
+sample sd from the sample kurtosis of ``z`` (about ``1 / sqrt(2 seeds)``: 0.035 at 400
+seeds, so a bound near 1 +- 0.16), and ``|mean(z)| <= K / sqrt(seeds)`` (the estimators are
+unbiased to well under that; the 95% ETI ends sit about 0.08 MCSE inside at 4,000 draws).
+The quantile MCSE on a normal is `tests/test_stats.py`, the HDI ends'
+`tests/test_hdi_mcse.py`, Sobol shares' `tests/test_sobol.py`, and the full table at more
+seeds and draws ``benchmarks/calibrate_mcse.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from mc import K
+from scipy import special, stats
+
+from uncertainty.stats.array import summarize_draws
+from uncertainty.stats.pairwise import exceedances, percentiles, prob_greater
+
+SEEDS, N = 400, 4_000
+LEVELS = (0.5, 0.9, 0.95)
+FAMILIES = {
+    "lognormal": (lambda r, n: np.exp(0.8 * r.standard_normal(n)), stats.lognorm(0.8)),
+    "gamma": (lambda r, n: r.gamma(2.0, size=n), stats.gamma(2.0)),
+}
+
+
+def se_of_sd(z: np.ndarray) -> float:
+    """Standard error of the sample sd of `z` (delta method, sample kurtosis)."""
+    sd = float(np.std(z, ddof=1))
+    kurtosis = float(np.mean((z - z.mean()) ** 4)) / sd**4
+    return sd * math.sqrt(max(kurtosis - 1, 0.0) / (4 * len(z)))
+
+
+def calibration_errors(z: np.ndarray, names: list[str]) -> list[str]:
+    """What is off in each column of `z` (seeds x statistics): sd away from 1, mean from 0."""
+    bad = []
+    for k, name in enumerate(names):
+        zz = z[:, k]
+        sd, mean = float(np.std(zz, ddof=1)), float(np.mean(zz))
+        if abs(sd - 1) > K * se_of_sd(zz):
+            bad.append(f"{name}: sd(z) {sd:.3f}, allowed 1 ± {K * se_of_sd(zz):.3f}")
+        if abs(mean) > K * sd / math.sqrt(len(zz)):
+            bad.append(f"{name}: mean(z) {mean:+.3f}, allowed ± {K * sd / math.sqrt(len(zz)):.3f}")
+    return bad
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_mean_median_eti_threshold_and_percentile_mcse_are_calibrated(family: str) -> None:
+    draw, dist = FAMILIES[family]
+    tails = [q for p in LEVELS for q in ((1 - p) / 2, (1 + p) / 2)]
+    t = dist.ppf(np.array([0.1, 0.5, 0.9]))  # P(X >= t) = 0.9, 0.5, 0.1
+    claims = dist.ppf(np.array([0.03, 0.3, 0.97]))  # percentiles 0.03, 0.3, 0.97
+    truth = np.concatenate([[dist.mean(), dist.median()], dist.ppf(tails),
+                            [0.9, 0.5, 0.1], [0.03, 0.3, 0.97]])
+    names = (["mean", "median", *(f"ETI end q={q:.3f}" for q in tails)]
+             + [f"P(X >= t), p={p}" for p in (0.9, 0.5, 0.1)]
+             + [f"percentile {q}" for q in (0.03, 0.3, 0.97)])
+    z = np.empty((SEEDS, len(truth)))
+    for seed in range(SEEDS):
+        x = draw(np.random.default_rng([seed, N, 17]), N)
+        out = summarize_draws(x, LEVELS)
+        prob, prob_se = exceedances(x, t)
+        pct, pct_se = percentiles(x, claims)
+        est = np.concatenate([[out["mean"], out["median"]], out["eti"].ravel(), prob, pct])
+        err = np.concatenate([[out["mcse_mean"], out["mcse_median"]], out["mcse_eti"].ravel(),
+                              prob_se, pct_se])
+        assert np.all(err > 0), "a continuous statistic has a positive MCSE"
+        z[seed] = (est - truth) / err
+    bad = calibration_errors(z, names)
+    assert not bad, bad
+
+
+@pytest.mark.slow
+def test_prob_greater_mcse_is_calibrated_when_views_share_a_factor() -> None:
+    # log A = 0.2 + 0.5 Z1 + S, log B = 0.5 Z2 + S (common random numbers): S cancels pair
+    # by pair, so P(A > B) = Phi(0.2 / hypot(0.5, 0.5)) whatever the spread of S, and the
+    # pair scores are independent across draws, so the binomial error holds.
+    z = np.empty((SEEDS, 1))
+    truth = float(special.ndtr(0.2 / math.hypot(0.5, 0.5)))
+    for seed in range(SEEDS):
+        e = np.random.default_rng([seed, N, 18]).standard_normal((3, N))
+        a, b = np.exp(0.2 + 0.5 * e[0] + e[2]), np.exp(0.5 * e[1] + e[2])
+        p, se = prob_greater(a, b)
+        z[seed] = (p - truth) / se
+    bad = calibration_errors(z, ["P(A > B)"])
+    assert not bad, bad
