@@ -268,9 +268,10 @@ def _line(what: str, n: int, label: str, s: dict[str, float]) -> str:
 def inward_bias(found: dict[tuple[str, int, str], dict[str, float]], n: int) -> list[str]:
     """Mean z of the ETI ends towards the median, pooled over the families, per level.
 
-    numpy's default quantile (linear, Hyndman and Fan type 7) puts the ``q``-quantile at
-    0-based rank ``(n - 1) q``; the median-unbiased type 8 puts it at ``(n + 1/3) q - 2/3``,
-    ``(2/3)(1 - 2q)`` ranks further out: ``(2/3)(1 - 2q) / sqrt(n q (1 - q))`` MCSE.
+    The package's quantiles are the median-unbiased type 8 of Hyndman and Fan, at 0-based
+    rank ``(n + 1/3) q - 2/3``; numpy's default (type 7, rank ``(n - 1) q``) would sit
+    ``(2/3)(1 - 2q)`` ranks further in: ``(2/3)(1 - 2q) / sqrt(n q (1 - q))`` MCSE, printed
+    beside each level for comparison.
     """
     lines = []
     for level in LEVELS:
