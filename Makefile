@@ -39,7 +39,8 @@ SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 endif
 fuzz: $(VENV)/.installed-test
 	@echo "fuzzing with seed $(SEED) (make fuzz SEED=$(SEED) repeats it)"
-	$(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-profile=fuzz --hypothesis-seed=$(SEED)
+	$(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_models.py --hypothesis-profile=fuzz \
+		--hypothesis-seed=$(SEED)
 
 # squigglepy is installed for benchmarks/bench_squigglepy.py only, never a dependency.
 bench: $(VENV)/.installed-run
