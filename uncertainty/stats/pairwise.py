@@ -384,8 +384,8 @@ def overlap_with_mcse(a: FloatArray, b: FloatArray, *, log: bool = False,
     -----
     Calibrated by ``benchmarks/calibrate_mcse.py`` (``--parts overlap``): over normal and
     lognormal pairs N(0, 1), N(d, 1), independent or sharing a factor, ``z = (ovl - OVL) /
-    mcse`` has sd 0.88-1.06 for d = 0.5 to 3 at 4,000 and 100,000 draws, mean -0.4 to
-    +0.2 (the bias). Where the distributions nearly coincide (d near 0) the bias dominates
+    mcse`` has sd 0.87-1.04 for d = 0.5 to 3 at 4,000 and 100,000 draws, mean -0.45 to
+    +0.23 (the bias). Where the distributions nearly coincide (d near 0) the bias dominates
     (mean z -5 at 4,000 draws, -8 at 100,000; ``resolution`` bounds it) and the error
     overstates the noise (sd z 0.6): a bin where the two shares are about equal
     contributes the smaller of two noisy shares, less noisy than either.
