@@ -23,19 +23,23 @@ Statistics and their code paths:
   ``Phi((mu_a - mu_b) / sqrt(s_a^2 + s_b^2))`` on the log scale;
 * first-order Sobol shares: `uncertainty.stats.sobol.first_order` on the log of a
   positive metric, as the sensitivity analysis does, else on the metric;
-* the overlap coefficient, which has no MCSE (its ``resolution`` bounds a bias): its
-  mean error, the sd of its error and its mean resolution, against ``2 Phi(-|d| / 2)``
-  for two distributions of one shape whose log (or value) differs by ``d`` sds.
+* the overlap coefficient (``pairs``: its mean error, the sd of its error and its mean
+  ``resolution``, which bounds its bias) against ``2 Phi(-|d| / 2)`` for two distributions
+  of one shape whose log (or value) differs by ``d`` sds; ``overlap``: z with the MCSE of
+  `uncertainty.stats.pairwise.overlap_with_mcse`, for normals and lognormals (log grid),
+  independent or sharing a factor of sd 0.8, d = 0 (bias dominates), 0.5, 1, 2, 3.
 
 Families: normal; lognormal (sigma 0.8); gamma (shape 2); the ratio of two lognormals
 (sigmas 0.5 and 0.6, drawn as a ratio; truth the lognormal of sigma ``hypot(0.5, 0.6)``).
 
 How to run
 ----------
-From the repository root (about 3 CPU minutes at the defaults)::
+From the repository root (about 3 CPU minutes at the defaults, and 10 more for
+``overlap``; the last line takes 15 s)::
 
     .venv/bin/python benchmarks/calibrate_mcse.py
     .venv/bin/python benchmarks/calibrate_mcse.py --draws 4000 --seeds 4000 --parts quantiles
+    .venv/bin/python benchmarks/calibrate_mcse.py --draws 4000 --seeds 1000 --parts overlap
 
 With ``m`` seeds ``sd(z)`` is known to about ``1 / sqrt(2 m)`` when ``z`` is normal
 (+-0.016 at 2,000 seeds, +-0.035 at 400) and ``mean(z)`` to ``1 / sqrt(m)``.
@@ -57,6 +61,7 @@ from uncertainty.stats.array import summarize_draws
 from uncertainty.stats.pairwise import (
     exceedances,
     overlap_coefficient,
+    overlap_with_mcse,
     percentiles,
     prob_greater,
 )
@@ -176,6 +181,29 @@ def pair_rows(pair: Pair, n: int, seed: int) -> list[Row]:
     truth = eti_overlaps(np.stack([e[None, :] for e in pair.eti(0.9)]))
     return [("P(A>B)", p, se, pair.prob_greater()), ("OVL", ovl, resolution, pair.overlap()),
             ("ETI overlap 90%", float(found[0, 1, 0]), math.nan, float(truth[0, 1, 0]))]
+
+
+def _overlap_pairs() -> tuple[Pair, ...]:
+    """Sd 1 on the (log) scale binned: N(0, 1) against N(d, 1), or their exponentials."""
+    out = []
+    for log in (False, True):
+        for shared in (0.0, 0.8):
+            for d in (0.0, 0.5, 1.0, 2.0, 3.0):
+                s = math.sqrt(1 - shared**2)
+                name = (f"{'lognorm' if log else 'normal'} "
+                        f"{'shared' if shared else 'indep'} d={d:g}")
+                out.append(Pair(name, d, s, s, shared, log))
+    return tuple(out)
+
+
+OVERLAPS = _overlap_pairs()
+
+
+def overlap_rows(pair: Pair, n: int, seed: int) -> list[Row]:
+    """The overlap coefficient with its MCSE (`overlap_with_mcse`)."""
+    a, b = pair.draw(_rng(seed, n, pair.name), n)
+    ovl, _, mcse = overlap_with_mcse(a, b, log=pair.log)
+    return [("OVL z", ovl, mcse, pair.overlap())]
 
 
 @dataclass(frozen=True)
@@ -300,6 +328,7 @@ PARTS: dict[str, tuple[tuple[Case, ...], Callable[..., list[Row]]]] = {
     "quantiles": (FAMILIES, quantile_rows),
     "pairs": (PAIRS, pair_rows),
     "sobol": (SOBOL, sobol_rows),
+    "overlap": (OVERLAPS, overlap_rows),
 }
 
 

@@ -20,6 +20,7 @@ from uncertainty.stats import (
     exceedance,
     interval_overlap,
     overlap_coefficient,
+    overlap_with_mcse,
     percentile_of,
     prob_greater,
 )
@@ -524,3 +525,16 @@ def test_compare_views_on_pipeline_draws_pairs_shared_inputs() -> None:
     np.testing.assert_array_equal(pg.sel(variable="r").values, pg.sel(variable="x").values)
     ovl = out["overlap"].sel(view="a", other="b")
     assert float(ovl.sel(variable="r")) > float(ovl.sel(variable="x"))
+
+
+def test_overlap_mcse_is_the_sd_of_the_paired_indicators_and_zero_when_exact() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal(5000), rng.standard_normal(5000) + 1
+    ovl, res, se = overlap_with_mcse(a, b)
+    assert (ovl, res) == overlap_coefficient(a, b)
+    # Unpaired (different lengths): the two binomial variances added, about the same here.
+    _, _, se_unpaired = overlap_with_mcse(a, b[:4999])
+    assert 0.5 * se < se_unpaired < 2 * se and 0.005 < se < 0.02
+    assert overlap_with_mcse(a, a) == (1.0, 0.0, 0.0)
+    assert overlap_with_mcse(a, a + 100)[::2] == (0.0, 0.0)
+    assert all(math.isnan(v) for v in overlap_with_mcse(np.array([np.nan]), a))

@@ -130,6 +130,11 @@ def test_an_empty_list_shows_only_its_spacing() -> None:
     (Num(1234.5678, "mcse", 0.3), "1,234.6"),
     (Num(0.9995, "share"), "99.950%"),
     (Num(1.0, "share"), "100%"),
+    (Num(0.5, "share", 0.0079), "50%"),
+    (Num(0.9999, "share", 0.00016), "99.99%"),
+    (Num(0.99999, "share", 0.001), "99.999%"),  # never 100% below 1, whatever the MCSE
+    (Num(1.0, "share", 0.0), "100%"),
+    (Num(0.0001, "share", 0.00016), "0.01%"),
     (Num(5333.33, "plain"), "5,333"),
     (Num(0.123, spec="+.1%"), "+12.3%"),
 ])

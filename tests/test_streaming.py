@@ -102,8 +102,8 @@ def assert_same_numbers(memory: Run, streamed: Run) -> None:
     pa, pb = memory.comparison.pairs, streamed.comparison.pairs
     for name in ("prob_greater", "prob_greater_mcse", "eti_overlap"):
         np.testing.assert_array_equal(pa[name].values, pb[name].values, err_msg=name)
-    xr.testing.assert_identical(pa.drop_vars(["overlap", "ovl_resolution"]),
-                                pb.drop_vars(["overlap", "ovl_resolution"]))
+    xr.testing.assert_identical(pa.drop_vars(["overlap", "ovl_resolution", "ovl_mcse"]),
+                                pb.drop_vars(["overlap", "ovl_resolution", "ovl_mcse"]))
     for table in ("claims", "thresholds"):
         ta, tb = getattr(memory.comparison, table), getattr(streamed.comparison, table)
         assert ta.keys() == tb.keys()
@@ -140,7 +140,7 @@ def test_streamed_overlap_comes_from_the_prefix(seed_runs: tuple[Run, Run]) -> N
     assert streamed.comparison is not None
     prefix = simulate(sized(streamed.model, PREFIX_DRAWS), threads=2)
     assert prefix.comparison is not None
-    for name in ("overlap", "ovl_resolution"):
+    for name in ("overlap", "ovl_resolution", "ovl_mcse"):
         np.testing.assert_array_equal(streamed.comparison.pairs[name].values,
                                       prefix.comparison.pairs[name].values)
 

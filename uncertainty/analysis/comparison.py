@@ -34,9 +34,9 @@ class Comparison:
     ----------
     pairs : xarray.Dataset
         From `uncertainty.stats.compare_views`: ``prob_greater`` (P(row view > column view)
-        on the shared draws), its MCSE, ``overlap`` (overlap coefficient) and its
-        ``ovl_resolution`` over ``(variable, view, other)``; ``eti_overlap`` over
-        ``(variable, view, other, level)``.
+        on the shared draws), its MCSE, ``overlap`` (overlap coefficient), its
+        ``ovl_resolution`` and ``ovl_mcse`` over ``(variable, view, other)``;
+        ``eti_overlap`` over ``(variable, view, other, level)``.
     claims : dict of str to xarray.Dataset
         Per metric with at least one claim: `uncertainty.stats.claim_percentiles`.
     thresholds : dict of str to xarray.Dataset

@@ -39,14 +39,21 @@ def _texts(*names: str) -> tuple[tuple[Text], ...]:
 
 
 def acceptance_table(acc: xr.Dataset, **kw: Any) -> Table:
-    """The share of candidate draws meeting every constraint and each one, by view."""
+    """The share of candidate draws meeting every constraint and each one, by view.
+
+    Each share shows the digits its binomial MCSE supports (the ``"share"`` rule of
+    `uncertainty.report.blocks.Num`).
+    """
     constraints = [str(c) for c in acc["constraint"].values]
     header = _texts("view", "all constraints", *constraints, "draws kept", "candidate draws")
     overall, accepted = acc["overall"].values, acc["accepted"].values
     rate, candidates = acc["rate"].transpose("view", "constraint").values, acc["candidates"].values
+    overall_se = acc["overall_mcse"].values
+    rate_se = acc["rate_mcse"].transpose("view", "constraint").values
     rows = tuple(
-        (cell(str(v)), cell(Num(float(overall[j]), "share")),
-         *(cell(Num(float(rate[j, k]), "share")) for k in range(len(constraints))),
+        (cell(str(v)), cell(Num(float(overall[j]), "share", float(overall_se[j]))),
+         *(cell(Num(float(rate[j, k]), "share", float(rate_se[j, k])))
+           for k in range(len(constraints))),
          cell(Num(int(accepted[j]), spec=",")),
          cell(Num(int(candidates[j]), spec=",")))
         for j, v in enumerate(acc["view"].values)

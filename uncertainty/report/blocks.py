@@ -87,7 +87,8 @@ class Num:
     `rule` is ``"mcse"`` (the digits its Monte Carlo standard error `mcse` supports,
     `uncertainty.numbers.rounded`), ``"plain"`` (a number the user stated,
     `uncertainty.numbers.plain`), ``"share"`` (a rate as a percentage that never shows
-    100% below 1), or ``"spec"`` (Python's format `spec`, such as ``",.0f"``).
+    100% below 1, to the digits its `mcse` supports when that is positive), or ``"spec"``
+    (Python's format `spec`, such as ``",.0f"``).
     """
 
     value: float
@@ -188,10 +189,23 @@ def blocks_for(blocks: tuple[Block, ...], scope: Scope) -> Iterator[Block]:
     return (b for b in blocks if b.scope in ("all", scope))
 
 
-def _share(rate: float) -> str:
+def _share(rate: float, mcse: float) -> str:
+    """A rate as a percentage; never ``100%`` for a rate below 1.
+
+    With a positive MCSE, the digits it supports (`rounded` of the percentage), more where
+    a rate below 1 would round to 100; without one (NaN, or 0 for an exact rate of 0 or
+    1), one decimal (three above 99.9%).
+    """
     if rate == 1:
         return "100%"
-    return f"{rate:.3%}" if rate > 0.999 else f"{rate:.1%}"
+    if not (mcse > 0 and math.isfinite(mcse)):
+        return f"{rate:.3%}" if rate > 0.999 else f"{rate:.1%}"
+    text = rounded(100 * rate, 100 * mcse)
+    decimals = len(text.partition(".")[2])
+    while rate < 1 and float(text) >= 100 and decimals < 12:
+        decimals += 1
+        text = f"{100 * rate:.{decimals}f}"
+    return f"{text}%"
 
 
 def number_text(num: Num) -> str:
@@ -209,7 +223,7 @@ def number_text(num: Num) -> str:
     if num.rule == "plain":
         return plain(num.value)
     if num.rule == "share":
-        return _share(num.value)
+        return _share(num.value, num.mcse)
     return format(num.value, num.spec)
 
 

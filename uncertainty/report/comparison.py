@@ -45,14 +45,15 @@ def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) 
     firsts = [g[0] for g in groups]
     index = {str(v): i for i, v in enumerate(p["view"].values)}
     grid = {k: p[k].transpose("view", "other", *(("level",) if k == "eti_overlap" else ())).values
-            for k in ("prob_greater", "prob_greater_mcse", "overlap", "eti_overlap")}
+            for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_mcse", "eti_overlap")}
     rows = []
     for a, b in ((a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
         i, j = index[a], index[b]
         rows.append((cell(a), cell(b),
                      cell(Num(float(grid["prob_greater"][i, j]), "mcse",
                               float(grid["prob_greater_mcse"][i, j]))),
-                     cell(Num(float(grid["overlap"][i, j]), spec=".2f")),
+                     cell(Num(float(grid["overlap"][i, j]), "mcse",
+                              float(grid["ovl_mcse"][i, j]))),
                      *(cell(Num(float(grid["eti_overlap"][i, j, k]), spec=".0%"))
                        for k in range(len(levels)))))
     return _numeric(header, rows)
@@ -117,7 +118,8 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
     out: dict[str, Any] = {}
     dims = ("variable", "view", "other")
     grids = {k: pairs[k].transpose(*dims).values
-             for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution")}
+             for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_mcse",
+                       "ovl_resolution")}
     eti = pairs["eti_overlap"].transpose(*dims, "level").values
     views, others = pairs["view"].values, pairs["other"].values
     levels = [float(x) for x in pairs["level"].values]
@@ -130,6 +132,7 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
                     "prob_greater": _num(grids["prob_greater"][v, i, j]),
                     "prob_greater_mcse": _num(grids["prob_greater_mcse"][v, i, j]),
                     "overlap": _num(grids["overlap"][v, i, j]),
+                    "overlap_mcse": _num(grids["ovl_mcse"][v, i, j]),
                     "overlap_resolution": _num(grids["ovl_resolution"][v, i, j]),
                     "eti_overlap": {level_key(lv): _num(eti[v, i, j, k])
                                     for k, lv in enumerate(levels)},

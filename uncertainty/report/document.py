@@ -135,14 +135,18 @@ def _constraints(run: Result) -> dict[str, Any] | None:
     texts = [str(c) for c in acc["constraint"].values]
     overall, candidates = acc["overall"].values, acc["candidates"].values
     accepted, rate = acc["accepted"].values, acc["rate"].transpose("view", "constraint").values
+    overall_se = acc["overall_mcse"].values
+    rate_se = acc["rate_mcse"].transpose("view", "constraint").values
     return {
         "constraints": texts,
         "acceptance": {
             str(v): {
                 "overall": float(overall[j]),
+                "overall_mcse": float(overall_se[j]),
                 "candidates": int(candidates[j]),
                 "accepted": int(accepted[j]),
                 "by_constraint": {c: float(rate[j, k]) for k, c in enumerate(texts)},
+                "by_constraint_mcse": {c: float(rate_se[j, k]) for k, c in enumerate(texts)},
             }
             for j, v in enumerate(acc["view"].values)
         },

@@ -26,7 +26,7 @@ from uncertainty.model.views import View
 from uncertainty.sampling.kernel import Candidates
 from uncertainty.sampling.plan import constraint_key
 
-__all__ = ["MIN_ACCEPTANCE", "Accepted", "acceptance_dataset", "check_conflicts",
+__all__ = ["MIN_ACCEPTANCE", "Accepted", "acceptance_dataset", "binomial_mcse", "check_conflicts",
            "count_accepted"]
 
 #: A view whose draws meet the constraints less often than this stops the run.
@@ -70,14 +70,32 @@ def count_accepted(drawn: Candidates, part: slice | None = None) -> Accepted:
     return Accepted(len(first[part]), overall, each)
 
 
+def binomial_mcse(p: np.ndarray, n: int) -> np.ndarray:
+    """The Monte Carlo standard error ``sqrt(p (1 - p) / n)`` of shares `p` of `n` candidates.
+
+    The candidates are independent draws, so the count is binomial; exactly 0 when `p` is
+    0 or 1 (then the share is exact), NaN without candidates.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    return np.sqrt(p * (1 - p) / n) if n > 0 else np.full(p.shape, np.nan)
+
+
 def acceptance_dataset(model: Model, views: tuple[View, ...], counts: Accepted) -> xr.Dataset:
-    """``rate`` over ``(view, constraint)``, ``overall`` and ``candidates`` over ``view``."""
+    """``rate`` over ``(view, constraint)``, ``overall`` and ``candidates`` over ``view``.
+
+    ``rate_mcse`` and ``overall_mcse`` are their binomial Monte Carlo standard errors
+    (`binomial_mcse`): the candidates are independent draws of the model.
+    """
     keys = [constraint_key(model, v) for v in views]
     shares, rates = counts.shares(), counts.rates()
+    rate = np.array([shares[k] for k in keys], dtype=np.float64).reshape(len(keys), -1)
+    overall = np.array([rates[k] for k in keys], dtype=np.float64)
     return xr.Dataset(
         {
-            "rate": (("view", "constraint"), np.array([shares[k] for k in keys])),
-            "overall": ("view", np.array([rates[k] for k in keys])),
+            "rate": (("view", "constraint"), rate),
+            "rate_mcse": (("view", "constraint"), binomial_mcse(rate, counts.candidates)),
+            "overall": ("view", overall),
+            "overall_mcse": ("view", binomial_mcse(overall, counts.candidates)),
             "candidates": ("view", np.full(len(views), counts.candidates)),
             "accepted": ("view", np.array([counts.overall[k] for k in keys])),
         },

@@ -13,6 +13,7 @@ from uncertainty.stats.pairwise import (
     exceedance,
     interval_overlap,
     overlap_coefficient,
+    overlap_with_mcse,
     percentile_of,
     prob_greater,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "hdi_sorted",
     "interval_overlap",
     "overlap_coefficient",
+    "overlap_with_mcse",
     "percentile_of",
     "prob_greater",
     "quantile_mcse_sorted",

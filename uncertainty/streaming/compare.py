@@ -17,9 +17,11 @@ from numpy.typing import NDArray
 from uncertainty.analysis.comparison import Comparison, point_claims
 from uncertainty.model.core import Model
 from uncertainty.model.views import View
-from uncertainty.stats.pairwise import overlap_coefficient, share_and_mcse
+from uncertainty.stats.pairwise import overlap_with_mcse, share_and_mcse
 from uncertainty.streaming.chunks import RowSpec, Tally
 from uncertainty.summary.compare import (
+    PAIR_NAMES,
+    PairStats,
     claims_dataset,
     eti_overlaps,
     pair_table,
@@ -66,7 +68,7 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
 
     P(A > B), claim percentiles, thresholds and ETI overlaps are exact (counted over every
     draw); overlap coefficients come from the prefix (`Streamed.draws`), with the bias bound
-    of that many draws.
+    and MCSE of that many draws.
     """
     names = [m.name for m in model.metrics]
     nv, levels = len(views), model.run.levels
@@ -80,20 +82,20 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
     for name in names:
         counted = [sign(r) for r in {row_of[var[name], j] for j in range(nv)}]
         flags.append(sum(c[0] for c in counted) > 0 and all(c[1] == 0 for c in counted))
-    table = np.full((len(names), 4, nv, nv), np.nan)
+    table = np.full((len(names), len(PAIR_NAMES), nv, nv), np.nan)
     eti_share = np.full((len(names), nv, nv, len(levels)), np.nan)
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
         of = [row_of[var[name], j] for j in range(nv)]
 
         def stats(i: int, j: int, of: list[int] = of,
-                  flag: bool = flag) -> tuple[float, float, float, float]:
+                  flag: bool = flag) -> PairStats:
             a, b = of[i], of[j]
             greater, ties, n = (int(c) for c in total.pairs[index[min(a, b), max(a, b)]])
             if a > b:
                 greater = n - greater - ties
             p, se = share_and_mcse(n, np.array(greater, dtype=np.float64),
                                     np.array(ties, dtype=np.float64))
-            return (float(p), float(se), *overlap_coefficient(pre[a], pre[b], log=flag))
+            return (float(p), float(se), *overlap_with_mcse(pre[a], pre[b], log=flag))
 
         def has_valid(i: int, of: list[int] = of) -> bool:
             return bool(total.valid[of[i]] > 0)

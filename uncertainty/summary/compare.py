@@ -23,7 +23,7 @@ from uncertainty.stats.pairwise import (
     describe_percentile,
     exceedances,
     overlap_arrays,
-    overlap_coefficient,
+    overlap_with_mcse,
     percentiles,
     prob_greater,
     valid_draws,
@@ -32,6 +32,11 @@ from uncertainty.stats.pairwise import (
 __all__ = ["claim_percentiles", "compare_views", "thresholds_table"]
 
 FloatArray = NDArray[np.float64]
+#: What `pair_table` computes for a pair of views, in order: P(A > B), its MCSE, the
+#: overlap coefficient, its resolution and its MCSE (`prob_greater`, `overlap_with_mcse`).
+PairStats = tuple[float, float, float, float, float]
+#: Their names in the Dataset `compare_views` returns.
+PAIR_NAMES = ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution", "ovl_mcse")
 
 def _keys(da: xr.DataArray) -> list[object]:
     """One key per view, equal exactly when the rows are identical."""
@@ -43,28 +48,28 @@ def _keys(da: xr.DataArray) -> list[object]:
 
 
 def _pairs(rows: FloatArray, keys: list[object], log: bool, threads: int) -> FloatArray:
-    """P(A > B), its MCSE, OVL and its resolution, shape ``(4, views, views)``."""
+    """P(A > B), its MCSE, OVL, its resolution and MCSE, shape ``(5, views, views)``."""
 
-    def stats(i: int, j: int) -> tuple[float, float, float, float]:
+    def stats(i: int, j: int) -> PairStats:
         return (*prob_greater(rows[i], rows[j]),
-                *overlap_coefficient(rows[i], rows[j], log=log))
+                *overlap_with_mcse(rows[i], rows[j], log=log))
 
     return pair_table(keys, stats, lambda i: bool(np.isfinite(rows[i]).any()),
                       threads=threads)
 
 
 def pair_table(keys: Sequence[object],
-               stats: Callable[[int, int], tuple[float, float, float, float]],
+               stats: Callable[[int, int], PairStats],
                has_valid: Callable[[int], bool], *, threads: int = 1) -> FloatArray:
-    """P(A > B), its MCSE, OVL and its resolution for every pair of views, ``(4, nv, nv)``.
+    """`PairStats` for every pair of views, ``(5, nv, nv)``.
 
-    ``stats(i, j)`` computes the four for views ``i < j`` of different keys; each pair of
+    ``stats(i, j)`` computes the five for views ``i < j`` of different keys; each pair of
     distinct keys is computed once, and each unordered pair once, the pairs spread over
     `threads` threads (each pair is a whole computation of its own, so the numbers are the
     same for any count). ``has_valid(i)`` says whether view ``i`` has a valid draw.
     """
     nv = len(keys)
-    out = np.full((4, nv, nv), np.nan)
+    out = np.full((len(PAIR_NAMES), nv, nv), np.nan)
     done: dict[tuple[object, object], tuple[int, int]] = {}
     copies: list[tuple[int, int, tuple[int, int]]] = []
     for i in range(nv):
@@ -82,7 +87,7 @@ def pair_table(keys: Sequence[object],
         if keys[i] != keys[j]:
             return stats(i, j)
         # Identical rows: known without the draws.
-        return (0.5, 0.0, 1.0, 0.0) if has_valid(i) else None
+        return (0.5, 0.0, 1.0, 0.0, 0.0) if has_valid(i) else None
 
     for (i, j), found in zip(done.values(), thread_map(compute, list(done.values()), threads),
                              strict=True):
@@ -124,7 +129,8 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
 
         * ``prob_greater``, ``prob_greater_mcse`` ``(variable, view, other)``:
           P(view > other) on paired draws (`prob_greater`);
-        * ``overlap``, ``ovl_resolution`` ``(variable, view, other)``: `overlap_coefficient`;
+        * ``overlap``, ``ovl_resolution``, ``ovl_mcse`` ``(variable, view, other)``:
+          `overlap_with_mcse`;
         * ``eti_overlap`` ``(variable, view, other, level)``: the `interval_overlap` share
           of the two views' equal-tailed intervals, the (1∓level)/2 quantiles of each
           view's valid draws (`uncertainty.stats.quantile_sorted`: type 8).
@@ -133,14 +139,14 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
         ``(variable, view)`` names the first view with identical draws (the view itself
         when none comes before it); ``view_label`` and the attributes of `draws` carry
         over. Rows with equal ``view_sources`` keys (without
-        that attribute: equal rows) are identical and give 0.5, 0, 1, 0 and 1 without
+        that attribute: equal rows) are identical and give 0.5, 0, 1, 0, 0 and 1 without
         computing. NaN where a view has no valid draw.
     """
     names = list(variables)
     views = draws["view"].values
     nv, nl = len(views), len(levels)
     flags = [bool((log or {}).get(n, False)) for n in names]
-    pairs = np.full((len(names), 4, nv, nv), np.nan)
+    pairs = np.full((len(names), len(PAIR_NAMES), nv, nv), np.nan)
     eti_share = np.full((len(names), nv, nv, nl), np.nan)
     tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels]).reshape(nl, 2)
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
@@ -191,8 +197,8 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
     """The Dataset `compare_views` returns, from its arrays.
 
     `draws` gives the views, their labels and the attributes (only its structure is
-    read); `pairs` has shape ``(variables, 4, views, views)`` (P(A > B), its MCSE, OVL, its
-    resolution) and `eti_share` ``(variables, views, views, levels)``.
+    read); `pairs` has shape ``(variables, 5, views, views)`` (`PAIR_NAMES`) and
+    `eti_share` ``(variables, views, views, levels)``.
     """
     views = draws["view"].values
     dims = ("variable", "view", "other")
@@ -206,8 +212,7 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
         for j, same in row_groups(_keys(draws[name])):
             same_as[v, [j, *same]] = str(views[j])
     coords["same_as"] = (("variable", "view"), same_as.astype(str))
-    names4 = ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution")
-    data = {k: (dims, pairs[:, m]) for m, k in enumerate(names4)}
+    data = {k: (dims, pairs[:, m]) for m, k in enumerate(PAIR_NAMES)}
     return xr.Dataset(data | {"eti_overlap": ((*dims, "level"), eti_share)},
                       coords=coords, attrs=dict(draws.attrs))
 
