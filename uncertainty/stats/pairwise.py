@@ -432,6 +432,9 @@ def _overlap_mcse(hit_a: NDArray[np.bool_], hit_b: NDArray[np.bool_], raw_a: Flo
     if len(raw_a) != len(raw_b):
         return math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb)
     n = len(raw_a)
+    if na == nb == n:  # every draw valid: var(1[a hit] + 1[b hit]) / n, from three counts
+        both = np.count_nonzero(hit_a & hit_b) / n
+        return math.sqrt(max(pa * (1 - pa) + pb * (1 - pb) + 2 * (both - pa * pb), 0.0) / n)
     u = np.zeros(n)
     u[np.isfinite(raw_a)] = (hit_a - pa) * (n / na)
     u[np.isfinite(raw_b)] += (hit_b - pb) * (n / nb)
