@@ -45,15 +45,18 @@ def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) 
     firsts = [g[0] for g in groups]
     index = {str(v): i for i, v in enumerate(p["view"].values)}
     grid = {k: p[k].transpose("view", "other", *(("level",) if k == "eti_overlap" else ())).values
-            for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_mcse", "eti_overlap")}
+            for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_mcse", "ovl_resolution",
+                      "eti_overlap")}
     rows = []
     for a, b in ((a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
         i, j = index[a], index[b]
         rows.append((cell(a), cell(b),
                      cell(Num(float(grid["prob_greater"][i, j]), "mcse",
                               float(grid["prob_greater_mcse"][i, j]))),
+                     # digits: the larger of its noise and the bound on its bias
                      cell(Num(float(grid["overlap"][i, j]), "mcse",
-                              float(grid["ovl_mcse"][i, j]))),
+                              max(float(grid["ovl_mcse"][i, j]),
+                                  float(grid["ovl_resolution"][i, j])))),
                      *(cell(Num(float(grid["eti_overlap"][i, j, k]), spec=".0%"))
                        for k in range(len(levels)))))
     return _numeric(header, rows)
