@@ -362,7 +362,7 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
         version (PNG) are left out and SVG ids come from a fixed hash salt. SVG text is
         written as text (``svg.fonttype = "none"``), not as glyph outlines: it can be
         searched, selected and read aloud in the HTML report, the file is smaller, and
-        rendering costs a third less. A viewer without DejaVu Sans (the font the layout
+        rendering costs a quarter less. A viewer without DejaVu Sans (the font the layout
         was measured with) falls back through Verdana, Arial and Helvetica to its own
         sans-serif; these are about as wide as DejaVu Sans or narrower, so text keeps
         its place.

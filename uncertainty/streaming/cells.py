@@ -174,17 +174,6 @@ class Partition:
         out[inside] = self.values[where]
         return out, known
 
-    def first_rank(self, value: float, rank: int) -> int:
-        """Rank of the first draw equal to `value`, the draw at `rank` (``searchsorted`` left).
-
-        Draws equal to one another lie in one cell, which is known: no other cell counts.
-        """
-        c = int(self.cell_of(np.array([rank]))[0])
-        if not self.exact[c]:
-            return int(self.starts[c])  # a cell whose draws are all equal
-        inside = self.values[self.offsets[c]:self.offsets[c] + self.count[c]]
-        return int(self.starts[c] + np.searchsorted(inside, value, side="left"))
-
     def update(self, query: Query, tally: CellTally) -> Partition:
         """The partition after a pass answered `query` (built by `next_query` from this one).
 
