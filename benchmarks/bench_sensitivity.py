@@ -7,7 +7,7 @@ drawing, the summary and the comparison of views), then ``Result.with_sensitivit
 sensitivity stage as the study runs it: shares and tornado, leave one source out, the
 spread sweep, every variant derived from the run's own streams), and, unless
 ``--no-redraw``, the same analysis with every variant redrawn and simulated whole
-(``analyze(..., summarize_model=...)``, the path before the derivation; its numbers are
+(``analyze(..., simulate_model=...)``, the path before the derivation; its numbers are
 identical, `tests/test_sensitivity_derived.py`). The ratio is sensitivity over
 simulation: the goal is at most 1.
 
@@ -66,10 +66,10 @@ def measure(config: str, draws: int, *, threads: int | None, redraw: bool) -> di
     w2, c2 = _clock()
     out |= {"sim": w1 - w0, "sim_cpu": c1 - c0, "sens": w2 - w1, "sens_cpu": c2 - c1}
     if redraw:
-        def summarize_model(m):  # type: ignore[no-untyped-def]
-            return simulate(m, compare=False, threads=threads).summary
+        def simulate_model(m):  # type: ignore[no-untyped-def]
+            return simulate(m, compare=False, threads=threads)
 
-        analyze(result.simulation, summarize_model=summarize_model,
+        analyze(result.simulation, simulate_model=simulate_model,
                 rescale=functools.partial(with_spread_scale, result.model), threads=threads)
         w3, c3 = _clock()
         out |= {"redraw": w3 - w2, "redraw_cpu": c3 - c2}

@@ -34,8 +34,8 @@ def analyze_run(run: Run, *, rescale=None, threads: int | None = None,  # type: 
     """
     from uncertainty.analysis.sensitivity import analyze
 
-    def summarize_model(m: Model):  # type: ignore[no-untyped-def]
-        return simulate(m, compare=False, threads=threads).summary
+    def simulate_model(m: Model) -> Run:
+        return simulate(m, compare=False, threads=threads)
 
-    return analyze(run, summarize_model=summarize_model if redraw else None, rescale=rescale,
+    return analyze(run, simulate_model=simulate_model if redraw else None, rescale=rescale,
                    threads=threads)

@@ -214,12 +214,18 @@ def test_a_model_without_a_source_has_a_simulations_figures() -> None:
     for source in model.sources:
         reduced, _ = without(model, source.id)
         assert reduced is not None
-        full = simulate(reduced, compare=False).summary
+        simulated = simulate(reduced, compare=False)
         derived = figures_summary(rerun, reduced)
-        wanted = full[list(FIGURE_STATISTICS)].sel(variable=[m.name for m in reduced.metrics])
+        names = [m.name for m in reduced.metrics]
+        wanted = simulated.summary[list(FIGURE_STATISTICS)].sel(variable=names)
         wanted = wanted.drop_vars(["kind", "label", "view_label", "envelope_of"])
-        xr.testing.assert_identical(derived.drop_vars("envelope_of"),
+        xr.testing.assert_identical(derived.summary.drop_vars("envelope_of"),
                                     wanted.drop_attrs(deep=False))
+        # its draws too, which the MCSEs of the moves pair with the run's
+        for name in names:
+            for view in simulated.draws["view"].values:
+                np.testing.assert_array_equal(derived.row(name, str(view)),
+                                              simulated.draws[name].sel(view=view).values)
 
 
 #: Generated configs: every form and family but the slow ones, pools of each kind,

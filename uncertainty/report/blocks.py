@@ -85,14 +85,16 @@ class Num:
     """A raw number and how it is shown.
 
     `rule` is ``"mcse"`` (the digits its Monte Carlo standard error `mcse` supports,
-    `uncertainty.numbers.rounded`), ``"plain"`` (a number the user stated,
-    `uncertainty.numbers.plain`), ``"share"`` (a rate as a percentage that never shows
-    100% below 1, to the digits its `mcse` supports when that is positive), or ``"spec"``
-    (Python's format `spec`, such as ``",.0f"``).
+    `uncertainty.numbers.rounded`; as a percentage when `spec` is ``"%"``), ``"plain"``
+    (a number the user stated, `uncertainty.numbers.plain`), ``"change"`` (a signed
+    ``"mcse"`` number, an exact one, MCSE 0, as ``"plain"``), ``"share"``
+    (a rate as a percentage that never shows 100% below 1, to the digits its `mcse`
+    supports when that is positive), or ``"spec"`` (Python's format `spec`, such as
+    ``",.0f"``).
     """
 
     value: float
-    rule: Literal["mcse", "plain", "share", "spec"] = "spec"
+    rule: Literal["mcse", "plain", "change", "share", "spec"] = "spec"
     mcse: float = math.nan
     spec: str = ""
 
@@ -218,8 +220,13 @@ def number_text(num: Num) -> str:
         if math.isnan(num.value):
             return "\N{EM DASH}"
         return "\N{INFINITY}" if num.value > 0 else "\N{MINUS SIGN}\N{INFINITY}"
-    if num.rule == "mcse":
-        return rounded(num.value, num.mcse)
+    if num.rule in ("mcse", "change"):
+        scale = 100.0 if num.spec == "%" else 1.0
+        x, err = scale * num.value, scale * num.mcse
+        text = plain(x) if err == 0 and num.rule == "change" else rounded(x, err)
+        if num.rule == "change" and not text.startswith("-"):
+            text = "+" + text
+        return text + ("%" if scale > 1 else "")
     if num.rule == "plain":
         return plain(num.value)
     if num.rule == "share":

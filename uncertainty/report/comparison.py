@@ -44,9 +44,9 @@ def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) 
     header += [percent_header(lv, "ETI overlap") for lv in levels]
     firsts = [g[0] for g in groups]
     index = {str(v): i for i, v in enumerate(p["view"].values)}
-    grid = {k: p[k].transpose("view", "other", *(("level",) if k == "eti_overlap" else ())).values
+    grid = {k: p[k].transpose("view", "other", *(("level",) if k.startswith("eti") else ())).values
             for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_mcse", "ovl_resolution",
-                      "eti_overlap")}
+                      "eti_overlap", "eti_overlap_mcse")}
     rows = []
     for a, b in ((a, b) for i, a in enumerate(firsts) for b in firsts[i + 1:]):
         i, j = index[a], index[b]
@@ -57,9 +57,20 @@ def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) 
                      cell(Num(float(grid["overlap"][i, j]), "mcse",
                               max(float(grid["ovl_mcse"][i, j]),
                                   float(grid["ovl_resolution"][i, j])))),
-                     *(cell(Num(float(grid["eti_overlap"][i, j, k]), spec=".0%"))
+                     *(cell(_eti_overlap_num(float(grid["eti_overlap"][i, j, k]),
+                                             float(grid["eti_overlap_mcse"][i, j, k])))
                        for k in range(len(levels)))))
     return _numeric(header, rows)
+
+
+def _eti_overlap_num(share: float, mcse: float) -> Num:
+    """An interval overlap to the digits its MCSE supports, at most one decimal.
+
+    A flat one (MCSE 0: one interval well inside the other, or the two well apart) in whole
+    percentages.
+    """
+    return Num(share, "mcse", max(mcse, 0.0005), spec="%") if mcse > 0 else Num(
+        share, spec=".0%")
 
 
 def _numeric(header: list[Content], rows: list[Row]) -> Table:
@@ -123,7 +134,8 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
     grids = {k: pairs[k].transpose(*dims).values
              for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_mcse",
                        "ovl_resolution")}
-    eti = pairs["eti_overlap"].transpose(*dims, "level").values
+    eti, eti_mcse = (pairs[k].transpose(*dims, "level").values
+                     for k in ("eti_overlap", "eti_overlap_mcse"))
     views, others = pairs["view"].values, pairs["other"].values
     levels = [float(x) for x in pairs["level"].values]
     for v, variable in enumerate(pairs["variable"].values):
@@ -139,6 +151,8 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
                     "overlap_resolution": _num(grids["ovl_resolution"][v, i, j]),
                     "eti_overlap": {level_key(lv): _num(eti[v, i, j, k])
                                     for k, lv in enumerate(levels)},
+                    "eti_overlap_mcse": {level_key(lv): _num(eti_mcse[v, i, j, k])
+                                         for k, lv in enumerate(levels)},
                 }
                 for i, a in enumerate(views) for j, b in enumerate(others) if a != b
             ],

@@ -11,7 +11,6 @@ import xarray as xr
 from uncertainty.analysis.sensitivity import Sensitivity
 from uncertainty.analysis.sensitivity.tornado import TORNADO_INPUTS
 from uncertainty.numbers import json_number as _num
-from uncertainty.numbers import rounded
 from uncertainty.report.blocks import (
     Block,
     BulletList,
@@ -178,27 +177,13 @@ def _interval_cell(values: np.ndarray, errors: np.ndarray, *tail: Num | str) -> 
                 Num(float(values[2]), "mcse", float(errors[2])), "]", *tail)
 
 
-def _decimals(mcse: float) -> int:
-    """Decimals `rounded` would show for a number with this MCSE."""
-    text = rounded(1.0, mcse)
-    return len(text.split(".")[1]) if "." in text else 0
+def _width_num(width: float, mcse: float) -> Num:
+    """A width ratio to the digits its MCSE supports (an exact one, MCSE 0, plainly)."""
+    return Num(width, "plain") if mcse == 0 else Num(width, "mcse", mcse)
 
 
-def _width(values: np.ndarray, base: np.ndarray, log: bool) -> float:
-    """How many times the base interval's width this interval is; NaN when the base has none.
-
-    A metric that does not vary (an interval of zero width) has no width ratio: NaN, shown
-    as a dash, never a division by zero.
-    """
-    if log and values[1] > 0 and base[1] > 0:
-        new, old = np.log(values[2] / values[1]), np.log(base[2] / base[1])
-    else:
-        new, old = values[2] - values[1], base[2] - base[1]
-    return float(new / old) if old != 0 and math.isfinite(old) else math.nan
-
-
-def _width_cell(width: float) -> Cell:
-    return cell(Num(width, spec=".2f")) if math.isfinite(width) else cell("—")
+def _width_cell(width: float, mcse: float) -> Cell:
+    return cell(_width_num(width, mcse)) if math.isfinite(width) else cell("—")
 
 
 def _leave_out_table(loo: xr.Dataset, metric: str, log: bool) -> Table:
@@ -220,15 +205,14 @@ def _leave_out_table(loo: xr.Dataset, metric: str, log: bool) -> Table:
                 rows.append((empty, cell(str(source)), cell("—"), cell("—"),
                              cell(reason or "could not be computed"), empty))
                 continue
-            if not (math.isfinite(values[0]) and math.isfinite(base[0])):
-                move = cell("—")  # an envelope has no single median
-            elif log:
-                move = cell(Num(float(values[0] / base[0] - 1), spec="+.1%"))
-            else:
-                move = cell(Num(float(values[0] - base[0]),
-                                spec=f"+.{max(_decimals(errors[0]), 0)}f"))
+            changes = sub[["move", "move_mcse", "width", "width_mcse"]].sel(
+                view=view, left_out=source)
+            shift, shift_mcse, width, width_mcse = (float(changes[k]) for k in changes)
+            # an envelope has no single median: no move
+            move = cell("—") if not math.isfinite(shift) else cell(
+                Num(shift, "change", shift_mcse, spec="%" if log else ""))
             rows.append((empty, cell(str(source)), *_figure_cells(values, errors), move,
-                         _width_cell(_width(values, base, log))))
+                         _width_cell(width, width_mcse)))
     return _left(header, rows)
 
 
@@ -239,15 +223,15 @@ def _sweep_table(sweep: xr.Dataset, metric: str, log: bool) -> Table:
     sub = sweep.sel(metric=metric)
     rows: list[Row] = []
     for view in sub["view"].values:
-        base = sub["value"].sel(view=view, scale=1.0).values
         cells = [cell(str(view))]
         for scale in scales:
             values = sub["value"].sel(view=view, scale=scale).values
             errors = sub["mcse"].sel(view=view, scale=scale).values
-            width = _width(values, base, log)
+            width = float(sub["width"].sel(view=view, scale=scale))
+            width_mcse = float(sub["width_mcse"].sel(view=view, scale=scale))
             tail: tuple[Num | str, ...] = (
                 () if scale == 1.0 or not math.isfinite(width)
-                else (" (", Num(width, spec=".2f"), ")"))
+                else (" (", _width_num(width, width_mcse), ")"))
             cells.append(_interval_cell(values, errors, *tail))
         rows.append(tuple(cells))
     return _left(header, rows)

@@ -23,6 +23,7 @@ from uncertainty.summary.compare import (
     PAIR_NAMES,
     PairStats,
     claims_dataset,
+    eti_overlap_errors,
     eti_overlaps,
     pair_table,
     pairs_dataset,
@@ -83,7 +84,7 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
         counted = [sign(r) for r in {row_of[var[name], j] for j in range(nv)}]
         flags.append(sum(c[0] for c in counted) > 0 and all(c[1] == 0 for c in counted))
     table = np.full((len(names), len(PAIR_NAMES), nv, nv), np.nan)
-    eti_share = np.full((len(names), nv, nv, len(levels)), np.nan)
+    eti_share = np.full((2, len(names), nv, nv, len(levels)), np.nan)
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
         of = [row_of[var[name], j] for j in range(nv)]
 
@@ -101,7 +102,11 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
             return bool(total.valid[of[i]] > 0)
 
         table[v] = pair_table(of, stats, has_valid)
-        eti_share[v] = eti_overlaps(summary["eti"].sel(variable=name).values)
+        eti = summary["eti"].sel(variable=name).values
+        # the same draws as an in-memory run's first ones: the same MCSE
+        # (`indicator_correlation` counts only the first `LIMIT` <= `PREFIX_DRAWS`)
+        eti_share[:, v] = eti_overlaps(eti), eti_overlap_errors(
+            np.stack([pre[r] for r in of]), eti, summary["mcse_eti"].sel(variable=name).values)
     structure = head[list(names)]  # its rows' view_sources keys group identical views
     structure.attrs = dict(summary.attrs)  # the attributes an in-memory run's draws carry
     pairs_ds = pairs_dataset(structure, names, levels, flags, table, eti_share)

@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 
 from uncertainty.runtime.parallel import thread_map
 from uncertainty.sampling.rows import row_groups
-from uncertainty.stats.array import quantile_sorted
+from uncertainty.stats.array import quantile_statistics
+from uncertainty.stats.paired import error_of, indicator_correlation
 from uncertainty.stats.pairwise import (
     DrawStat,
     describe_percentile,
@@ -133,7 +134,8 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
           `overlap_with_mcse`;
         * ``eti_overlap`` ``(variable, view, other, level)``: the `interval_overlap` share
           of the two views' equal-tailed intervals, the (1∓level)/2 quantiles of each
-          view's valid draws (`uncertainty.stats.quantile_sorted`: type 8).
+          view's valid draws (`uncertainty.stats.quantile_sorted`: type 8), and its MCSE
+          ``eti_overlap_mcse`` (`eti_overlap_errors`).
 
         The ``log`` flag of each variable is a coordinate, and ``same_as`` over
         ``(variable, view)`` names the first view with identical draws (the view itself
@@ -147,25 +149,32 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
     nv, nl = len(views), len(levels)
     flags = [bool((log or {}).get(n, False)) for n in names]
     pairs = np.full((len(names), len(PAIR_NAMES), nv, nv), np.nan)
-    eti_share = np.full((len(names), nv, nv, nl), np.nan)
-    tails = np.array([[(1 - p) / 2, (1 + p) / 2] for p in levels]).reshape(nl, 2)
+    eti_share = np.full((2, len(names), nv, nv, nl), np.nan)
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
         rows = np.asarray(draws[name].values, dtype=np.float64)
         keys = _keys(draws[name])
         if summary is not None:
-            eti = summary["eti"].sel(variable=name, level=list(levels)).transpose(
-                "view", "level", "ci_bound").values
+            eti, eti_mcse = (summary[k].sel(variable=name, level=list(levels)).transpose(
+                "view", "level", "ci_bound").values for k in ("eti", "mcse_eti"))
         else:
-            eti = _per_row(keys, functools.partial(_eti_of, rows, tails), (nl, 2), threads)
-        eti_share[v] = eti_overlaps(eti)
+            both = _per_row(keys, functools.partial(_eti_of, rows, levels), (2, nl, 2),
+                            threads)
+            eti, eti_mcse = both[:, 0], both[:, 1]
+        eti_share[:, v] = eti_overlaps(eti), eti_overlap_errors(rows, eti, eti_mcse)
         pairs[v] = _pairs(rows, keys, flag, threads)
     return pairs_dataset(draws, names, levels, flags, pairs, eti_share)
 
 
-def _eti_of(rows: FloatArray, tails: FloatArray, i: int) -> FloatArray:
-    """The equal-tailed interval ends of row `i`'s valid draws, NaN without any."""
+def _eti_of(rows: FloatArray, levels: Sequence[float], i: int) -> FloatArray:
+    """The equal-tailed interval ends of row `i`'s valid draws and their MCSEs, stacked.
+
+    NaN without any.
+    """
     s = np.sort(valid_draws(rows[i]))
-    return quantile_sorted(s, tails) if len(s) else np.full(tails.shape, np.nan)
+    if not len(s):
+        return np.full((2, len(levels), 2), np.nan)
+    found = quantile_statistics(s, levels)
+    return np.stack([found["eti"], found["mcse_eti"]])
 
 
 def _per_row(keys: Sequence[object], compute: Callable[[int], FloatArray],
@@ -191,6 +200,39 @@ def eti_overlaps(eti: FloatArray) -> FloatArray:
                            eti[None, :, :, 0], eti[None, :, :, 1])[1]
 
 
+def eti_overlap_errors(rows: FloatArray, eti: FloatArray, mcse: FloatArray) -> FloatArray:
+    """The MCSE of every `eti_overlaps` share.
+
+    `rows` holds each view's draws, paired by position (``(views, draws)``); `eti` and
+    `mcse` the intervals' ends and their MCSEs, ``(views, levels, 2)``. The errors of the
+    four ends of two intervals are correlated (the two ends of one interval, and the ends
+    of two views that share inputs): their covariance is counted over the paired draws
+    (`uncertainty.stats.paired.indicator_correlation`), and the share's MCSE follows by the
+    delta method. It is 0 where the share is flat: one interval well inside the other
+    (share 1), or the two well apart (0). Result ``(views, views, levels)``, 0 on the
+    diagonal, NaN where a view has no interval.
+    """
+    nv, nl = eti.shape[:2]
+    index = np.arange(nv * nl * 2).reshape(nv, nl, 2)
+    ends, err = eti.reshape(-1), mcse.reshape(-1)
+    corr = indicator_correlation([rows[v] for v in range(nv) for _ in range(nl * 2)], ends)
+    out = np.zeros((nv, nv, nl))
+    for i in range(nv):
+        for j in range(i + 1, nv):
+            for k in range(nl):
+                at = np.r_[index[i, k], index[j, k]]
+                out[i, j, k] = out[j, i, k] = error_of(_share, ends[at], err[at],
+                                                         corr[np.ix_(at, at)])
+    return np.where(np.isnan(eti_overlaps(eti)), np.nan, out)
+
+
+def _share(ends: FloatArray) -> float:
+    """The overlap share of ``[a_lo, a_hi]`` and ``[b_lo, b_hi]``, as `overlap_arrays`."""
+    gap = min(ends[1], ends[3]) - max(ends[0], ends[2])
+    shorter = min(ends[1] - ends[0], ends[3] - ends[2])
+    return float(max(gap, 0.0) / shorter) if shorter > 0 else float(gap >= 0)
+
+
 def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[float],
                   flags: Sequence[bool], pairs: FloatArray,
                   eti_share: FloatArray) -> xr.Dataset:
@@ -198,7 +240,7 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
 
     `draws` gives the views, their labels and the attributes (only its structure is
     read); `pairs` has shape ``(variables, 5, views, views)`` (`PAIR_NAMES`) and
-    `eti_share` ``(variables, views, views, levels)``.
+    `eti_share` ``(2, variables, views, views, levels)``: the shares and their MCSEs.
     """
     views = draws["view"].values
     dims = ("variable", "view", "other")
@@ -213,7 +255,8 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
             same_as[v, [j, *same]] = str(views[j])
     coords["same_as"] = (("variable", "view"), same_as.astype(str))
     data = {k: (dims, pairs[:, m]) for m, k in enumerate(PAIR_NAMES)}
-    return xr.Dataset(data | {"eti_overlap": ((*dims, "level"), eti_share)},
+    return xr.Dataset(data | {"eti_overlap": ((*dims, "level"), eti_share[0]),
+                              "eti_overlap_mcse": ((*dims, "level"), eti_share[1])},
                       coords=coords, attrs=dict(draws.attrs))
 
 

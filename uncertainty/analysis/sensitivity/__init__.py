@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import xarray as xr
 
-from uncertainty.analysis.sensitivity.derived import figures_summary
+from uncertainty.analysis.sensitivity.derived import Variant, figures_summary, variant_of
 from uncertainty.analysis.sensitivity.inputs import Input, input_analysis, inputs_of, work
 from uncertainty.analysis.sensitivity.leave_out import leave_out, without
 from uncertainty.analysis.sensitivity.sweep import spread_sweep
@@ -73,7 +73,7 @@ class Sensitivity:
     notes: tuple[str, ...] = ()
 
 
-def analyze(run: Simulated, *, summarize_model: Callable[[Model], xr.Dataset] | None = None,
+def analyze(run: Simulated, *, simulate_model: Callable[[Model], Simulated] | None = None,
             rescale: Callable[[float], Model] | None = None,
             threads: int | None = None) -> Sensitivity:
     """Every sensitivity analysis of `run`.
@@ -84,18 +84,18 @@ def analyze(run: Simulated, *, summarize_model: Callable[[Model], xr.Dataset] | 
     regenerates the run's candidates once, then redraws only what each variant touches,
     and only the figures the analyses report are computed, `derived.figures_summary`);
     every number is identical to that of redrawing and simulating each variant whole,
-    which `summarize_model` does instead.
+    which `simulate_model` does instead.
 
     Parameters
     ----------
     run : Simulated
         A finished run (its draws set the draw count; its provenance the seed), e.g. an
         `uncertainty.pipeline.Run`.
-    summarize_model : callable, optional
-        A model to the summary of its simulation (its ``run`` settings give the draws and
-        seed), e.g. `uncertainty.pipeline.simulate`'s: given, every variant is redrawn and
-        simulated whole, as before the variants were derived (slower, the same numbers;
-        kept to check and time the derived path against).
+    simulate_model : callable, optional
+        A model to its simulation (its ``run`` settings give the draws and seed; its
+        ``summary`` and ``draws`` are read), e.g. `uncertainty.pipeline.simulate`: given,
+        every variant is redrawn and simulated whole, as before the variants were derived
+        (slower, the same numbers; kept to check and time the derived path against).
     rescale : callable, optional
         Factor to the model rebuilt with every default log-spread scaled by it, e.g.
         ``functools.partial(uncertainty.config.schema.with_spread_scale, model)``. Without it
@@ -117,27 +117,31 @@ def analyze(run: Simulated, *, summarize_model: Callable[[Model], xr.Dataset] | 
     with progress.within("sensitivity", total, "analyses") as step:
         rerun: Rerun | None = None
         compared = [POOLED, *(sc.id for sc in model.scenarios)]
-        if summarize_model is None:
+        if simulate_model is None:
             rerun = Rerun(model, run.views, seed=seed, draws=n, threads=threads)
             derive = rerun
 
-            def loo_summary(m: Model) -> xr.Dataset:
+            def loo_variant(m: Model) -> Variant:
                 return figures_summary(derive, replace(m, run=fixed), compared,
                                        threads=derive.threads)
 
-            def sweep_summary(m: Model) -> xr.Dataset:
+            def sweep_variant(m: Model) -> Variant:
                 return figures_summary(derive, replace(m, run=fixed), threads=derive.threads)
         else:
-            simulate = summarize_model
+            simulate = simulate_model
 
-            def loo_summary(m: Model) -> xr.Dataset:
-                return simulate(replace(m, run=fixed))
+            def loo_variant(m: Model) -> Variant:
+                done = simulate(replace(m, run=fixed))
+                return variant_of(done.summary, done.draws)
 
-            sweep_summary = loo_summary
+            sweep_variant = loo_variant
         inputs, notes = input_analysis(model, run.views, run.draws, seed=seed,
                                        threads=threads, step=step, rerun=rerun)
-        loo, loo_notes = leave_out(model, run.summary, simulate=loo_summary, step=step)
+        log = {str(m): str(s) == "log" for m, s in zip(inputs["metric"].values,
+                                                       inputs["scale"].values, strict=True)}
+        base = variant_of(run.summary, run.draws)
+        loo, loo_notes = leave_out(model, base, simulate=loo_variant, log=log, step=step)
         sweep, sweep_notes = (None, []) if rescale is None else spread_sweep(
-            replace(model, run=fixed), run.summary, rescale=rescale, simulate=sweep_summary,
-            step=step)
+            replace(model, run=fixed), base, rescale=rescale, simulate=sweep_variant,
+            log=log, step=step)
     return Sensitivity(inputs, loo, sweep, tuple(notes + loo_notes + sweep_notes))

@@ -12,7 +12,8 @@ to the one `uncertainty.summary.summarize` gives for a simulation of the edited 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
@@ -24,14 +25,32 @@ from uncertainty.runtime.parallel import thread_map
 from uncertainty.sampling import Rerun, constraint_key, row_groups, view_keys
 from uncertainty.stats.array import partly_sorted, quantile_statistics
 
-__all__ = ["FIGURE_STATISTICS", "figures_summary"]
+__all__ = ["FIGURE_STATISTICS", "Variant", "figures_summary", "variant_of"]
 
 #: The statistics `figures_summary` holds, as `uncertainty.summary.summarize` names them.
 FIGURE_STATISTICS = ("median", "mcse_median", "eti", "mcse_eti")
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A variant model's figures and its metrics' draws, as leave-out and the sweep read them.
+
+    ``row(metric, view)`` is the metric's draws in the view, paired by position with the
+    run's own (NaN where a constraint rejects the draw): the errors of the variant's figures
+    and the run's are correlated through them (`uncertainty.stats.paired`).
+    """
+
+    summary: xr.Dataset
+    row: Callable[[str, str], NDArray[np.float64]]
+
+
+def variant_of(summary: xr.Dataset, draws: xr.Dataset) -> Variant:
+    """The `Variant` of a whole simulation: its summary and its ``(view, draw)`` Dataset."""
+    return Variant(summary, lambda metric, view: draws[metric].sel(view=view).values)
+
+
 def figures_summary(rerun: Rerun, model: Model, views: Collection[str] | None = None, *,
-                    threads: int = 1) -> xr.Dataset:
+                    threads: int = 1) -> Variant:
     """`FIGURE_STATISTICS` of every metric of `model`, derived from the run of `rerun`.
 
     Parameters
@@ -47,9 +66,10 @@ def figures_summary(rerun: Rerun, model: Model, views: Collection[str] | None = 
 
     Returns
     -------
-    xarray.Dataset
-        As `uncertainty.summary.summarize` returns, for the metrics and the views asked
-        for, with only `FIGURE_STATISTICS`.
+    Variant
+        Its summary as `uncertainty.summary.summarize` returns, for the metrics and the
+        views asked for, with only `FIGURE_STATISTICS`; its rows as a simulation's draws
+        hold them.
 
     Raises
     ------
@@ -66,6 +86,8 @@ def figures_summary(rerun: Rerun, model: Model, views: Collection[str] | None = 
     metrics = model.metrics
     rows = [(a, j, same) for a, m in enumerate(metrics) for j, same in row_groups(keys[m.name])]
 
+    held: dict[tuple[str, str], NDArray[np.float64]] = {}
+
     def one(row: tuple[int, int, list[int]]) -> dict[str, NDArray[np.float64]]:
         metric, view = metrics[row[0]], chosen[row[1]]
         y = np.asarray(metric.expression.evaluate(
@@ -73,7 +95,11 @@ def figures_summary(rerun: Rerun, model: Model, views: Collection[str] | None = 
             dtype=np.float64)
         keep = np.isfinite(y)
         if model.constraints:
-            keep &= drawn.overall[constraint_key(model, view)]
+            accepted = drawn.overall[constraint_key(model, view)]
+            keep &= accepted
+            y = np.where(accepted, y, np.nan)
+        for d in (row[1], *row[2]):
+            held[metric.name, chosen[d].id] = y
         s = y[keep]
         if not s.size:
             return {k: np.full((len(levels), 2) if "eti" in k else (), np.nan)
@@ -90,9 +116,10 @@ def figures_summary(rerun: Rerun, model: Model, views: Collection[str] | None = 
             for d in (j, *same):
                 table[a, d] = stats[k]
     dims2, dims4 = ("variable", "view"), ("variable", "view", "level", "ci_bound")
-    return xr.Dataset(
+    summary = xr.Dataset(
         {k: (dims4 if "eti" in k else dims2, v) for k, v in data.items()},
         coords={"variable": [m.name for m in metrics], "view": [v.id for v in chosen],
                 "level": list(levels), "ci_bound": ["lower", "upper"],
                 "envelope_of": ("view", [v.envelope_of for v in chosen])},
     )
+    return Variant(summary, lambda metric, view: held[metric, view])

@@ -13,22 +13,27 @@ a quantity only it estimated    every metric and constraint using the quantity i
 ==============================  =========================================================
 
 Streams are keyed by names, so every other source's draws are the run's own: the moves
-reflect the source's absence, not new noise.
+reflect the source's absence, not new noise. The same pairing makes the errors of a figure
+with and without the source correlated, so the MCSE of a median's move and of a width
+ratio count that correlation (`changes`, by `uncertainty.stats.paired`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from uncertainty.analysis.sensitivity.derived import Variant
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model.core import POOLED, Model, Scenario
+from uncertainty.stats.paired import error_of, indicator_correlation
 
-__all__ = ["FIGURES", "Figures", "compared_level", "leave_out", "without"]
+__all__ = ["CHANGES", "FIGURES", "Figures", "changes", "compared_level", "leave_out",
+           "move", "paired_changes", "width_ratio", "without"]
 
 #: The credible level whose interval the table compares, when the run reports it (else the
 #: run's widest level).
@@ -100,6 +105,23 @@ class Figures:
             summary[k].transpose("variable", "view", "level", "ci_bound").values[:, :, at]
             for k in ("eti", "mcse_eti"))
 
+    def rows(self, metric: str, view: str) -> list[str | None]:
+        """The view whose draws give each of ``[median, lower, upper]`` of `metric`.
+
+        `view` itself, or for an envelope: None for its median, and the members with its
+        lowest lower end and its highest upper end.
+        """
+        if view not in self.members:
+            return [view, view, view]
+        a, names = self.metrics[metric], list(self.views)
+        rows = self.members[view]
+        lower, upper = self.ends
+        ends = self.eti[a, rows]
+        if np.all(np.isnan(ends)):
+            return [None, None, None]
+        return [None, names[rows[int(np.nanargmin(ends[:, lower]))]],
+                names[rows[int(np.nanargmax(ends[:, upper]))]]]
+
     def has(self, view: str) -> bool:
         """Whether the summary has `view`, as a view or as an envelope."""
         return view in self.views or view in self.members
@@ -122,23 +144,93 @@ class Figures:
                 np.r_[self.mcse_median[a, j], self.mcse_eti[a, j]])
 
 
+#: What `changes` gives: a median's move and an interval's width ratio, with their MCSEs.
+CHANGES = ("move", "move_mcse", "width", "width_mcse")
+
+
+def move(x: NDArray[np.float64], log: bool) -> float:
+    """How far the median ``x[0]`` is from the base median ``x[3]``.
+
+    `x` is ``[median, lower, upper]`` and then the same of the base. On a log scale the
+    relative move (``x[0] / x[3] - 1``), else the difference. NaN for an envelope (no
+    median).
+    """
+    return float(x[0] / x[3] - 1) if log else float(x[0] - x[3])
+
+
+def width_ratio(x: NDArray[np.float64], log: bool) -> float:
+    """How many times the base interval's width the interval is; NaN when the base has none.
+
+    `x` as for `move`. On a log scale (when both lower ends are positive) the widths are
+    those of the logs. A metric that does not vary (an interval of zero width) has no
+    width ratio: NaN, never a division by zero.
+    """
+    if log and x[1] > 0 and x[4] > 0:
+        new, old = np.log(x[2] / x[1]), np.log(x[5] / x[4])
+    else:
+        new, old = x[2] - x[1], x[5] - x[4]
+    return float(new / old) if old != 0 and np.isfinite(old) else float("nan")
+
+
+def changes(new: Figures, new_row: Callable[[str, str], NDArray[np.float64]], base: Figures,
+            base_row: Callable[[str, str], NDArray[np.float64]], metric: str, view: str,
+            log: bool) -> tuple[float, float, float, float]:
+    """`CHANGES` of `metric` in `view` from `base` to `new` (`paired_changes`).
+
+    ``new_row`` and ``base_row`` give a view's draws of a metric, paired by position.
+    """
+    values, errors = new.of(metric, view)
+    base_values, base_errors = base.of(metric, view)
+    held = [*((new_row, v) for v in new.rows(metric, view)),
+            *((base_row, v) for v in base.rows(metric, view))]
+    some = next((row(metric, v) for row, v in held if v is not None), None)
+    if some is None:
+        return np.nan, np.nan, np.nan, np.nan
+    rows = [some if v is None else row(metric, v) for row, v in held]
+    x, err = np.r_[values, base_values], np.r_[errors, base_errors]
+    missing = np.array([v is None for _, v in held])
+    return paired_changes(np.where(missing, np.nan, x), err, rows, log)
+
+
+def paired_changes(x: NDArray[np.float64], err: NDArray[np.float64],
+                   rows: list[NDArray[np.float64]], log: bool) -> tuple[float, float, float,
+                                                                        float]:
+    """`move` and `width_ratio` of `x`, each with its MCSE.
+
+    `x` is ``[median, lower, upper]`` and the same of the base, `err` their MCSEs and
+    `rows` the draws each was estimated from, paired by position: the errors of the six
+    figures are correlated through them (`uncertainty.stats.paired.indicator_correlation`),
+    and each MCSE follows by the delta method (`uncertainty.stats.paired.error_of`). A
+    figure that is NaN (an envelope's median) is left out.
+    """
+    ok = np.isfinite(x)
+    corr = indicator_correlation(rows, np.where(ok, x, np.nan))
+    err = np.where(ok, err, np.nan)
+    return (move(x, log), error_of(lambda y: move(y, log), x, err, corr),
+            width_ratio(x, log), error_of(lambda y: width_ratio(y, log), x, err, corr))
+
+
 def _compared_views(model: Model) -> list[str]:
     return [POOLED] + [sc.id for sc in model.scenarios]
 
 
-def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], xr.Dataset],
-              step: Callable[[int], None] | None = None) -> tuple[xr.Dataset | None,
-                                                                   list[str]]:
+def leave_out(model: Model, run: Variant, *, simulate: Callable[[Model], Variant],
+              log: Mapping[str, bool], step: Callable[[int], None] | None = None,
+              ) -> tuple[xr.Dataset | None, list[str]]:
     """How far each metric's median and 90% interval move without each source.
 
     Parameters
     ----------
     model : Model
         As simulated (with the run's draw count and seed in ``model.run``).
-    summary : xarray.Dataset
-        The run's summary, for the figures with every source.
+    run : Variant
+        The run's summary and draws (`uncertainty.analysis.sensitivity.derived.variant_of`),
+        for the figures with every source.
     simulate : callable
-        Model to summary (the pipeline's, with the run's seed and draws).
+        Model to its `Variant` (with the run's seed and draws).
+    log : mapping of str to bool
+        The metrics whose changes are measured on a log scale (those the variance shares
+        analyse on one, `uncertainty.analysis.sensitivity.inputs.metric_scale`).
     step : callable, optional
         Called with 1 after each source (for progress).
 
@@ -148,14 +240,16 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
         None with one source. Else dims ``metric``, ``view`` (the pool and each scenario),
         ``left_out`` (each source) and ``figure`` (`FIGURES`: the median and the ends of
         the interval at `compared_level`, normally 90%): ``value`` and ``mcse`` without
-        the source; ``base`` and ``base_mcse`` with every source; ``reason`` (why a figure
-        is missing, over ``(metric, left_out)``). Medians of an envelope are NaN; its
-        interval runs from the lowest to the highest member. And notes.
+        the source; ``base`` and ``base_mcse`` with every source; `CHANGES` over
+        ``(metric, view, left_out)`` (`changes`: on a log scale when the metric is
+        positive); ``reason`` (why a figure is missing, over ``(metric, left_out)``).
+        Medians of an envelope are NaN; its interval runs from the lowest to the highest
+        member. And notes.
     """
     if len(model.sources) < 2:
         return None, []
     level = compared_level(model.run.levels)
-    full = Figures(summary, level)
+    full = Figures(run.summary, level)
     views = [v for v in _compared_views(model) if full.has(v)]
     metrics = [m.name for m in model.metrics]
     sources = [s.id for s in model.sources]
@@ -164,8 +258,10 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
     moved_mcse = np.full(moved.shape, np.nan)
     base = np.full((len(metrics), len(views), 3), np.nan)
     base_mcse = np.full(base.shape, np.nan)
+    changed = np.full((len(CHANGES), len(metrics), len(views), len(sources)), np.nan)
     reason = np.full((len(metrics), len(sources)), "", dtype=object)
     notes: list[str] = []
+    logs = [bool(log.get(name, False)) for name in metrics]
     for a, name in enumerate(metrics):
         for j, view in enumerate(views):
             base[a, j], base_mcse[a, j] = full.of(name, view)
@@ -178,25 +274,28 @@ def leave_out(model: Model, summary: xr.Dataset, *, simulate: Callable[[Model], 
         if reduced is None:
             continue
         try:
-            reduced_summary = simulate(reduced)
+            variant = simulate(reduced)
         except ConstraintConflict as exc:
             notes.append(f"without {source_id}: {exc.constraint!r} holds in only "
                          f"{exc.rate:.2%} of the draws of view {exc.view!r}")
             for a in range(len(metrics)):
                 reason[a, k] = reason[a, k] or "the constraints conflict without it"
             continue
-        reduced_figures = Figures(reduced_summary, level)
+        reduced_figures = Figures(variant.summary, level)
         for a, name in enumerate(metrics):
             if name in why:
                 continue
             for j, view in enumerate(views):
                 if reduced_figures.has(view):
                     moved[a, j, k], moved_mcse[a, j, k] = reduced_figures.of(name, view)
+                    changed[:, a, j, k] = changes(reduced_figures, variant.row, full, run.row,
+                                                  name, view, logs[a])
     d3, d4 = ("metric", "view", "figure"), ("metric", "view", "left_out", "figure")
     dataset = xr.Dataset(
         {
             "value": (d4, moved), "mcse": (d4, moved_mcse),
             "base": (d3, base), "base_mcse": (d3, base_mcse),
+            **{k: (d4[:3], changed[c]) for c, k in enumerate(CHANGES)},
             "reason": (("metric", "left_out"), reason.astype(str)),
         },
         coords={"metric": metrics, "view": views, "left_out": sources,

@@ -9,21 +9,28 @@ that a source stated (``ci90``, ``quantiles``) are not scaled: they are the sour
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
 import xarray as xr
 
-from uncertainty.analysis.sensitivity.leave_out import FIGURES, Figures, compared_level
+from uncertainty.analysis.sensitivity.derived import Variant
+from uncertainty.analysis.sensitivity.leave_out import (
+    CHANGES,
+    FIGURES,
+    Figures,
+    changes,
+    compared_level,
+)
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model.core import Model
 
 __all__ = ["spread_sweep"]
 
 
-def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float], Model],
-                 simulate: Callable[[Model], xr.Dataset],
+def spread_sweep(model: Model, run: Variant, *, rescale: Callable[[float], Model],
+                 simulate: Callable[[Model], Variant], log: Mapping[str, bool],
                  step: Callable[[int], None] | None = None) -> tuple[xr.Dataset, list[str]]:
     """Each metric's median and interval in every view, with the default spreads scaled.
 
@@ -31,13 +38,15 @@ def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float]
     ----------
     model : Model
         As simulated; ``model.sensitivity.spread_scales`` lists the factors.
-    summary : xarray.Dataset
-        The run's summary: the figures at factor 1.
+    run : Variant
+        The run's summary and draws: the figures at factor 1.
     rescale : callable
         Factor to the model rebuilt with scaled default spreads (its run settings are
         replaced by `model`'s).
     simulate : callable
-        Model to summary, with the run's seed and draws.
+        Model to its `Variant`, with the run's seed and draws.
+    log : mapping of str to bool
+        The metrics whose width ratios are taken on a log scale.
     step : callable, optional
         Called with 1 after each simulation (for progress).
 
@@ -46,10 +55,14 @@ def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float]
     (xarray.Dataset, list of str)
         Dims ``metric``, ``view``, ``scale`` (the factors and 1, ascending), ``figure``
         (the median and the interval's ends at the level in ``attrs["level"]``):
-        ``value`` and its ``mcse``. And notes on any factor whose model could not be
-        simulated.
+        ``value`` and its ``mcse``; the width relative to factor 1 and its MCSE,
+        ``width`` and ``width_mcse`` over ``(metric, view, scale)``
+        (`uncertainty.analysis.sensitivity.leave_out.changes`). And notes on any factor
+        whose model could not be simulated.
     """
+    summary = run.summary
     level = compared_level(model.run.levels)
+    base = Figures(summary, level)
     scales = sorted({1.0, *model.sensitivity.spread_scales})
     views = [str(v) for v in summary["view"].values]
     parents = [p for p in dict.fromkeys(summary["envelope_of"].values.tolist()) if p] \
@@ -58,10 +71,11 @@ def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float]
     metrics = [m.name for m in model.metrics]
     value = np.full((len(metrics), len(shown), len(scales), len(FIGURES)), np.nan)
     mcse = np.full(value.shape, np.nan)
+    width = np.full((2, *value.shape[:3]), np.nan)
     notes: list[str] = []
     for s, scale in enumerate(scales):
         if scale == 1.0:
-            scaled = summary
+            scaled = run
         else:
             if step is not None:
                 step(1)
@@ -71,14 +85,18 @@ def spread_sweep(model: Model, summary: xr.Dataset, *, rescale: Callable[[float]
                 notes.append(f"default spreads scaled by {scale:g}: {exc.constraint!r} holds "
                              f"in only {exc.rate:.2%} of the draws of view {exc.view!r}")
                 continue
-        found = Figures(scaled, level)
+        found = Figures(scaled.summary, level)
         for a, name in enumerate(metrics):
             for j, view in enumerate(shown):
                 if found.has(view):
                     value[a, j, s], mcse[a, j, s] = found.of(name, view)
+                    if scale != 1.0:
+                        width[:, a, j, s] = changes(found, scaled.row, base, run.row, name,
+                                                    view, bool(log.get(name, False)))[2:]
     dims = ("metric", "view", "scale", "figure")
     dataset = xr.Dataset(
-        {"value": (dims, value), "mcse": (dims, mcse)},
+        {"value": (dims, value), "mcse": (dims, mcse),
+         **{k: (dims[:3], width[c]) for c, k in enumerate(CHANGES[2:])}},
         coords={"metric": metrics, "view": shown, "scale": scales, "figure": list(FIGURES)},
         attrs={"level": level},
     )

@@ -1,0 +1,112 @@
+"""How the errors of quantile estimates from paired draws move together.
+
+Two figures estimated from the same simulation (the ends of one interval, the medians of
+two views that share inputs, a median with and without a source) have correlated Monte
+Carlo errors: a difference or a ratio of them is much more precise than their MCSEs
+alone suggest when they move together. The asymptotic covariance of the q-quantile of
+``X`` and the r-quantile of ``Y``, estimated from ``n`` draws of the pair ``(X, Y)``, is
+
+    cov = (P(X <= x_q, Y <= y_r) - q r) / (n f_X(x_q) f_Y(y_r))
+
+and since each MCSE is ``sqrt(q (1 - q) / n) / f``, it is the product of the two MCSEs
+and the correlation of the indicators ``1[X <= x_q]`` and ``1[Y <= y_r]``: the errors are
+correlated as the indicators are (`indicator_correlation`). That correlation needs no
+density: it is counted over the draws (the first `LIMIT` of them, a random sample of the
+run: its error, under 0.01, moves an MCSE by less than a percent), and the MCSEs are those
+the report prints, whose calibration `benchmarks/calibrate_mcse.py` measures.
+
+`error_of` turns the MCSEs and their correlations into the MCSE of any smooth function of
+the figures (the delta method): a median's move, an interval's width ratio, the overlap
+of two intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["LIMIT", "error_of", "indicator_correlation"]
+
+FloatArray = NDArray[np.float64]
+
+#: The draws the indicator correlations are counted over (the first ones): enough that
+#: their own error (about ``1 / sqrt(LIMIT)``) is negligible in an MCSE.
+LIMIT = 1 << 16
+
+
+def indicator_correlation(rows: Sequence[FloatArray], ends: ArrayLike, *,
+                          limit: int = LIMIT) -> FloatArray:
+    """Correlations of the indicators ``1[rows[k] <= ends[k]]`` over paired draws.
+
+    Parameters
+    ----------
+    rows : sequence of 1-D ndarray
+        Draws of equal length, paired by position (the same draw of the same streams);
+        NaN and ±inf are invalid. A row may appear more than once (with different ends).
+    ends : sequence of float
+        One value per row: the estimate whose indicator is correlated.
+    limit : int
+        Only the first `limit` draws are counted.
+
+    Returns
+    -------
+    ndarray, shape ``(len(rows), len(rows))``
+        Each indicator is centred by its share among the row's valid draws and counts 0 at
+        an invalid draw, so a pair is correlated over the draws valid in both. 1 on the
+        diagonal; 0 for an indicator that never varies; NaN for a NaN end.
+    """
+    k = len(rows)
+    centred = np.zeros((k, min(limit, len(rows[0])) if k else 0))
+    valid = np.zeros(centred.shape)
+    for i, (row, end) in enumerate(zip(rows, np.asarray(ends, dtype=np.float64), strict=True)):
+        x = row[:centred.shape[1]]
+        valid[i] = np.isfinite(x)
+        below = (x <= end) & (valid[i] > 0)
+        n = np.count_nonzero(valid[i])
+        if n:
+            centred[i] = below
+            centred[i] -= (np.count_nonzero(below) / n) * valid[i]
+    # moments over the draws valid in both (the variances over each row's own)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moment = (centred @ centred.T) / (valid @ valid.T)
+        scale = np.sqrt(np.diag(moment))
+        corr: FloatArray = moment / np.outer(scale, scale)
+    corr[~np.isfinite(corr)] = 0.0
+    np.fill_diagonal(corr, 1.0)
+    bad = np.isnan(np.asarray(ends, dtype=np.float64))
+    corr[bad, :] = np.nan
+    corr[:, bad] = np.nan
+    return corr
+
+
+def error_of(f: Callable[[FloatArray], float], x: ArrayLike, err: ArrayLike,
+             corr: FloatArray) -> float:
+    """The MCSE of ``f(x)`` by the delta method.
+
+    Each ``x[k]`` has MCSE ``err[k]``, and their errors the correlations `corr`
+    (`indicator_correlation`).
+
+    The gradient is taken by central differences of a tenth of each figure's MCSE, and
+    scaled by it (each term is how far `f` moves per MCSE of its figure, so nothing
+    overflows however large the figures): a figure with no error (MCSE 0, or NaN: not
+    estimated) contributes nothing. NaN when ``f(x)`` is NaN or infinite. Where `f` has a
+    kink (the end where two intervals stop overlapping) the derivative is that of the
+    side the steps straddle.
+    """
+    at = np.asarray(x, dtype=np.float64)
+    size = np.asarray(err, dtype=np.float64)
+    if not np.isfinite(f(at)):
+        return float("nan")
+    moves = np.zeros(len(at))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in np.flatnonzero(size > 0):
+            step = np.zeros(len(at))
+            step[k] = size[k] / 10
+            moves[k] = 5 * (f(at + step) - f(at - step))  # per MCSE: / (2 step) * size
+        used = moves != 0
+        if not used.any():
+            return 0.0
+        g = moves[used]
+        return float(np.sqrt(max(float(g @ corr[np.ix_(used, used)] @ g), 0.0)))
