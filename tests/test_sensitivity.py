@@ -20,6 +20,7 @@ from scipy import special
 from uncertainty import build_model, simulate
 from uncertainty.analysis.sensitivity import Sensitivity, without
 from uncertainty.errors import ConfigError
+from uncertainty.report.sensitivity import sensitivity_document
 
 N = 100_000
 Z05 = float(special.ndtri(0.05))
@@ -87,6 +88,11 @@ xy = {{ between = ["x", "y"], rho = {rho}, source = "a" }}
         cell = ins.sel(input="x@a", end=end)
         assert abs(float(cell["median"]) - truth) <= K * float(cell["median_mcse"])
     assert "linked by the correlation xy" in str(ins["dependence"].values)
+    # the configured rho is the rank correlation the draws have, within its MCSE
+    found, mcse = (float(ins[k]) for k in ("strongest_correlation", "strongest_correlation_mcse"))
+    assert 0 < mcse < 0.01 and abs(found - rho) <= K * mcse, (found, mcse)
+    view = sensitivity_document(sens)["inputs"]["r"]["views"]["a"]
+    assert (view["strongest_correlation"], view["strongest_correlation_mcse"]) == (found, mcse)
 
 
 ADDITIVE = """
