@@ -12,7 +12,8 @@ out of ``z``).
 
 Statistics and their code paths:
 
-* median, ETI ends (levels 50, 90, 95%: probabilities 0.025 ... 0.975) and mean:
+* median, ETI ends (levels 50, 90, 95%: probabilities 0.025 ... 0.975), mean and sd
+  (``mcse_sd``, the delta method from the fourth central moment; truth the family's sd):
   `uncertainty.stats.array.summarize_draws`, as `uncertainty.summary.summarize` and the
   tornado, leave-one-out and sweep figures use (HDI ends: ``calibrate_hdi_mcse.py``);
 * P(X >= t) at the true 10, 50 and 90% quantiles and the percentile of a claim at the true
@@ -27,7 +28,13 @@ Statistics and their code paths:
   ``resolution``, which bounds its bias) against ``2 Phi(-|d| / 2)`` for two distributions
   of one shape whose log (or value) differs by ``d`` sds; ``overlap``: z with the MCSE of
   `uncertainty.stats.pairwise.overlap_with_mcse`, for normals and lognormals (log grid),
-  independent or sharing a factor of sd 0.8, d = 0 (bias dominates), 0.5, 1, 2, 3.
+  independent or sharing a factor of sd 0.8, d = 0 (bias dominates), 0.5, 1, 2, 3;
+* the rank correlation between two dependent inputs (``rank``):
+  `uncertainty.analysis.sensitivity.dependence.strongest_correlation` on the draws' sort
+  orders, as the sensitivity analysis calls it, for a lognormal (sigma 0.8) and a normal
+  joined by a Gaussian copula of Pearson r = 0, 0.3, 0.7, 0.95; truth Spearman's
+  ``(6 / pi) asin(r / 2)``. The function gives ``|rho|``; z takes the sign of the
+  ranks' correlation back (at r = 0 the absolute value would fold the error).
 
 Families: normal; lognormal (sigma 0.8); gamma (shape 2); the ratio of two lognormals
 (sigmas 0.5 and 0.6, drawn as a ratio; truth the lognormal of sigma ``hypot(0.5, 0.6)``).
@@ -40,6 +47,8 @@ From the repository root (about 3 CPU minutes at the defaults, and 10 more for
     .venv/bin/python benchmarks/calibrate_mcse.py
     .venv/bin/python benchmarks/calibrate_mcse.py --draws 4000 --seeds 4000 --parts quantiles
     .venv/bin/python benchmarks/calibrate_mcse.py --draws 4000 --seeds 1000 --parts overlap
+    .venv/bin/python benchmarks/calibrate_mcse.py --draws 4000 100000 --seeds 1000 150 \
+        --parts quantiles rank
 
 With ``m`` seeds ``sd(z)`` is known to about ``1 / sqrt(2 m)`` when ``z`` is normal
 (+-0.016 at 2,000 seeds, +-0.035 at 400) and ``mean(z)`` to ``1 / sqrt(m)``.
@@ -57,6 +66,7 @@ from typing import Protocol
 import numpy as np
 from scipy import special, stats
 
+from uncertainty.analysis.sensitivity.dependence import strongest_correlation
 from uncertainty.stats.array import summarize_draws
 from uncertainty.stats.pairwise import (
     exceedances,
@@ -114,7 +124,8 @@ def quantile_rows(family: Family, n: int, seed: int) -> list[Row]:
     d = family.truth
     rows: list[Row] = [("median", float(out["median"]), float(out["mcse_median"]),
                         float(d.median())),
-                       ("mean", float(out["mean"]), float(out["mcse_mean"]), float(d.mean()))]
+                       ("mean", float(out["mean"]), float(out["mcse_mean"]), float(d.mean())),
+                       ("sd", float(out["sd"]), float(out["mcse_sd"]), float(d.std()))]
     for i, p in enumerate(LEVELS):
         for e, q in enumerate(((1 - p) / 2, (1 + p) / 2)):
             rows.append((f"ETI q={q:.3f}", float(out["eti"][i, e]), float(out["mcse_eti"][i, e]),
@@ -249,6 +260,37 @@ def sobol_rows(case: SobolCase, n: int, seed: int) -> list[Row]:
     return rows
 
 
+@dataclass(frozen=True)
+class RankCase:
+    """A lognormal (sigma 0.8) and a normal joined by a Gaussian copula of Pearson `r`."""
+
+    r: float
+
+    @property
+    def name(self) -> str:
+        return f"copula r={self.r:g}"
+
+    def spearman(self) -> float:
+        return 6 / math.pi * math.asin(self.r / 2)
+
+
+RANKS = tuple(RankCase(r) for r in (0.0, 0.3, 0.7, 0.95))
+
+
+def rank_rows(case: RankCase, n: int, seed: int) -> list[Row]:
+    """Spearman's rho of the two inputs with its MCSE (`strongest_correlation`)."""
+    z = _rng(seed, n, case.name).standard_normal((2, n))
+    x = np.exp(0.8 * z[0])
+    y = case.r * z[0] + math.sqrt(1 - case.r**2) * z[1]
+    orders = [np.argsort(v, kind="stable") for v in (x, y)]
+    rho, mcse = strongest_correlation(orders)
+    ranks = np.empty((2, n))
+    for row, order in zip(ranks, orders, strict=True):
+        row[order] = np.arange(n)
+    signed = math.copysign(rho, float(np.corrcoef(ranks)[0, 1]))
+    return [("Spearman rho", signed, mcse, case.spearman())]
+
+
 # --- the table ----------------------------------------------------------------------------
 
 
@@ -329,6 +371,7 @@ PARTS: dict[str, tuple[tuple[Case, ...], Callable[..., list[Row]]]] = {
     "pairs": (PAIRS, pair_rows),
     "sobol": (SOBOL, sobol_rows),
     "overlap": (OVERLAPS, overlap_rows),
+    "rank": (RANKS, rank_rows),
 }
 
 

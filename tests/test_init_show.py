@@ -273,6 +273,16 @@ def test_show_rebuilds_the_summary_run_made() -> None:
         xr.testing.assert_identical(saved.summary, run.summary)
 
 
+def test_show_reads_a_summary_written_before_the_sd_had_an_mcse() -> None:
+    run = uncertainty.parse(VALID, file="study.toml").run(sensitivity=False)
+    document = json.loads(to_json(run.document()))
+    for record in document["records"]:
+        del record["mcse"]["sd"]
+    saved = read_summary(document, "summary.json").summary
+    assert np.isnan(saved["mcse_sd"].values).all()
+    xr.testing.assert_identical(saved.drop_vars("mcse_sd"), run.summary.drop_vars("mcse_sd"))
+
+
 def test_show_refuses_what_is_not_a_result(cli: Invoke, workdir: Path) -> None:
     (workdir / "empty").mkdir()
     assert_one_error_line(cli("show", "empty"), "Error: empty: is not a results folder of "

@@ -1,7 +1,9 @@
 """The reported MCSEs not checked elsewhere are calibrated: (estimate - truth) / MCSE has sd 1.
 
 Correctness against closed-form truth (STYLE.md), over many seeds: the mean's sd / sqrt(n),
-the ETI ends' order-statistic error on skewed families, the binomial error of P(X >= t),
+the sd's delta-method error (and where the fourth moment is too heavy-tailed for it), the
+rank correlation's influence-function error, the ETI ends' order-statistic error on skewed
+families, the binomial error of P(X >= t),
 the mid-rank error of a claim's percentile, the paired error of P(A > B) when the two
 views share a factor, the overlap coefficient's error and an acceptance rate's binomial
 one. Each check is ``|sd(z) - 1| <= K se``, ``se`` the standard error of a sample sd from
@@ -23,8 +25,12 @@ import pytest
 from mc import K
 from scipy import special, stats
 
+from uncertainty.analysis.sensitivity.dependence import (
+    rank_correlation_mcse,
+    strongest_correlation,
+)
 from uncertainty.sampling.acceptance import binomial_mcse
-from uncertainty.stats.array import summarize_draws
+from uncertainty.stats.array import sd_mcse, summarize_draws
 from uncertainty.stats.pairwise import (
     exceedances,
     overlap_with_mcse,
@@ -163,3 +169,85 @@ def test_acceptance_rate_mcse_is_binomial_and_calibrated() -> None:
     bad = calibration_errors(z, [f"acceptance {q}" for q in p])
     assert not bad, bad
     assert list(binomial_mcse(np.array([0.0, 1.0]), n)) == [0.0, 0.0]
+
+
+def _sd_z(family: str, n: int, seeds: int) -> np.ndarray:
+    """(sd - truth) / mcse_sd of `summarize_draws` over `seeds` runs of `n` draws."""
+    draw, dist = ({"normal": (lambda r, n: r.standard_normal(n), stats.norm())} | FAMILIES)[family]
+    z = np.empty((seeds, 1))
+    for seed in range(seeds):
+        out = summarize_draws(draw(np.random.default_rng([seed, n, 23]), n), (0.9,))
+        z[seed] = (out["sd"] - dist.std()) / out["mcse_sd"]
+    return z
+
+
+@pytest.mark.parametrize("family", ["normal", "gamma"])
+def test_sd_mcse_is_calibrated_where_the_fourth_moment_settles(family: str) -> None:
+    # Var(s) ~ (m4 - s^4) / (4 s^2 n). Gamma(2) (excess kurtosis 3) needs about 4,000 draws:
+    # at 1,000 the sd's z sits 0.16 low (s and its MCSE both low together).
+    bad = calibration_errors(_sd_z(family, 4_000, 1_000), [f"sd of {family}"])
+    assert not bad, bad
+
+
+def test_sd_mcse_understates_the_noise_of_a_heavy_tail() -> None:
+    # Lognormal sigma 0.8 (excess kurtosis 32): the fourth moment, rarely seen in its tail,
+    # comes out low, and with it the sd and its MCSE; at 1,000 draws sd(z) is 1.23 and
+    # mean(z) -0.39, at 4,000 1.10 and -0.26 (benchmarks/calibrate_mcse.py: 1.09 and -0.22
+    # at 4,000 over 2,000 seeds, 1.02 and -0.10 at 100,000 over 400). A known limit,
+    # checked so that a fix is noticed.
+    z = _sd_z("lognormal", 1_000, 1_000)[:, 0]
+    assert float(np.std(z, ddof=1)) - 1 > K * se_of_sd(z)
+    assert float(np.mean(z)) < -K / math.sqrt(len(z))
+
+
+def test_sd_mcse_of_a_constant_is_zero_and_of_too_few_draws_nan() -> None:
+    assert sd_mcse(0.0, 0.0, 10) == 0.0
+    assert math.isnan(sd_mcse(math.nan, math.nan, 1))
+    assert sd_mcse(2.0, 3 * 2.0**4, 100) == pytest.approx(math.sqrt(2 * 16 / (16 * 100)))
+    assert float(summarize_draws(np.full(50, 3.0), (0.9,))["mcse_sd"]) == 0.0
+
+
+def _orders(x: np.ndarray) -> list[np.ndarray]:
+    return [np.argsort(row, kind="stable") for row in x]
+
+
+def test_strongest_correlation_is_the_largest_absolute_spearman_rho() -> None:
+    x = np.random.default_rng(24).standard_normal((3, 60))
+    x[2] = -x[0] + 0.3 * x[2]  # the strongest pair, negatively correlated
+    x[1] = np.exp(x[1])
+    rho, mcse = strongest_correlation(_orders(x))
+    theirs = stats.spearmanr(x, axis=1).statistic
+    assert rho == pytest.approx(np.max(np.abs(theirs[np.triu_indices(3, 1)])), rel=1e-12)
+    assert rho == pytest.approx(-theirs[0, 2], rel=1e-12)
+    assert mcse == rank_correlation_mcse(*_orders(x[[0, 2]]))
+    assert 0 < mcse < 0.1
+    assert [math.isnan(v) for v in strongest_correlation(_orders(x[:1]))] == [True, True]
+    # ties (broken by the sort order) and identical inputs: a correlation of 1, whose
+    # influence function is 1 up to the ranks' discreteness, k (1 - k / (n + 1)) / (n (n + 1))
+    # at rank k: an MCSE of about 0.9 / n^1.5, not the 1 / sqrt(n) of independent inputs
+    tied = np.repeat(np.arange(20.0), 3)
+    rho, mcse = strongest_correlation(_orders(np.stack([tied, tied])))
+    assert rho == pytest.approx(1.0) and 0 < mcse < 1 / len(tied) ** 1.5
+
+
+#: Pearson r of the Gaussian copula joining a lognormal (sigma 0.8) and a normal.
+COPULAS = (0.0, 0.3, 0.7, 0.95)
+
+
+def test_rank_correlation_mcse_is_calibrated() -> None:
+    # Spearman's rho of a Gaussian copula is (6 / pi) asin(r / 2); the function gives |rho|,
+    # so z takes its sign back (at r = 0 the absolute value would fold the error).
+    seeds, n = 1_000, 1_000
+    truth = np.array([6 / math.pi * math.asin(r / 2) for r in COPULAS])
+    z = np.empty((seeds, len(COPULAS)))
+    ranks = np.empty((2, n))
+    for seed in range(seeds):
+        e = np.random.default_rng([seed, n, 25]).standard_normal((2, n))
+        for k, r in enumerate(COPULAS):
+            orders = _orders(np.stack([np.exp(0.8 * e[0]), r * e[0] + math.sqrt(1 - r * r) * e[1]]))
+            rho, mcse = strongest_correlation(orders)
+            for row, order in zip(ranks, orders, strict=True):
+                row[order] = np.arange(n)
+            z[seed, k] = (math.copysign(rho, np.corrcoef(ranks)[0, 1]) - truth[k]) / mcse
+    bad = calibration_errors(z, [f"Spearman rho, copula r={r}" for r in COPULAS])
+    assert not bad, bad

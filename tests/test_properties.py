@@ -44,7 +44,7 @@ def model_of(data: dict[str, Any], draws: int | None = None) -> Model:
 #: Statistics a streamed run gives bit for bit (uncertainty/streaming/__init__.py).
 EXACT = ("median", "mcse_median", "eti", "mcse_eti", "valid", "invalid")
 #: Summed in pieces when streamed: equal to about 1e-15 relative.
-ROUNDED = ("mean", "sd", "mcse_mean")
+ROUNDED = ("mean", "sd", "mcse_mean", "mcse_sd")
 
 PROPERTY = settings(max_examples=30, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

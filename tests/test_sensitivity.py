@@ -20,6 +20,8 @@ from scipy import special
 from uncertainty import build_model, simulate
 from uncertainty.analysis.sensitivity import Sensitivity, without
 from uncertainty.errors import ConfigError
+from uncertainty.report.blocks import BulletList, Num
+from uncertainty.report.sensitivity import sensitivity_blocks, sensitivity_document
 
 N = 100_000
 Z05 = float(special.ndtri(0.05))
@@ -87,6 +89,14 @@ xy = {{ between = ["x", "y"], rho = {rho}, source = "a" }}
         cell = ins.sel(input="x@a", end=end)
         assert abs(float(cell["median"]) - truth) <= K * float(cell["median_mcse"])
     assert "linked by the correlation xy" in str(ins["dependence"].values)
+    # the configured rho is the rank correlation the draws have, within its MCSE
+    found, mcse = (float(ins[k]) for k in ("strongest_correlation", "strongest_correlation_mcse"))
+    assert 0 < mcse < 0.01 and abs(found - rho) <= K * mcse, (found, mcse)
+    view = sensitivity_document(sens)["inputs"]["r"]["views"]["a"]
+    assert (view["strongest_correlation"], view["strongest_correlation_mcse"]) == (found, mcse)
+    # printed to the digits its MCSE supports
+    items = next(b for b in sensitivity_blocks(sens, "r") if isinstance(b, BulletList)).items
+    assert [x for item in items for x in item if isinstance(x, Num)] == [Num(found, "mcse", mcse)]
 
 
 ADDITIVE = """
@@ -324,7 +334,6 @@ def test_an_envelope_is_analysed_member_by_member() -> None:
     base = sens.leave_out["base"].sel(metric="n", view="pooled").values
     assert math.isnan(base[0]) and np.isfinite(base[1:]).all()  # a range, no single median
     from uncertainty.report import Document, render_markdown
-    from uncertainty.report.sensitivity import sensitivity_blocks
 
     text = render_markdown(Document(sensitivity_blocks(sens, "n")))
     assert "| pooled | (all sources) | — |" in text  # the envelope's median: none

@@ -93,7 +93,7 @@ def assert_same_numbers(memory: Run, streamed: Run) -> None:
     xr.testing.assert_identical(a.drop_vars(list(a.data_vars)), b.drop_vars(list(b.data_vars)))
     for name in EXACT:
         np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
-    for name in ("mean", "sd", "mcse_mean"):
+    for name in ("mean", "sd", "mcse_mean", "mcse_sd"):
         np.testing.assert_allclose(b[name].values, a[name].values, rtol=1e-12, err_msg=name)
     if memory.acceptance is None:
         assert streamed.acceptance is None

@@ -42,7 +42,7 @@ __all__ = [
 #: The ``schema_version`` values of ``summary.json`` this version can read.
 SCHEMA_VERSIONS = (1,)
 
-_SCALARS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean")
+_SCALARS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean", "mcse_sd")
 _INTERVALS = ("eti", "hdi", "mcse_eti", "mcse_hdi")
 
 
@@ -199,7 +199,9 @@ def _dataset(document: Mapping[str, Any], records: Sequence[dict[str, Any]],
                      ("sd", "sd", r["sd"]), ("valid", "draws", r["draws"]),
                      ("invalid", "invalid", r["invalid"]),
                      ("mcse_median", "mcse.median", mcse["median"]),
-                     ("mcse_mean", "mcse.mean", mcse["mean"])]
+                     ("mcse_mean", "mcse.mean", mcse["mean"]),
+                     # absent from files written before the sd had an MCSE
+                     ("mcse_sd", "mcse.sd", mcse.get("sd"))]
             tables = [("eti", "eti", r["eti"]), ("hdi", "hdi", r["hdi"]),
                       ("mcse_eti", "mcse.eti", mcse["eti"]),
                       ("mcse_hdi", "mcse.hdi", mcse["hdi"])]

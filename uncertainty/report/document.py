@@ -25,7 +25,7 @@ SCHEMA_VERSION = 1
 
 #: The statistics of each record.
 STATISTICS = ("kind", "median", "mean", "sd", "eti", "hdi", "valid", "invalid", "mcse_median",
-              "mcse_mean", "mcse_eti", "mcse_hdi")
+              "mcse_mean", "mcse_sd", "mcse_eti", "mcse_hdi")
 
 
 def _intervals(table: Any, levels: list[float]) -> dict[str, list[float | None]]:
@@ -61,6 +61,7 @@ def summary_document(run: Result) -> dict[str, Any]:
                 "mcse": {
                     "median": _num(a["mcse_median"][j]),
                     "mean": _num(a["mcse_mean"][j]),
+                    "sd": _num(a["mcse_sd"][j]),
                     "eti": _intervals(a["mcse_eti"][j], levels),
                     "hdi": _intervals(a["mcse_hdi"][j], levels),
                 },

@@ -143,25 +143,33 @@ def _input_table(inputs: xr.Dataset, metric: str) -> Table:
 def _dependence_items(inputs: xr.Dataset, metric: str) -> tuple[Content, ...]:
     groups: dict[str, list[str]] = {}
     sub = inputs.sel(metric=metric)
-    strongest: dict[str, float] = {}
+    # per group, the largest correlation over its views and the MCSE of the view giving it
+    strongest: dict[str, tuple[float, float]] = {}
     for view, _ in _distinct_views(inputs, metric):
         text = str(sub["dependence"].sel(view=view).values)
         if text:
             groups.setdefault(text, []).append(view)
             r = float(sub["strongest_correlation"].sel(view=view))
-            strongest[text] = max(strongest.get(text, 0.0), r if math.isfinite(r) else 0.0)
+            if math.isfinite(r) and r > strongest.get(text, (0.0, math.nan))[0]:
+                strongest[text] = (r, float(sub["strongest_correlation_mcse"].sel(view=view)))
     items = []
     for text, views in groups.items():
-        rho = Num(strongest[text], spec=".2f")
+        r, mcse = strongest.get(text, (0.0, math.nan))
+        rho = _correlation(r, mcse)
         tail: tuple[str | Num, ...] = (
             (" Dependent inputs share variance, so each one's share also counts what it "
              "carries of the others (largest rank correlation between them in the draws: ",
-             rho, ").") if strongest[text] >= WEAK
+             rho, ").") if r >= WEAK
             else (" The dependence is weak (largest rank correlation between them in the "
                   "draws: ", rho, "), so the shares still nearly add up."))
         items.append(cell(f"Shares need not add up in {', '.join(views)}: {text}.",
                           *tail).content)
     return tuple(items)
+
+
+def _correlation(r: float, mcse: float) -> Num:
+    """A rank correlation to the digits its MCSE supports; two decimals without one."""
+    return Num(r, "mcse", mcse) if mcse > 0 and math.isfinite(mcse) else Num(r, spec=".2f")
 
 
 def _figure_cells(values: np.ndarray, errors: np.ndarray) -> tuple[Cell, Cell]:
@@ -301,6 +309,8 @@ def _view_inputs(inputs: xr.Dataset, metric: str, view: str) -> dict[str, Any]:
         }
     return {"median": _num(row["base"]), "mcse": _num(row["base_mcse"]),
             "remainder": _num(row["remainder"]), "dependence": str(row["dependence"].values),
+            "strongest_correlation": _num(row["strongest_correlation"]),
+            "strongest_correlation_mcse": _num(row["strongest_correlation_mcse"]),
             "inputs": found}
 
 

@@ -5,6 +5,7 @@ from uncertainty.stats.array import (
     hdi_sorted,
     quantile_mcse_sorted,
     quantile_sorted,
+    sd_mcse,
     summarize_draws,
 )
 from uncertainty.stats.pairwise import (
@@ -44,6 +45,7 @@ __all__ = [
     "prob_greater",
     "quantile_mcse_sorted",
     "quantile_sorted",
+    "sd_mcse",
     "stable_order_within",
     "summarize_draws",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "quantile_mcse_sorted",
     "quantile_sorted",
     "quantile_statistics",
+    "sd_mcse",
     "stable_argsort",
     "summarize_draws",
 ]
@@ -40,7 +41,8 @@ FloatArray = NDArray[np.float64]
 
 #: The summary of one row of draws, the one definition every summary path fills: these
 #: are scalars ...
-SCALAR_STATISTICS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean")
+SCALAR_STATISTICS = ("median", "mean", "sd", "valid", "invalid", "mcse_median", "mcse_mean",
+                     "mcse_sd")
 #: ... and these hold a (lower, upper) pair per credible level.
 INTERVAL_STATISTICS = ("eti", "hdi", "mcse_eti", "mcse_hdi")
 
@@ -304,8 +306,8 @@ def summarize_draws(x: FloatArray, levels: tuple[float, ...], *,
     dict of str to ndarray
         ``median``, ``mean``, ``sd``, ``valid``, ``invalid`` (scalars);
         ``eti``, ``hdi`` of shape ``(len(levels), 2)``; ``mcse_median``, ``mcse_mean``,
-        ``mcse_eti`` and ``mcse_hdi`` (shapes of ``eti`` and ``hdi``). NaN where no valid
-        draw is left (sd: fewer than 2).
+        ``mcse_sd`` (`sd_mcse`), ``mcse_eti`` and ``mcse_hdi`` (shapes of ``eti`` and
+        ``hdi``). NaN where no valid draw is left (sd and its MCSE: fewer than 2).
     """
     finite = np.isfinite(x)
     valid = int(np.count_nonzero(finite))
@@ -326,12 +328,45 @@ def summarize_draws(x: FloatArray, levels: tuple[float, ...], *,
     with np.errstate(over="ignore", invalid="ignore"):
         mean = float(np.mean(s))
         sd = float(np.std(s, ddof=1)) if valid > 1 else math.nan
+        d = s - mean
+        d *= d
+        m4 = float(np.dot(d, d)) / valid
+        del d
         out |= quantile_statistics(s, levels) | {
             "mean": np.array(mean),
             "sd": np.array(sd),
             "mcse_mean": np.array(sd / math.sqrt(valid)),
+            "mcse_sd": np.array(sd_mcse(sd, m4, valid)),
         } | _hdi_statistics(s, levels)
     return out
+
+
+def sd_mcse(sd: float, m4: float, n: int) -> float:
+    """Monte Carlo standard error of a sample sd, by the delta method.
+
+    ``Var(s^2) ~ (m4 - s^4) / n`` and ``ds = ds^2 / (2 s)``, so the MCSE is
+    ``sqrt((m4 - s^4) / (4 s^2 n))``, `m4` the mean fourth power of the deviations from
+    the mean. Its own error is large where the tails are heavy (the fourth moment converges
+    slowly: ``benchmarks/calibrate_mcse.py``). 0 for a constant row (sd 0), and where
+    rounding makes ``m4 < s^4``; NaN where the sd is.
+
+    Parameters
+    ----------
+    sd : float
+        The sample sd (``ddof=1``).
+    m4 : float
+        The fourth central moment, ``mean((x - mean(x))**4)``.
+    n : int
+        The number of draws.
+    """
+    if sd == 0:
+        return 0.0
+    s = np.float64(sd)  # numpy floats: an overflow is inf, not an exception
+    with np.errstate(over="ignore", invalid="ignore"):
+        excess = np.float64(m4) - s**4
+        if math.isnan(excess) or not n > 1:
+            return math.nan
+        return float(np.sqrt(excess / (4 * s * s * n))) if excess > 0 else 0.0
 
 
 def _hdi_statistics(s: FloatArray, levels: Sequence[float]) -> dict[str, FloatArray]:

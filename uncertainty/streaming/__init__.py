@@ -17,7 +17,7 @@ HDI ends and their MCSEs               identical, unless resolving them exactly 
                                        need too many draws (a nearly flat density):
                                        then within a stated resolution on the width
 valid and invalid counts               identical
-mean, sd and the mean's MCSE           from `math.fsum` of per-chunk sums: equal to
+mean, sd and their MCSEs               from `math.fsum` of per-chunk sums: equal to
                                        about 1e-15 relative, not bit for bit
 acceptance (constraints)               identical
 P(A > B), claim percentiles,           identical (counted over every draw)

@@ -175,9 +175,9 @@ class PassSpec:
 class Tally:
     """What a pass found in some chunks, per row; `merge` adds another (exactly).
 
-    ``sums`` holds one ``(rows, 3)`` array per chunk (``np.sum(x)``,
-    ``np.sum(x - shift)``, ``np.sum((x - shift)**2)`` of the valid draws), combined at the
-    end with `math.fsum`; ``pairs`` is ``(pairs, 3)``: draws where A > B, where A == B,
+    ``sums`` holds one ``(rows, 5)`` array per chunk (``np.sum(x)`` and the sums of the
+    first to fourth powers of ``x - shift`` of the valid draws), combined at the end with
+    `math.fsum`; ``pairs`` is ``(pairs, 3)``: draws where A > B, where A == B,
     and where both are valid; ``accepted`` the acceptance counts (with constraints, in a
     pass with moments).
     """
@@ -213,7 +213,7 @@ def _tally(job: Job, spec: PassSpec, start: int, stop: int) -> Tally:
     asked = [i for i, q in enumerate(spec.queries) if spec.moments or q.modes.any()]
     rows, accepted, _ = row_values(job, start, stop, asked)
     valid = np.zeros(nrows, dtype=np.int64)
-    sums = np.zeros((nrows, 3))
+    sums = np.zeros((nrows, 5))
     below: list[IntArray] = []
     equal: list[IntArray] = []
     cells = []
@@ -235,7 +235,8 @@ def _tally(job: Job, spec: PassSpec, start: int, stop: int) -> Tally:
         if spec.moments:
             with np.errstate(over="ignore", invalid="ignore"):
                 d = s - spec.shifts[i]
-                sums[i] = (np.sum(s), np.sum(d), np.sum(d * d))
+                d2 = d * d
+                sums[i] = (np.sum(s), np.sum(d), np.sum(d2), np.dot(d2, d), np.dot(d2, d2))
             lo = np.searchsorted(s, spec.probes[i], side="left")
             below.append(lo.astype(np.int64))
             equal.append((np.searchsorted(s, spec.probes[i], side="right") - lo)

@@ -24,9 +24,9 @@ cannot be the narrowest and are dropped; the rest are resolved to their draws. T
 narrowest window is then exactly the one `hdi_sorted` picks: the HDI is exact, its
 resolution 0.
 
-Every number is the same as the in-memory summary's except the mean and sd, which come from
-per-chunk sums combined with `math.fsum` (see `moments`) and may differ from ``np.mean`` in
-the last bits.
+Every number is the same as the in-memory summary's except the mean, the sd and their
+MCSEs, which come from per-chunk sums combined with `math.fsum` (see `moments` and
+`fourth_moment`) and may differ from ``np.mean`` in the last bits.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from uncertainty.stats.array import (
 from uncertainty.stats.hdi_error import hdi_mcse_sorted
 from uncertainty.streaming.cells import Needs, Partition
 
-__all__ = ["SparseSorted", "attempt", "moments"]
+__all__ = ["SparseSorted", "attempt", "fourth_moment", "moments"]
 
 FloatArray = NDArray[np.float64]
 
@@ -206,6 +206,23 @@ def moments(n: int, sums: Sequence[float], shifted: Sequence[float],
     with np.errstate(over="ignore", invalid="ignore"):
         var = (d2 - d1 * (d1 / n)) / (n - 1)
     return mean, math.sqrt(var) if var >= 0 else (0.0 if var > -math.inf else math.nan)
+
+
+def fourth_moment(n: int, shifted: Sequence[float], squares: Sequence[float],
+                  cubes: Sequence[float], fourths: Sequence[float]) -> float:
+    """The fourth central moment ``mean((x - mean)**4)`` from per-chunk sums about a shift.
+
+    The chunks' sums of the first to fourth powers of ``x - shift``, each combined with
+    `math.fsum`; with ``a = mean - shift``, ``sum((d - a)**4) = S4 - 4 a S3 + 6 a^2 S2 -
+    3 n a^4``. The shift (the prefix's median, within about an sd of the mean) keeps the
+    terms of the size of the result, so it agrees with the in-memory moment to rounding.
+    """
+    if n == 0:
+        return math.nan
+    s1, s2, s3, s4 = (_fsum(p) for p in (shifted, squares, cubes, fourths))
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = np.float64(s1) / n
+        return float((s4 - 4 * a * s3 + 6 * a * a * s2 - 3 * n * a**4) / n)
 
 
 def _fsum(parts: Sequence[float]) -> float:

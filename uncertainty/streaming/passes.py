@@ -43,7 +43,7 @@ from uncertainty.sampling import (
     view_keys,
 )
 from uncertainty.sampling.streams import BLOCK_SIZE
-from uncertainty.stats.array import empty_statistics
+from uncertainty.stats.array import empty_statistics, sd_mcse
 from uncertainty.streaming.cells import (
     SKIP,
     Partition,
@@ -63,7 +63,7 @@ from uncertainty.streaming.chunks import (
     tally_chunks,
 )
 from uncertainty.streaming.compare import compare_views, paired_rows, probes
-from uncertainty.streaming.order import attempt, moments
+from uncertainty.streaming.order import attempt, fourth_moment, moments
 from uncertainty.summary.dataset import summary_dataset
 
 __all__ = ["PREFIX_DRAWS", "Streamed", "memory_bound", "stream"]
@@ -126,7 +126,7 @@ def memory_bound(model: Model, views: tuple[View, ...], workers: int, draws: int
     tallies = (workers + 1) * distinct * cells * 24
     collected = 2 * distinct * resolution.collect_cap * 8
     # Each chunk's sums are kept for an exact `math.fsum` at the end.
-    sums = (draws // chunk + 1) * (distinct * 3 * 8 + 128)
+    sums = (draws // chunk + 1) * (distinct * 5 * 8 + 128)
     return held + flight + tallies + collected + sums
 
 
@@ -322,7 +322,7 @@ def _row_stats(model: Model, rows: list[RowSpec], spec: PassSpec, total: Tally,
                found: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     """`summarize_draws`'s dict for every distinct row."""
     m = len(model.run.levels)
-    sums = np.stack(total.sums) if total.sums else np.zeros((0, len(rows), 3))
+    sums = np.stack(total.sums) if total.sums else np.zeros((0, len(rows), 5))
     out = []
     for i in range(len(rows)):
         n = int(total.valid[i])
@@ -330,10 +330,12 @@ def _row_stats(model: Model, rows: list[RowSpec], spec: PassSpec, total: Tally,
         if n == 0:
             out.append(stats)
             continue
-        mean, sd = moments(n, sums[:, i, 0].tolist(), sums[:, i, 1].tolist(),
-                           sums[:, i, 2].tolist(), float(spec.shifts[i]))
+        plain, d1, d2, d3, d4 = (sums[:, i, k].tolist() for k in range(5))
+        mean, sd = moments(n, plain, d1, d2, float(spec.shifts[i]))
+        m4 = fourth_moment(n, d1, d2, d3, d4)
         order = {k: v for k, v in found[i].items() if k != "hdi_resolution"}
         stats |= order | {"mean": np.array(mean), "sd": np.array(sd),
-                          "mcse_mean": np.array(sd / math.sqrt(n))}
+                          "mcse_mean": np.array(sd / math.sqrt(n)),
+                          "mcse_sd": np.array(sd_mcse(sd, m4, n))}
         out.append(stats)
     return out

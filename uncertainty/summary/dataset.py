@@ -36,11 +36,10 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
     xarray.Dataset
         Dims ``variable``, ``view``, ``level``, ``ci_bound`` (``lower``, ``upper``).
         Variables ``median``, ``mean``, ``sd``, ``valid``, ``invalid``, ``mcse_median``,
-        ``mcse_mean`` over ``(variable, view)``; ``eti``, ``hdi``, ``mcse_eti``, ``mcse_hdi``
-        over
-        ``(variable, view, level, ci_bound)``. Numbers are unrounded. Attributes of
-        `draws` are carried over; each variable's ``kind`` and ``label`` become
-        coordinates.
+        ``mcse_mean``, ``mcse_sd`` over ``(variable, view)``; ``eti``, ``hdi``,
+        ``mcse_eti``, ``mcse_hdi`` over ``(variable, view, level, ci_bound)``. Numbers are
+        unrounded. Attributes of `draws` are carried over; each variable's ``kind`` and
+        ``label`` become coordinates.
 
     Notes
     -----

@@ -3,10 +3,12 @@
 A correlation links its two estimates; a constraint links every input of every quantity it
 names. `dependence_of` says which links join a metric's inputs, in words;
 `strongest_correlation` measures how strongly linked inputs move together in a view's
-draws.
+draws, with its Monte Carlo standard error (`rank_correlation_mcse`).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,7 +17,7 @@ from uncertainty.analysis.sensitivity.input_kinds import Input, inputs_of
 from uncertainty.model.core import Metric, Model
 from uncertainty.model.views import View
 
-__all__ = ["dependence_of", "strongest_correlation"]
+__all__ = ["dependence_of", "rank_correlation_mcse", "strongest_correlation"]
 
 
 def dependence_of(model: Model, view: View, metric: Metric, inputs: list[Input]) -> str:
@@ -57,15 +59,49 @@ def dependence_of(model: Model, view: View, metric: Metric, inputs: list[Input])
     return "; ".join(parts)
 
 
-def strongest_correlation(orders: list[NDArray[np.intp]]) -> float:
-    """The largest absolute rank correlation between two inputs, given each one's sort order.
+def strongest_correlation(orders: list[NDArray[np.intp]]) -> tuple[float, float]:
+    """The largest absolute rank correlation between two inputs, and its MCSE.
 
-    NaN with fewer than two.
+    Given each input's sort order (ties broken by it), the Spearman correlation of each
+    pair is the Pearson correlation of their ranks; the largest in absolute value is
+    returned with the MCSE of that pair's (`rank_correlation_mcse`). NaN, NaN with fewer
+    than two inputs.
     """
     if len(orders) < 2:
-        return np.nan
+        return np.nan, np.nan
     ranks = np.empty((len(orders), len(orders[0])), dtype=np.float64)
     for row, order in zip(ranks, orders, strict=True):
         row[order] = np.arange(len(order), dtype=np.float64)
     corr = np.atleast_2d(np.corrcoef(ranks))
-    return float(np.max(np.abs(corr[np.triu_indices(len(orders), 1)])))
+    upper = np.triu_indices(len(orders), 1)
+    found = np.abs(corr[upper])
+    value = float(np.max(found))
+    if math.isnan(value):
+        return value, math.nan
+    k = int(np.argmax(found))
+    return value, rank_correlation_mcse(orders[upper[0][k]], orders[upper[1][k]])
+
+
+def rank_correlation_mcse(order_x: NDArray[np.intp], order_y: NDArray[np.intp]) -> float:
+    """Monte Carlo standard error of the Spearman correlation of two inputs' draws.
+
+    From the influence function of ``rho = 12 E[F(X) G(Y)] - 3``: with ``u_i``, ``v_i``
+    the ranks (1 to n, from the sort orders) over ``n + 1``,
+    ``IF_i = u_i v_i + g1(u_i) + g2(v_i)``, where ``g1(u_i) = mean_j(v_j [u_j >= u_i])``
+    and ``g2(v_i) = mean_j(u_j [v_j >= v_i])`` are how ``theta = E[F(X) G(Y)]`` moves
+    with the draw's share of ``F`` and ``G``; ``MCSE = 12 sd(IF) / sqrt(n)``. Each ``g`` is
+    a reverse cumulative sum in the other input's order: O(n) after the sorts. Calibrated
+    in ``benchmarks/calibrate_mcse.py`` (part ``rank``). NaN with fewer than 3 draws.
+    """
+    n = len(order_x)
+    if n < 3:
+        return math.nan
+    scaled = np.arange(1, n + 1, dtype=np.float64) / (n + 1)
+    u, v = np.empty(n), np.empty(n)
+    u[order_x] = scaled
+    v[order_y] = scaled
+    influence = u * v
+    for other, order in ((v, order_x), (u, order_y)):
+        # the other input's scaled ranks summed over the draws at or above each one
+        influence[order] += np.cumsum(other[order][::-1])[::-1] / n
+    return 12 * float(np.std(influence, ddof=1)) / math.sqrt(n)

@@ -116,7 +116,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         shares), ``dependence`` (see
         `uncertainty.analysis.sensitivity.dependence.dependence_of`),
         ``strongest_correlation`` (the largest rank correlation between two linked
-        estimates in the view's draws, NaN when none are linked), ``base`` and
+        estimates in the view's draws, NaN when none are linked) and its MCSE
+        ``strongest_correlation_mcse``, ``base`` and
         ``base_mcse`` (the median with nothing held) over ``(metric, view)``; ``median``,
         ``median_mcse`` and ``held`` over ``(metric, view, input, end)``, for the
         `TORNADO_INPUTS` inputs of each view with the largest shares. NaN (and ``""``)
@@ -144,6 +145,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     base, base_mcse = np.full(shape3[:2], np.nan), np.full(shape3[:2], np.nan)
     dependence = np.full(shape3[:2], "", dtype=object)
     strongest = np.full(shape3[:2], np.nan)
+    strongest_mcse = np.full(shape3[:2], np.nan)
     scales = [metric_scale(draws, m.name) for m in metrics]
     threads = resolve_threads(threads)
     # Views taking every quantity from the same source hold identical draws: the first
@@ -282,7 +284,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
         k = ids.index(item.id)
         share[a, j, k], share_se[a, j, k] = est.share, est.se
 
-    correlations: dict[tuple[int, tuple[str, ...]], float] = {}
+    correlations: dict[tuple[int, tuple[str, ...]], tuple[float, float]] = {}
 
     def correlate(j: int, linked: tuple[str, ...]) -> None:
         found = [groupings[j, i] for i in linked]
@@ -318,7 +320,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
          *(partial(correlate, j, linked) for j, linked in dict.fromkeys(
              (j, linked) for (j, _), linked in pairs.items()))])
     for (j, a), linked in pairs.items():
-        strongest[a, j] = correlations[j, linked]
+        strongest[a, j], strongest_mcse[a, j] = correlations[j, linked]
     # Free the views' draws, sorts and groups before the held views are drawn.
     for done in (drawn, whole_orders, kept_ranks, prepared, groupings):
         done.clear()
@@ -336,7 +338,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     for j, view in enumerate(views):
         if first[view.assignment] != j:  # identical draws: copy the first such view's
             for arr in (share, share_se, median, median_mcse, held, base, base_mcse,
-                        dependence, strongest):
+                        dependence, strongest, strongest_mcse):
                 arr[:, j] = arr[:, first[view.assignment]]
     coords = {
         "metric": [m.name for m in metrics],
@@ -359,6 +361,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
             "remainder": (("metric", "view"), remainder),
             "dependence": (("metric", "view"), dependence.astype(str)),
             "strongest_correlation": (("metric", "view"), strongest),
+            "strongest_correlation_mcse": (("metric", "view"), strongest_mcse),
             "base": (("metric", "view"), base), "base_mcse": (("metric", "view"), base_mcse),
             "median": (d4, median), "median_mcse": (d4, median_mcse),
             "held": (d4, held.astype(str)),
