@@ -94,9 +94,11 @@ xy = {{ between = ["x", "y"], rho = {rho}, source = "a" }}
     assert 0 < mcse < 0.01 and abs(found - rho) <= K * mcse, (found, mcse)
     view = sensitivity_document(sens)["inputs"]["r"]["views"]["a"]
     assert (view["strongest_correlation"], view["strongest_correlation_mcse"]) == (found, mcse)
-    # printed to the digits its MCSE supports
+    # printed to the decimals its MCSE supports: those of 2 MCSE
     items = next(b for b in sensitivity_blocks(sens, "r") if isinstance(b, BulletList)).items
-    assert [x for item in items for x in item if isinstance(x, Num)] == [Num(found, "mcse", mcse)]
+    decimals = -math.floor(math.log10(2 * mcse))
+    assert [x for item in items for x in item if isinstance(x, Num)] == [
+        Num(found, spec=f".{decimals}f")]
 
 
 ADDITIVE = """

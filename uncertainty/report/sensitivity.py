@@ -168,8 +168,14 @@ def _dependence_items(inputs: xr.Dataset, metric: str) -> tuple[Content, ...]:
 
 
 def _correlation(r: float, mcse: float) -> Num:
-    """A rank correlation to the digits its MCSE supports; two decimals without one."""
-    return Num(r, "mcse", mcse) if mcse > 0 and math.isfinite(mcse) else Num(r, spec=".2f")
+    """A rank correlation to the decimals its MCSE supports; two decimals without one.
+
+    Decimals, not significant digits: a correlation near 0 shows as ``0.000``, not as the
+    first digit of its noise.
+    """
+    if not (mcse > 0 and math.isfinite(mcse)):
+        return Num(r, spec=".2f")
+    return Num(r, spec=f".{max(0, -math.floor(math.log10(2 * mcse)))}f")
 
 
 def _figure_cells(values: np.ndarray, errors: np.ndarray) -> tuple[Cell, Cell]:
