@@ -12,8 +12,8 @@ and since each MCSE is ``sqrt(q (1 - q) / n) / f``, it is the product of the two
 and the correlation of the indicators ``1[X <= x_q]`` and ``1[Y <= y_r]``: the errors are
 correlated as the indicators are (`indicator_correlation`). That correlation needs no
 density: it is counted over the draws (the first `LIMIT` of them, a random sample of the
-run: its error, under 0.01, moves an MCSE by less than a percent), and the MCSEs are those
-the report prints, whose calibration `benchmarks/calibrate_mcse.py` measures.
+run: its own error moves an MCSE by a percent or two at most), and the MCSEs are those the
+report prints, whose calibration `benchmarks/calibrate_mcse.py` measures.
 
 `error_of` turns the MCSEs and their correlations into the MCSE of any smooth function of
 the figures (the delta method): a median's move, an interval's width ratio, the overlap
@@ -32,8 +32,10 @@ __all__ = ["LIMIT", "error_of", "indicator_correlation"]
 FloatArray = NDArray[np.float64]
 
 #: The draws the indicator correlations are counted over (the first ones): enough that
-#: their own error (about ``1 / sqrt(LIMIT)``) is negligible in an MCSE.
-LIMIT = 1 << 16
+#: their own error is negligible in an MCSE (about ``1 / sqrt(LIMIT)``, under 0.008, and
+#: ``(1 - rho**2) / sqrt(LIMIT)`` near 1, where a difference's variance is ``1 - rho``:
+#: 1.5% of it at rho 0.99).
+LIMIT = 1 << 14
 
 
 def indicator_correlation(rows: Sequence[FloatArray], ends: ArrayLike, *,
@@ -58,8 +60,9 @@ def indicator_correlation(rows: Sequence[FloatArray], ends: ArrayLike, *,
         diagonal; 0 for an indicator that never varies; NaN for a NaN end.
     """
     k = len(rows)
-    centred = np.zeros((k, min(limit, len(rows[0])) if k else 0))
-    valid = np.zeros(centred.shape)
+    # float32: the products are of numbers in [-1, 1], summed over at most LIMIT draws
+    centred = np.zeros((k, min(limit, len(rows[0])) if k else 0), dtype=np.float32)
+    valid = np.zeros(centred.shape, dtype=np.float32)
     for i, (row, end) in enumerate(zip(rows, np.asarray(ends, dtype=np.float64), strict=True)):
         x = row[:centred.shape[1]]
         valid[i] = np.isfinite(x)
@@ -67,10 +70,12 @@ def indicator_correlation(rows: Sequence[FloatArray], ends: ArrayLike, *,
         n = np.count_nonzero(valid[i])
         if n:
             centred[i] = below
-            centred[i] -= (np.count_nonzero(below) / n) * valid[i]
+            centred[i] -= np.float32(np.count_nonzero(below) / n) * valid[i]
     # moments over the draws valid in both (the variances over each row's own)
+    pairs = (np.full((k, k), centred.shape[1], dtype=np.float64) if valid.all()
+             else (valid @ valid.T).astype(np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
-        moment = (centred @ centred.T) / (valid @ valid.T)
+        moment = (centred @ centred.T).astype(np.float64) / pairs
         scale = np.sqrt(np.diag(moment))
         corr: FloatArray = moment / np.outer(scale, scale)
     corr[~np.isfinite(corr)] = 0.0

@@ -213,14 +213,15 @@ def eti_overlap_errors(rows: FloatArray, eti: FloatArray, mcse: FloatArray) -> F
     diagonal, NaN where a view has no interval.
     """
     nv, nl = eti.shape[:2]
-    index = np.arange(nv * nl * 2).reshape(nv, nl, 2)
-    ends, err = eti.reshape(-1), mcse.reshape(-1)
-    corr = indicator_correlation([rows[v] for v in range(nv) for _ in range(nl * 2)], ends)
+    index = np.arange(nv * 2).reshape(nv, 2)
+    stacked = [rows[v] for v in range(nv) for _ in range(2)]
     out = np.zeros((nv, nv, nl))
-    for i in range(nv):
-        for j in range(i + 1, nv):
-            for k in range(nl):
-                at = np.r_[index[i, k], index[j, k]]
+    for k in range(nl):  # only ends at one level are compared
+        ends, err = eti[:, k].reshape(-1), mcse[:, k].reshape(-1)
+        corr = indicator_correlation(stacked, ends)
+        for i in range(nv):
+            for j in range(i + 1, nv):
+                at = np.r_[index[i], index[j]]
                 out[i, j, k] = out[j, i, k] = error_of(_share, ends[at], err[at],
                                                          corr[np.ix_(at, at)])
     return np.where(np.isnan(eti_overlaps(eti)), np.nan, out)
