@@ -109,10 +109,9 @@ def test_an_additive_model_has_shares_summing_to_one_and_an_unused_input_zero() 
     errors = total["share_se"].sel(input=["u@a", "v@a"]).values
     for share, se, truth in zip(shares, errors, (1 / 5, 4 / 5), strict=True):
         assert abs(share - truth) <= K * se
-    # The two estimates are negatively correlated (they sum to about 1), so the root sum of
-    # squares overstates the sum's error: a conservative tolerance.
-    assert abs(shares.sum() - 1) <= K * math.sqrt(float(np.sum(errors**2)))
-    assert abs(float(total["remainder"])) <= K * math.sqrt(float(np.sum(errors**2)))
+    # The sum's error is the remainder's, from the sum of the two influence functions.
+    assert abs(shares.sum() - 1) <= K * float(total["remainder_se"])
+    assert abs(float(total["remainder"])) <= K * float(total["remainder_se"])
     assert math.isnan(float(total["share"].sel(input="w@a")))  # not an input of `total`
     unused = ins.sel(metric="ignores_w", input="w@a")
     assert abs(float(unused["share"])) <= K * float(unused["share_se"])
