@@ -131,6 +131,20 @@ m = { expr = "q + 0 * other" }
 """
 
 
+def test_the_remainder_is_reported_with_its_error_as_the_shares_are() -> None:
+    from uncertainty.report import Document, render_markdown
+    from uncertainty.report.sensitivity import sensitivity_blocks, sensitivity_document
+
+    sens, _ = _analyze(ADDITIVE)
+    total = sens.inputs.sel(metric="total", view="a")
+    doc = sensitivity_document(sens)["inputs"]["total"]["views"]["a"]
+    assert doc["remainder"] == float(total["remainder"])
+    assert doc["remainder_se"] == float(total["remainder_se"])
+    rows = [line for line in render_markdown(Document(sensitivity_blocks(sens, "total")))
+            .splitlines() if "interactions" in line]
+    assert len(rows) == 1 and "% ± " in rows[0], rows
+
+
 def test_a_linear_pools_choice_explains_the_gap_between_its_sources() -> None:
     # Equal weights: Var(m) = 1 + 0.25 * 9 = 3.25; E[m | choice] is 0 or 3: variance 2.25;
     # E[m | x_a] = x_a / 2 + 3 / 2: variance 1 / 4.
