@@ -23,7 +23,10 @@ Statistics and their code paths:
 * P(A > B) on paired draws: `uncertainty.stats.pairwise.prob_greater`; truth
   ``Phi((mu_a - mu_b) / sqrt(s_a^2 + s_b^2))`` on the log scale;
 * first-order Sobol shares: `uncertainty.stats.sobol.first_order` on the log of a
-  positive metric, as the sensitivity analysis does, else on the metric;
+  positive metric, as the sensitivity analysis does, else on the metric; and the
+  remainder ``1 - S1 - S2`` with the standard error of the sum of the two shares
+  (`uncertainty.stats.sobol.sum_se`), truth ``1 -`` the true shares (the interaction's
+  share for a product of normals, 0 for the other cases);
 * the overlap coefficient (``pairs``: its mean error, the sd of its error and its mean
   ``resolution``, which bounds its bias) against ``2 Phi(-|d| / 2)`` for two distributions
   of one shape whose log (or value) differs by ``d`` sds; ``overlap``: z with the MCSE of
@@ -75,7 +78,7 @@ from uncertainty.stats.pairwise import (
     percentiles,
     prob_greater,
 )
-from uncertainty.stats.sobol import first_order
+from uncertainty.stats.sobol import first_order, sum_se
 from uncertainty.summary.compare import eti_overlaps
 
 LEVELS = (0.5, 0.9, 0.95)
@@ -236,6 +239,18 @@ def _skewed_sum(r: np.random.Generator, n: int) -> Triple:
     return x1 + x2, x1, x2  # can be negative: shares on the linear scale
 
 
+#: X1 ~ N(M1, SD1^2), X2 ~ N(M2, SD2^2) multiplied, on the linear scale (a product can be
+#: negative): Var Y = M1^2 SD2^2 + M2^2 SD1^2 + SD1^2 SD2^2, S1 = M2^2 SD1^2 / Var Y,
+#: S2 = M1^2 SD2^2 / Var Y and the interaction SD1^2 SD2^2 / Var Y (1 / 7.25 here).
+M1, SD1, M2, SD2 = 2.0, 1.0, 1.5, 1.0
+_PRODUCT_VAR = M1**2 * SD2**2 + M2**2 * SD1**2 + SD1**2 * SD2**2
+
+
+def _normal_product(r: np.random.Generator, n: int) -> Triple:
+    x1, x2 = r.normal(M1, SD1, n), r.normal(M2, SD2, n)
+    return x1 * x2, x1, x2
+
+
 _LOGNORMAL_VAR = (math.exp(0.64) - 1) * math.exp(0.64)
 SOBOL = (
     SobolCase("normal sum 1, 0.5",
@@ -247,16 +262,21 @@ SOBOL = (
     SobolCase("normal, one ignored",
               lambda r, n: (lambda z: (z[0] + z[2], z[0], z[1]))(r.standard_normal((3, n))),
               (0.5, 0.0)),
+    SobolCase("normal product", _normal_product,
+              (M2**2 * SD1**2 / _PRODUCT_VAR, M1**2 * SD2**2 / _PRODUCT_VAR)),
 )
 
 
 def sobol_rows(case: SobolCase, n: int, seed: int) -> list[Row]:
-    """Both inputs' first-order shares and standard errors."""
+    """Both inputs' first-order shares and the remainder, with standard errors."""
     y, x1, x2 = case.draw(_rng(seed, n, case.name), n)
     rows = []
-    for k, x in enumerate((x1, x2)):
-        r = first_order(y, x)
+    found = [first_order(y, x, terms=True) for x in (x1, x2)]
+    for k, r in enumerate(found):
         rows.append((f"S{k + 1}={case.shares[k]:.3f}", r.share, r.se, case.shares[k]))
+    truth = 1 - sum(case.shares)
+    rows.append((f"1-S1-S2={truth:.3f}", 1 - sum(r.share for r in found),
+                 sum_se(y, [r.terms for r in found]), truth))
     return rows
 
 

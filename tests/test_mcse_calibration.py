@@ -12,8 +12,9 @@ near 1 +- 0.16), and ``|mean(z)| <= K / sqrt(seeds)`` (the estimators are unbias
 under that; the 95% ETI ends sit about 0.08 MCSE inside at 4,000 draws), except the
 overlap coefficient's, biased by up to its resolution.
 The quantile MCSE on a normal is `tests/test_stats.py`, the HDI ends'
-`tests/test_hdi_mcse.py`, Sobol shares' `tests/test_sobol.py`, and the full table at more
-seeds and draws ``benchmarks/calibrate_mcse.py``.
+`tests/test_hdi_mcse.py`, Sobol shares' `tests/test_sobol.py` (the remainder's, the sum of
+shares computed from the same draws, is here), and the full table at more seeds and draws
+``benchmarks/calibrate_mcse.py``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from uncertainty.stats.pairwise import (
     percentiles,
     prob_greater,
 )
+from uncertainty.stats.sobol import first_order, sum_se
 
 SEEDS, N = 400, 4_000
 LEVELS = (0.5, 0.9, 0.95)
@@ -250,4 +252,31 @@ def test_rank_correlation_mcse_is_calibrated() -> None:
                 row[order] = np.arange(n)
             z[seed, k] = (math.copysign(rho, np.corrcoef(ranks)[0, 1]) - truth[k]) / mcse
     bad = calibration_errors(z, [f"Spearman rho, copula r={r}" for r in COPULAS])
+    assert not bad, bad
+
+
+#: Sums of shares of independent inputs: (draw y and its inputs, true 1 - sum of shares).
+#: X1 X2 with X1 ~ N(2, 1), X2 ~ N(1.5, 1): S1 = 2.25 / 7.25, S2 = 4 / 7.25 and the
+#: interaction 1 / 7.25 (Var = m1^2 s2^2 + m2^2 s1^2 + s1^2 s2^2).
+REMAINDERS = {
+    "product of normals": (lambda z: (z[0] + 2) * (z[1] + 1.5), 2, 1 / 7.25),
+    "sum of 8 normals": (lambda z: z.sum(axis=0), 8, 0.0),
+}
+
+
+@pytest.mark.parametrize("case", list(REMAINDERS))
+def test_remainder_mcse_is_calibrated(case: str) -> None:
+    # The shares come from the same draws, so their errors are correlated: the remainder's
+    # error is that of the sum of their influence values (with 8 inputs, the finite-group
+    # terms of every pair count too).
+    output, inputs, truth = REMAINDERS[case]
+    seeds, n = 400, 4_000
+    z = np.empty((seeds, 1))
+    for seed in range(seeds):
+        x = np.random.default_rng([seed, n, 22, inputs]).standard_normal((inputs, n))
+        y = output(x)
+        found = [first_order(y, xk, terms=True) for xk in x]
+        remainder = 1 - sum(r.share for r in found)
+        z[seed] = (remainder - truth) / sum_se(y, [r.terms for r in found])
+    bad = calibration_errors(z, [f"remainder, {case}"])
     assert not bad, bad

@@ -121,10 +121,9 @@ def test_an_additive_model_has_shares_summing_to_one_and_an_unused_input_zero() 
     errors = total["share_se"].sel(input=["u@a", "v@a"]).values
     for share, se, truth in zip(shares, errors, (1 / 5, 4 / 5), strict=True):
         assert abs(share - truth) <= K * se
-    # The two estimates are negatively correlated (they sum to about 1), so the root sum of
-    # squares overstates the sum's error: a conservative tolerance.
-    assert abs(shares.sum() - 1) <= K * math.sqrt(float(np.sum(errors**2)))
-    assert abs(float(total["remainder"])) <= K * math.sqrt(float(np.sum(errors**2)))
+    # The sum's error is the remainder's, from the sum of the two influence functions.
+    assert abs(shares.sum() - 1) <= K * float(total["remainder_se"])
+    assert abs(float(total["remainder"])) <= K * float(total["remainder_se"])
     assert math.isnan(float(total["share"].sel(input="w@a")))  # not an input of `total`
     unused = ins.sel(metric="ignores_w", input="w@a")
     assert abs(float(unused["share"])) <= K * float(unused["share_se"])
@@ -142,6 +141,20 @@ estimates.other = { dist = "point", value = 1 }
 [metrics]
 m = { expr = "q + 0 * other" }
 """
+
+
+def test_the_remainder_is_reported_with_its_error_as_the_shares_are() -> None:
+    from uncertainty.report import Document, render_markdown
+    from uncertainty.report.sensitivity import sensitivity_blocks, sensitivity_document
+
+    sens, _ = _analyze(ADDITIVE)
+    total = sens.inputs.sel(metric="total", view="a")
+    doc = sensitivity_document(sens)["inputs"]["total"]["views"]["a"]
+    assert doc["remainder"] == float(total["remainder"])
+    assert doc["remainder_se"] == float(total["remainder_se"])
+    rows = [line for line in render_markdown(Document(sensitivity_blocks(sens, "total")))
+            .splitlines() if "interactions" in line]
+    assert len(rows) == 1 and "% ± " in rows[0], rows
 
 
 def test_a_linear_pools_choice_explains_the_gap_between_its_sources() -> None:

@@ -21,10 +21,12 @@ from mc import K, assert_probability
 
 from uncertainty.stats.sobol import (
     DRAWS_PER_BIN,
+    SUM_DRAWS,
     FirstOrder,
     first_order,
     first_order_many,
     stable_order_within,
+    sum_se,
 )
 
 N = 200_000
@@ -313,3 +315,34 @@ def test_shares_do_not_depend_on_how_many_threads_the_blas_library_uses() -> Non
                               capture_output=True, text=True)
         found.add(done.stdout)
     assert len(found) == 1, found
+
+
+def test_sum_se_of_one_share_is_its_se_to_the_order_of_one_over_the_group_size() -> None:
+    # One input: the sum is the share. sum_se leaves each draw out of its group mean, the
+    # share's se corrects for it after; the two differ by O(1 / n_b) relative.
+    rng = np.random.default_rng(23)
+    code = rng.choice(3, size=30_000, p=[0.5, 0.3, 0.2])
+    y = np.array([0.0, 1.0, -1.5])[code] + rng.standard_normal(len(code))
+    found = first_order(y, code, terms=True)
+    assert found.terms is not None
+    smallest = int(found.terms.grouping.sizes.min())
+    assert math.isclose(sum_se(y, [found.terms]), found.se, rel_tol=1 / smallest)
+
+
+def test_sum_se_edges() -> None:
+    rng = np.random.default_rng(24)
+    x, noise = rng.standard_normal((2, 1_000))
+    assert math.isnan(sum_se(np.ones(1_000), [first_order(np.ones(1_000), x, terms=True).terms]))
+    alone = first_order(noise, np.zeros(1_000), terms=True)  # one group: exactly 0, no terms
+    assert alone.terms is None and sum_se(noise, [alone.terms]) == 0.0
+    with pytest.raises(ValueError, match="draws of y"):
+        sum_se(noise[:500], [first_order(noise, x, terms=True).terms])
+    # Past SUM_DRAWS draws only the first SUM_DRAWS draws' influence values are averaged.
+    n = SUM_DRAWS + 1_000
+    z = rng.standard_normal((2, n))
+    y = z[0] + z[1]
+    found = [first_order(y, xk, terms=True) for xk in z]
+    assert all(f.terms is not None and len(f.terms.grouping.draw_labels) == SUM_DRAWS
+               for f in found)
+    se = sum_se(y, [f.terms for f in found])
+    assert math.isfinite(se) and se > 0

@@ -135,8 +135,8 @@ def _input_table(inputs: xr.Dataset, metric: str) -> Table:
         if math.isfinite(remainder):
             what = ("interactions and overlap (1 − sum of shares)" if str(row["dependence"].values)
                     else "interactions (1 − sum of shares)")
-            rows.append((empty, cell(what), cell(Num(remainder, spec=".1%")), empty, empty,
-                         empty))
+            rows.append((empty, cell(what), _pct(remainder, float(row["remainder_se"])), empty,
+                         empty, empty))
     return _left(header, rows)
 
 
@@ -314,7 +314,8 @@ def _view_inputs(inputs: xr.Dataset, metric: str, view: str) -> dict[str, Any]:
                         for e, end in enumerate(inputs["end"].values)},
         }
     return {"median": _num(row["base"]), "mcse": _num(row["base_mcse"]),
-            "remainder": _num(row["remainder"]), "dependence": str(row["dependence"].values),
+            "remainder": _num(row["remainder"]), "remainder_se": _num(row["remainder_se"]),
+            "dependence": str(row["dependence"].values),
             "strongest_correlation": _num(row["strongest_correlation"]),
             "strongest_correlation_mcse": _num(row["strongest_correlation_mcse"]),
             "inputs": found}

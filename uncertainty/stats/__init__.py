@@ -19,18 +19,23 @@ from uncertainty.stats.pairwise import (
     prob_greater,
 )
 from uncertainty.stats.sobol import (
+    SUM_DRAWS,
     FirstOrder,
     Grouping,
+    ShareTerms,
     first_order,
     first_order_many,
     group_draws,
     stable_order_within,
+    sum_se,
 )
 
 __all__ = [
+    "SUM_DRAWS",
     "FirstOrder",
     "Grouping",
     "IntervalOverlap",
+    "ShareTerms",
     "describe_percentile",
     "eti_sorted",
     "exceedance",
@@ -47,5 +52,6 @@ __all__ = [
     "quantile_sorted",
     "sd_mcse",
     "stable_order_within",
+    "sum_se",
     "summarize_draws",
 ]

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from uncertainty.stats.array import stable_argsort
 
-__all__ = ["DRAWS_PER_BIN", "MIN_DRAWS", "FirstOrder", "Grouping", "first_order",
-           "first_order_many", "group_draws", "stable_order_within"]
+__all__ = ["DRAWS_PER_BIN", "MIN_DRAWS", "SUM_DRAWS", "FirstOrder", "Grouping", "ShareTerms",
+           "first_order", "first_order_many", "group_draws", "stable_order_within", "sum_se"]
 
 FloatArray = NDArray[np.float64]
 
@@ -29,6 +29,11 @@ FloatArray = NDArray[np.float64]
 DRAWS_PER_BIN = 20
 #: Fewest draws accepted: two groups of two draws each.
 MIN_DRAWS = 4
+#: Draws whose influence values `sum_se` averages (all of them when fewer): enough for its
+#: standard error to within about 1% (``sqrt((kurtosis - 1) / SUM_DRAWS) / 2``, kurtosis
+#: of the influence values near 10 for outputs of moderate tails), at a cost that stops
+#: growing with N (the group means and within variances use every draw).
+SUM_DRAWS = 2**15
 
 
 @dataclass(frozen=True)
@@ -44,16 +49,57 @@ class FirstOrder:
         Its standard error.
     bins : int
         Number of groups the draws were split into (bins, or distinct values of ``x``).
+    terms : ShareTerms or None
+        What `sum_se` needs of this share, when `first_order` was asked for it (``terms=True``)
+        and the share has an error (``None`` for a constant `y` or a single group). Not
+        compared: two estimates are equal when their numbers are.
     """
 
     share: float
     se: float
     bins: int
+    terms: ShareTerms | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ShareTerms:
+    """One share's part in the standard error of a sum of shares of the same output.
+
+    In units of ``y``'s largest deviation from its mean (as `first_order` computes).
+
+    Attributes
+    ----------
+    grouping : Grouping
+        The groups of the draws.
+    means : ndarray of float
+        Each group's mean of ``y`` less the overall mean, ``a_b``.
+    share : float
+        The share, as `FirstOrder`.
+    within : ndarray of float
+        Each group's within variance ``s_b^2`` (divisor ``n_b - 1``; pooled for a group of
+        one draw).
+    quad : float
+        The variance of the noise quadratic in the group means, ``quad`` in `_share`.
+    mean, scale : float
+        The mean of ``y`` and its largest deviation from it: ``(y - mean) / scale`` are the
+        units of the rest.
+    variance : float
+        The variance of ``y`` in those units, ``V``.
+    """
+
+    grouping: Grouping
+    means: FloatArray
+    share: float
+    within: FloatArray
+    quad: float
+    mean: float
+    scale: float
+    variance: float
 
 
 def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = None,
                 grouping: Grouping | None = None,
-                scratch: FloatArray | None = None) -> FirstOrder:
+                scratch: FloatArray | None = None, terms: bool = False) -> FirstOrder:
     """First-order Sobol index of input `x` for output `y`, from paired draws.
 
     Parameters
@@ -75,6 +121,9 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
         A contiguous float64 buffer of at least ``4 * N`` to compute in; its contents are
         overwritten. Reusing one across calls spares allocating (and page-faulting) fresh
         whole-length arrays; the results are the same.
+    terms : bool
+        Keep what `sum_se` needs of the share (`FirstOrder.terms`): a few numbers per group
+        and a reference to the grouping. The share and its error are the same either way.
 
     Returns
     -------
@@ -156,8 +205,8 @@ def first_order(y: FloatArray, x: NDArray[np.generic], *, bins: int | None = Non
     # The draws in group order, a copy: `_share` computes in it and the rest of `work`.
     # Every index is in range, so mode "clip" changes nothing; "raise" would buffer `out`.
     ordered = np.take(y, grouping.order, out=work[:n], mode="clip")
-    share, se = _share(ordered, grouping, work[n:].reshape(3, n))
-    return FirstOrder(share=share, se=se, bins=grouping.groups)
+    share, se, kept = _share(ordered, grouping, work[n:].reshape(3, n), terms)
+    return FirstOrder(share=share, se=se, bins=grouping.groups, terms=kept)
 
 
 @dataclass(frozen=True)
@@ -180,6 +229,17 @@ class Grouping:
     labels: NDArray[np.intp]
     groups: int
     sizes: NDArray[np.intp]
+
+    @functools.cached_property
+    def draw_labels(self) -> NDArray[np.intp]:
+        """The group of each of the first `SUM_DRAWS` draws (or all), in their own order.
+
+        Kept once made, by a scatter over every draw: make it before sharing the grouping among
+        threads, or two may each make it.
+        """
+        out = np.empty(len(self.order), dtype=np.intp)
+        out[self.order] = self.labels
+        return out[:SUM_DRAWS].copy() if len(out) > SUM_DRAWS else out
 
 
 def group_draws(x: NDArray[np.generic], *, bins: int | None = None,
@@ -249,18 +309,20 @@ def first_order_many(y: FloatArray, xs: Mapping[str, NDArray[np.generic]], *,
     return {name: first_order(y, x, bins=bins) for name, x in xs.items()}
 
 
-def _share(y: FloatArray, grouping: Grouping, work: FloatArray) -> tuple[float, float]:
-    """Share and standard error from draws `y` in the order of `grouping`.
+def _share(y: FloatArray, grouping: Grouping, work: FloatArray,
+           terms: bool = False) -> tuple[float, float, ShareTerms | None]:
+    """Share and standard error from draws `y` in the order of `grouping` (and its terms).
 
-    `y` is overwritten (its caller's copy, in group order, serves as scratch), and so is
-    `work`, three more rows of ``len(y)``.
+    The terms, what `sum_se` needs of the share, only if `terms` (else None). `y` is
+    overwritten (its caller's copy, in group order, serves as scratch), and so is `work`,
+    three more rows of ``len(y)``.
     """
     n, g, m = len(y), grouping.labels, grouping.groups
     lo, hi = y.min(), y.max()
     if lo == hi:
-        return math.nan, math.nan
+        return math.nan, math.nan, None
     if m == 1:  # one group: the estimate is 0 whatever the draws, so its error is 0 too
-        return 0.0, 0.0
+        return 0.0, 0.0, None
     # Scaled to |y - mean| <= 1: the share is scale-free, and fourth powers of raw draws
     # near 1e77 would overflow. Rounding is monotone, so the largest |y - mean| is that of
     # the extremes: no pass over the draws for it. Each whole-length array below is `y` or
@@ -268,7 +330,8 @@ def _share(y: FloatArray, grouping: Grouping, work: FloatArray) -> tuple[float, 
     # operation as the formula in the comments writes it, so no bit differs.
     mu = y.mean()
     yc = np.subtract(y, mu, out=y)
-    yc /= max(hi - mu, mu - lo)
+    scale = max(hi - mu, mu - lo)
+    yc /= scale
     nb = grouping.sizes.astype(np.float64)
     w = nb / n
     mean_b = np.bincount(g, weights=yc, minlength=m) / nb
@@ -325,4 +388,128 @@ def _share(y: FloatArray, grouping: Grouping, work: FloatArray) -> tuple[float, 
     f = np.where(single, 1.0, nb / np.maximum(nb - 1, 1))
     quad = float(np.sum(f * s2 * s2 * (1 - 2 * w)) + np.sum(w * s2) ** 2)
     se = math.sqrt(var_t / n + 2 * quad / n**2) / v
-    return share, se
+    kept = (ShareTerms(grouping, a_b, share, s2, quad, float(mu), float(scale), v) if terms
+            else None)
+    return share, se, kept
+
+
+def sum_se(y: FloatArray, terms: Sequence[ShareTerms | None], *,
+           scratch: FloatArray | None = None) -> float:
+    """Standard error of the sum of first-order shares of one output for several inputs.
+
+    Parameters
+    ----------
+    y : ndarray of float, shape (N,)
+        The output draws the shares were computed from, in their own order.
+    terms : sequence of ShareTerms or None
+        `FirstOrder.terms` of each share (``first_order(y, x, terms=True)``, one per
+        input). ``None``, a share of a single group (exactly 0), adds nothing.
+    scratch : ndarray, optional
+        A contiguous float64 buffer of at least ``5 * min(N, SUM_DRAWS)``, overwritten.
+
+    Returns
+    -------
+    float
+        The standard error of ``sum(share)``, which is that of ``1 - sum(share)`` too. NaN
+        when `y` is constant; 0.0 when every term is ``None``.
+
+    Notes
+    -----
+    The shares are estimated from the same draws, so their errors are correlated: for an
+    additive output they partly cancel in the sum, and the root sum of squares of the `se`
+    overstates its error. To first order each share's error is the mean over the draws of
+    its influence value ``t_k / V`` (`_share`), so the sum's is that of ``T = sum_k t_k``.
+    With ``u = y - mean``, ``a_k`` the mean of the draw's group for input ``k`` less the
+    overall mean and ``e_k = u - a_k``, ``t_k = a_k^2 + 2 a_k e_k - S_k u^2
+    = u^2 - e_k^2 - S_k u^2``, so ``T = (K - sum_k S_k) u^2 - sum_k e_k^2``: each input
+    adds its ``e_k^2`` to one array over the draws, in their own order (the group means
+    gathered by `Grouping.draw_labels`); no array per input is kept. The variance of ``T``
+    is that of the first `SUM_DRAWS` draws.
+
+    Finite groups, as in `_share` but with the pairs of inputs. (1) The residual is taken
+    with its draw left out of its group mean, ``e_k n_b / (n_b - 1)``, so the noise
+    ``eps`` of that mean is independent of the draw: it then inflates the variance of
+    ``T`` by ``4 E[eps_k^2 e_k^2] = 4 s^4 / (n_b - 1)`` per input and nothing for a pair
+    (with the plug-in residual, the draw's own part of each group mean adds terms for
+    every pair, of order ``(K - 1) / n_b`` of the rest). (2) The noises quadratic in
+    ``eps`` add their variances (``quad``) and, for each pair, a covariance from the draws
+    the two groups share: ``sum_i (e_k^2 e_l^2 - s_k^2 s_l^2) / (n_k n_l N^2)``, with
+    the ``s^2`` products taken as for independent inputs. A pair's terms are about
+    ``1 / n_b`` of an input's own, so they count when the inputs are many. Over 1,000
+    seeds at N = 4,000, ``sd(z)`` of the sum was 0.97-1.03 for sums of 2, 6 and 12 normals,
+    a product of two normals, a lognormal plus a normal and a normal plus a categorical
+    input; with the plug-in residual (its pair terms estimated) it was 1.24 and 1.40 for 6
+    and 12 inputs, without the covariances of (2) 1.06 for 12 (500 seeds each). For
+    inputs linked by a correlation or a constraint the groups share more draws than
+    chance, and the pair terms are larger than counted.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    kept = [t for t in terms if t is not None]
+    if not kept:  # every share exactly 0 (a single group), or y constant (NaN)
+        return math.nan if n and y.min() == y.max() else 0.0
+    if any(len(t.grouping.order) != n for t in kept):
+        raise ValueError(f"every grouping must be of the {n} draws of y")
+    h = min(n, SUM_DRAWS)
+    work = (np.empty(3 * h) if scratch is None else scratch[: 3 * h]).reshape(3, h)
+    # In the units of the first share's terms (the others' differ by rounding only).
+    u = np.subtract(y[:h], kept[0].mean, out=work[0])
+    u /= kept[0].scale
+    plain, e = work[1], work[2]
+    plain.fill(0.0)  # sum of e_k^2 over the inputs of equal-count bins like the first's
+    # The others' e_k^2 left one out and e_k^2 / n_k, each draw with its own group's
+    # factor; only for inputs grouped by value into groups of unequal size.
+    exact: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    bins: NDArray[np.intp] | None = None  # the sizes of the first input's bins
+    w4 = 0.0  # sum over draws and inputs of (e_k^2 / n_k)^2
+    noise = 0.0  # N E[eps^2 e^2] = sum_k sum_b n_b s_b^4 / (n_b - 1)
+    mean_s2 = np.empty(len(kept))  # each input's mean over draws of s^2 / n_b
+    for k, t in enumerate(kept):
+        g, nb = t.grouping.draw_labels, t.grouping.sizes
+        np.take(t.means, g, out=e, mode="clip")  # a_k by draw
+        np.subtract(u, e, out=e)
+        e *= e
+        loo = np.where(nb > 1, nb / np.maximum(nb - 1, 1), 1.0) ** 2
+        noise += float(np.sum(np.where(nb > 1, nb * t.within**2 / np.maximum(nb - 1, 1),
+                                       0.0)))
+        mean_s2[k] = float(np.sum(t.within)) / n
+        if bins is None and nb.max() - nb.min() <= 1:
+            bins = nb
+            # Bins of n_b and n_b + 1 draws: their factors differ by 1 / n_b^2, and their
+            # means over the draws serve for every draw.
+            loo_bins, inv_bins = float(np.sum(nb * loo)) / n, len(nb) / n
+        if bins is not None and np.array_equal(nb, bins):
+            plain += e
+            w4 += inv_bins**2 * float(np.sum(np.multiply(e, e, out=e)))
+            continue
+        if exact is None:
+            exact = (np.zeros(h), np.zeros(h), np.empty(h))
+        e2_exact, w_exact, gathered = exact
+        e2_exact += np.multiply(e, np.take(loo, g, out=gathered, mode="clip"), out=gathered)
+        e *= np.take(1 / nb, g, out=gathered, mode="clip")
+        w_exact += e
+        w4 += float(np.sum(np.multiply(e, e, out=e)))
+    if bins is None:
+        loo_bins = inv_bins = 0.0  # no input of equal-count bins: `plain` is 0
+    # E2 = sum_k e_k^2 left one out, and W = sum_k e_k^2 / n_k, by draw
+    if exact is None:
+        e2_sum = np.multiply(plain, loo_bins, out=plain)
+        ww = float(np.sum(np.multiply(e2_sum, e2_sum, out=e))) * (inv_bins / loo_bins) ** 2
+    else:
+        e2_exact, w_exact, _ = exact
+        w_exact += np.multiply(plain, inv_bins, out=e)
+        ww = float(np.sum(np.multiply(w_exact, w_exact, out=e)))
+        e2_sum = np.multiply(plain, loo_bins, out=plain)
+        e2_sum += e2_exact
+    big_t = np.multiply(u, u, out=u)  # T = (K - sum S) u^2 - E2
+    big_t *= len(kept) - sum(t.share for t in kept)
+    big_t -= e2_sum
+    mean_t = float(np.mean(big_t))
+    var_t = float(np.sum(np.multiply(big_t, big_t, out=e))) / h - mean_t**2
+    var_t = max(var_t - 4 * noise / n, 0.0)
+    # sum_i sum_{k != l} e_k^2 e_l^2 / (n_k n_l) over every draw, less its mean for
+    # independent inputs
+    pairs = (ww - w4) * n / h
+    cross = pairs - n * (float(np.sum(mean_s2)) ** 2 - float(np.sum(mean_s2 * mean_s2)))
+    quad = max(2 * sum(t.quad for t in kept) + cross, 0.0)
+    return math.sqrt(var_t / n + quad / n**2) / kept[0].variance

@@ -39,7 +39,15 @@ from uncertainty.model.core import Metric, Model
 from uncertainty.model.views import View
 from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.sampling import Hold, Rerun, ViewDraws, constraint_key, draw_view, view_draws
-from uncertainty.stats import Grouping, first_order, group_draws, stable_order_within
+from uncertainty.stats import (
+    SUM_DRAWS,
+    Grouping,
+    ShareTerms,
+    first_order,
+    group_draws,
+    stable_order_within,
+    sum_se,
+)
 from uncertainty.stats.array import all_positive, stable_argsort
 
 __all__ = ["Input", "input_analysis", "inputs_of", "metric_scale", "work"]
@@ -113,7 +121,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     (xarray.Dataset, list of str)
         Dims ``metric``, ``view``, ``input``, ``end`` (``low``, ``high``): ``share`` and
         ``share_se`` over ``(metric, view, input)``; ``remainder`` (one minus the sum of
-        shares), ``dependence`` (see
+        shares) and ``remainder_se`` (its standard error, the shares' errors correlated as
+        they are: `uncertainty.stats.sobol.sum_se`), ``dependence`` (see
         `uncertainty.analysis.sensitivity.dependence.dependence_of`),
         ``strongest_correlation`` (the largest rank correlation between two linked
         estimates in the view's draws, NaN when none are linked) and its MCSE
@@ -143,6 +152,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     median, median_mcse = np.full(shape4, np.nan), np.full(shape4, np.nan)
     held = np.full(shape4, "", dtype=object)
     base, base_mcse = np.full(shape3[:2], np.nan), np.full(shape3[:2], np.nan)
+    remainder_se = np.full(shape3[:2], np.nan)
     dependence = np.full(shape3[:2], "", dtype=object)
     strongest = np.full(shape3[:2], np.nan)
     strongest_mcse = np.full(shape3[:2], np.nan)
@@ -214,7 +224,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     # 2. each (view, metric)'s analysed draws and base median; each (view, input)'s
     #    groups, one sort serving every metric;
     # 3. each (view, metric, input)'s share; each distinct set of linked inputs' strongest
-    #    rank correlation in a view.
+    #    rank correlation in a view; each (view, input)'s group by draw (for 4.);
+    # 4. each (view, metric)'s standard error of the sum of its shares.
     drawn: dict[int, ViewDraws] = {}
     whole_orders: dict[str, NDArray[np.intp]] = {}
     # Each constraint mask's ranks of kept positions, shared by every input's order.
@@ -273,16 +284,38 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
 
     local = threading.local()  # one buffer per thread for the shares, reused share after share
 
+    def scratch(n: int) -> FloatArray:
+        """The thread's buffer, as long as `first_order` and `sum_se` need for `n` draws."""
+        need = max(4 * n, 5 * min(n, SUM_DRAWS))
+        if len(getattr(local, "scratch", ())) < need:
+            local.scratch = np.empty(need)
+        buffer: FloatArray = local.scratch
+        return buffer
+
+    # (view, metric, input) -> what the error of the sum of the shares needs of each
+    terms: dict[tuple[int, int, str], ShareTerms | None] = {}
+
     def share_of(j: int, a: int, item: Input) -> None:
         t, ok, every = prepared[j, a]
         x = input_draws(j, item)
-        if len(getattr(local, "scratch", ())) < 4 * len(t):
-            local.scratch = np.empty(4 * len(t))
         # Every draw analysed: the view's groups serve, and x[ok] would be a copy of x.
-        est = (first_order(t, x, grouping=groupings[j, item.id], scratch=local.scratch)
-               if every else first_order(t, x[ok], scratch=local.scratch))
+        est = (first_order(t, x, grouping=groupings[j, item.id], scratch=scratch(len(t)),
+                           terms=True)
+               if every else first_order(t, x[ok], scratch=scratch(len(t)), terms=True))
         k = ids.index(item.id)
         share[a, j, k], share_se[a, j, k] = est.share, est.se
+        terms[j, a, item.id] = est.terms
+
+    def label(j: int, item: Input) -> None:
+        # Made once, here, before the tasks of the metrics that use these groups share it.
+        found = groupings[j, item.id]
+        _ = found.draw_labels if found is not None else None
+
+    def remainder_of(j: int, a: int) -> None:
+        t = prepared[j, a][0]
+        remainder_se[a, j] = sum_se(t, [terms[j, a, i.id] for i in per[metrics[a].name,
+                                                                        views[j].id]],
+                                    scratch=scratch(len(t)))
 
     correlations: dict[tuple[int, tuple[str, ...]], tuple[float, float]] = {}
 
@@ -318,11 +351,16 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     run([*(partial(share_of, j, a, item) for j in analysed
            for a, m in enumerate(metrics) for item in per[m.name, views[j].id]),
          *(partial(correlate, j, linked) for j, linked in dict.fromkeys(
-             (j, linked) for (j, _), linked in pairs.items()))])
+             (j, linked) for (j, _), linked in pairs.items())),
+         *(partial(label, j, item) for j, item in dict.fromkeys(
+             (j, item) for j in analysed for a, m in enumerate(metrics)
+             if prepared[j, a][2] for item in per[m.name, views[j].id]))])
+    run([partial(remainder_of, j, a) for j in analysed for a, m in enumerate(metrics)
+         if per[m.name, views[j].id]])
     for (j, a), linked in pairs.items():
         strongest[a, j], strongest_mcse[a, j] = correlations[j, linked]
     # Free the views' draws, sorts and groups before the held views are drawn.
-    for done in (drawn, whole_orders, kept_ranks, prepared, groupings):
+    for done in (drawn, whole_orders, kept_ranks, prepared, groupings, terms):
         done.clear()
     # Then each held input fills its own cells; drawing the unheld views never conflicts,
     # so the notes, in (view, input) order, are the same for any thread count.
@@ -337,8 +375,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     notes = [note for found in thread_map(hold, tasks, threads) for note in found]
     for j, view in enumerate(views):
         if first[view.assignment] != j:  # identical draws: copy the first such view's
-            for arr in (share, share_se, median, median_mcse, held, base, base_mcse,
-                        dependence, strongest, strongest_mcse):
+            for arr in (share, share_se, remainder_se, median, median_mcse, held, base,
+                        base_mcse, dependence, strongest, strongest_mcse):
                 arr[:, j] = arr[:, first[view.assignment]]
     coords = {
         "metric": [m.name for m in metrics],
@@ -355,10 +393,12 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     with np.errstate(invalid="ignore"):
         remainder = 1 - np.nansum(share, axis=2)
     remainder[np.all(np.isnan(share), axis=2)] = np.nan
+    remainder_se[np.isnan(remainder)] = np.nan
     dataset = xr.Dataset(
         {
             "share": (d3, share), "share_se": (d3, share_se),
             "remainder": (("metric", "view"), remainder),
+            "remainder_se": (("metric", "view"), remainder_se),
             "dependence": (("metric", "view"), dependence.astype(str)),
             "strongest_correlation": (("metric", "view"), strongest),
             "strongest_correlation_mcse": (("metric", "view"), strongest_mcse),
