@@ -236,7 +236,9 @@ def _tally(job: Job, spec: PassSpec, start: int, stop: int) -> Tally:
             with np.errstate(over="ignore", invalid="ignore"):
                 d = s - spec.shifts[i]
                 d2 = d * d
-                sums[i] = (np.sum(s), np.sum(d), np.sum(d2), np.dot(d2, d), np.dot(d2, d2))
+                # np.sum, never np.dot: BLAS sums in an order that depends on its threads,
+                # and a Dask worker's differ from this process's
+                sums[i] = (np.sum(s), np.sum(d), np.sum(d2), np.sum(d2 * d), np.sum(d2 * d2))
             lo = np.searchsorted(s, spec.probes[i], side="left")
             below.append(lo.astype(np.int64))
             equal.append((np.searchsorted(s, spec.probes[i], side="right") - lo)
