@@ -46,7 +46,17 @@ class Variant:
 
 def variant_of(summary: xr.Dataset, draws: xr.Dataset) -> Variant:
     """The `Variant` of a whole simulation: its summary and its ``(view, draw)`` Dataset."""
-    return Variant(summary, lambda metric, view: draws[metric].sel(view=view).values)
+    at = {str(v): j for j, v in enumerate(draws["view"].values)}
+    rows: dict[str, NDArray[np.float64]] = {}
+
+    def row(metric: str, view: str) -> NDArray[np.float64]:
+        if metric not in rows:  # a view's row by position: xarray's sel costs more
+            rows[metric] = np.asarray(draws[metric].transpose("view", "draw").values,
+                                      dtype=np.float64)
+        found: NDArray[np.float64] = rows[metric][at[view]]
+        return found
+
+    return Variant(summary, row)
 
 
 def figures_summary(rerun: Rerun, model: Model, views: Collection[str] | None = None, *,
