@@ -14,7 +14,7 @@ own matrix, ordered by (source, quantity), so the first member keeps its own str
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from uncertainty.errors import ConfigError
 from uncertainty.model.core import Correlation
 
-__all__ = ["CopulaGroup", "CopulaPlan", "apply_copula", "nearest_correlation", "plan_copula"]
+__all__ = ["CopulaGroup", "CopulaPlan", "nearest_correlation", "plan_copula"]
 
 Key = tuple[str, str]
 
@@ -165,12 +165,3 @@ def _conflict(component: list[Correlation], matrix: NDArray[np.float64],
         "< 0); weaken one, or set repair = true in [correlations] to use the nearest valid "
         "matrix",
     )
-
-
-def apply_copula(plan: CopulaPlan, latents: MutableMapping[Key, NDArray[np.float64]]) -> None:
-    """Replace the independent latent normals of each group by correlated ones, in place."""
-    for group in plan.groups:
-        stacked = np.stack([latents[k] for k in group.members])
-        correlated = group.factor @ stacked
-        for k, row in zip(group.members, correlated, strict=True):
-            latents[k] = row
