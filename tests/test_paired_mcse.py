@@ -85,6 +85,7 @@ def test_a_change_prints_signed_to_its_mcse() -> None:
     assert number_text(Num(0.0, "change", 0.0, spec="%")) == "+0%"
     assert number_text(Num(1.234, "change", 0.01)) == "+1.23"
     assert number_text(Num(0.5937, "mcse", 0.0021, spec="%")) == "59.4%"
+    assert number_text(Num(0.5937, "mcse", 0.06, spec="%")) == "60%"
 
 
 SEEDS, N = 300, 4_000

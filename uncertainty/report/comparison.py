@@ -64,12 +64,13 @@ def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) 
 
 
 def _eti_overlap_num(share: float, mcse: float) -> Num:
-    """An interval overlap to the digits its MCSE supports, at most one decimal.
+    """An interval overlap in whole percentages, or fewer digits where its MCSE says so.
 
-    A flat one (MCSE 0: one interval well inside the other, or the two well apart) in whole
-    percentages.
+    Whole percentages as before the overlap had an MCSE: a decimal would set "100.0%" (a
+    share just under 1) beside "100%" (one interval inside the other, MCSE 0) for no
+    reader's benefit. An MCSE of 5 points or more (few draws) rounds to tens.
     """
-    return Num(share, "mcse", max(mcse, 0.0005), spec="%") if mcse > 0 else Num(
+    return Num(share, "mcse", max(mcse, 0.005), spec="%") if mcse > 0 else Num(
         share, spec=".0%")
 
 
