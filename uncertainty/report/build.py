@@ -48,6 +48,14 @@ _READING = (
     "sources, or from a named scenario. ETI = equal-tailed credible interval; HDI = "
     "highest-density interval. Digits shown are those the Monte Carlo error supports."
 )
+#: Below this many draws the report says how an HDI end in a steep tail is biased.
+HDI_BIAS_DRAWS = 50_000
+_HDI_BIAS = (
+    " With this few draws, an HDI end deep in a skewed tail (the lower end of a 90% or 95% "
+    "HDI of a ratio or a count) reads a little away from the tail: by up to 0.4 of its "
+    "Monte Carlo error at 4,000 draws, 0.15 at 200,000, measured on lognormal, gamma and "
+    "two-piece lognormal distributions."
+)
 
 
 class Result(Protocol):
@@ -149,7 +157,8 @@ def _head(result: Result, destination: str | None) -> list[Block]:
     out += [Heading(1, prose(model.title), scope="full"),
             Paragraph((*run_line(p), Text("; config sha256 "), Code(p["config_sha256"][:16]),
                        Text(f"; created {p['created_utc']}; {versions}.")), scope="full"),
-            Paragraph(prose(_READING), scope="full"),
+            Paragraph(prose(_READING + (_HDI_BIAS if int(p["draws"]) < HDI_BIAS_DRAWS
+                                        else "")), scope="full"),
             *([Paragraph(tuple(streaming), scope="full")] if streaming else []),
             Heading(2, prose("Metrics"), scope="full")]
     return out
