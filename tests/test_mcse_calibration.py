@@ -30,6 +30,7 @@ from uncertainty.analysis.sensitivity import dependence
 from uncertainty.analysis.sensitivity.dependence import (
     SUBSAMPLE,
     rank_correlation_mcse,
+    rank_influence,
     strongest_correlation,
 )
 from uncertainty.sampling.acceptance import binomial_mcse
@@ -260,16 +261,21 @@ def test_rank_correlation_mcse_is_calibrated() -> None:
 @pytest.mark.parametrize("r", [0.0, 0.7, 0.95])
 def test_rank_correlation_mcse_from_a_subsample_is_the_full_one(
         r: float, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Beyond SUBSAMPLE draws the influence function's sd comes from the first SUBSAMPLE:
-    # an sd estimated from m draws is off by about sqrt((kurtosis - 1) / (4 m)) relative
-    # (the influence values are bounded: kurtosis under 3 here), 0.4% at m = 2^15.
+    # Beyond SUBSAMPLE draws the influence values' sd comes from the first m = SUBSAMPLE of
+    # n: relative to the sd of all n, off by about sqrt((kurtosis - 1) / 4 (1/m - 1/n))
+    # (the first m are part of the n), the kurtosis that of the influence values.
     n = 8 * SUBSAMPLE
     e = np.random.default_rng([n, 26]).standard_normal((2, n))
-    orders = _orders(np.stack([e[0], r * e[0] + math.sqrt(1 - r * r) * e[1]]))
+    x = np.stack([e[0], r * e[0] + math.sqrt(1 - r * r) * e[1]])
+    orders = _orders(x)
     sub = rank_correlation_mcse(*orders)
     monkeypatch.setattr(dependence, "SUBSAMPLE", n)
     full = rank_correlation_mcse(*orders)
-    assert sub != full and abs(sub / full - 1) <= K * math.sqrt(2 / (4 * SUBSAMPLE))
+    d = rank_influence(x[0], x[1])
+    d = d - d.mean()
+    kurtosis = float(np.mean(d**4) / np.mean(d**2) ** 2)
+    allowed = K * math.sqrt((kurtosis - 1) / 4 * (1 / SUBSAMPLE - 1 / n))
+    assert sub != full and abs(sub / full - 1) <= allowed, (sub / full - 1, allowed)
 
 
 #: Sums of shares of independent inputs: (draw y and its inputs, true 1 - sum of shares).

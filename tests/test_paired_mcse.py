@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 from mc import K
-from scipy import special, stats
+from scipy import special
 from test_mcse_calibration import calibration_errors
 
 from uncertainty.analysis.sensitivity.leave_out import move, paired_changes, width_ratio
@@ -42,17 +42,23 @@ def test_indicator_correlation_is_that_of_the_indicators() -> None:
 def test_indicator_correlation_skips_invalid_draws_and_nan_ends() -> None:
     r = np.random.default_rng(2)
     x = r.standard_normal(4_000)
-    y = x.copy()
-    y[::10] = np.nan  # a constraint's rejections: the pair counts where both are valid
+    y = x + 0.5 * r.standard_normal(4_000)
+    y[::10] = np.nan  # a constraint's rejections
     y[5::10] = np.inf
-    corr = indicator_correlation([x, y, x], [0.3, 0.3, math.nan])
-    valid = np.isfinite(y)
-    assert corr[0, 1] == pytest.approx(1.0, abs=0.05)  # the same draws where both valid
+    corr = indicator_correlation([x, y, x], [0.3, 0.2, math.nan])
+    # The definition: each indicator centred by its share among its row's valid draws,
+    # the cross moment over the draws valid in both, each variance over its own.
+    vx, vy = np.ones(len(x), dtype=bool), np.isfinite(y)
+    cx = (x <= 0.3) - np.mean(x <= 0.3)
+    cy = np.where(vy, (y <= 0.2) - np.mean(y[vy] <= 0.2), 0.0)
+    both = vx & vy
+    wanted = (np.sum(cx[both] * cy[both]) / both.sum()) / math.sqrt(
+        np.mean(cx**2) * np.mean(cy[vy] ** 2))
+    assert corr[0, 1] == pytest.approx(wanted, rel=1e-5)  # float32 sums
     assert np.isnan(corr[2]).all() and np.isnan(corr[:, 2]).all()
     assert corr[0, 0] == corr[1, 1] == 1.0
     # an indicator that never varies is uncorrelated, not NaN
     assert indicator_correlation([x, x], [0.0, 99.0])[0, 1] == 0.0
-    assert valid.sum() < len(y)
 
 
 def test_only_the_draws_a_streamed_run_holds_are_counted() -> None:
@@ -154,6 +160,10 @@ def test_nested_intervals_overlap_fully_with_no_error() -> None:
     found = [summarize_draws(row, (0.9,)) for row in rows]
     eti = np.stack([f["eti"] for f in found])
     se = eti_overlap_errors(rows, eti, np.stack([f["mcse_eti"] for f in found]))
+    # sd 3 against sd 1: each end of the wider interval lies many MCSEs outside the
+    # narrower one's, so the share is flat (1) around the estimates and its MCSE 0
+    errors = np.stack([f["mcse_eti"] for f in found])
+    assert eti[1, 0, 0] + K * errors[1, 0, 0] < eti[0, 0, 0] - K * errors[0, 0, 0]
+    assert eti[1, 0, 1] - K * errors[1, 0, 1] > eti[0, 0, 1] + K * errors[0, 0, 1]
     assert eti_overlaps(eti)[0, 1, 0] == 1.0
     assert se[0, 1, 0] == 0.0 and se[0, 0, 0] == 0.0
-    assert stats.norm.ppf(0.95) * 3 > max(eti[0, 0]) + K * max(found[0]["mcse_eti"][0])
