@@ -26,7 +26,8 @@ from uncertainty.distributions.base import Distribution
 from uncertainty.distributions.lognormal import LogNormal, SplitLogNormal
 from uncertainty.distributions.simple import Gamma
 from uncertainty.report.build import HDI_BIAS_DRAWS
-from uncertainty.stats.array import hdi_span, hdi_start_sorted, quantile_mcse_sorted
+from uncertainty.stats.array import quantile_mcse_sorted
+from uncertainty.stats.hdi import hdi_span, hdi_start_sorted
 from uncertainty.stats.hdi_error import hdi_mcse_sorted
 
 LEVELS = (0.5, 0.9, 0.95)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from uncertainty.stats.hdi import hdi_span, hdi_start_sorted
 from uncertainty.stats.hdi_error import hdi_mcse_sorted
 
 __all__ = [
@@ -25,9 +26,6 @@ __all__ = [
     "eti_sorted",
     "hdi_mcse_sorted",
     "hdi_sorted",
-    "hdi_span",
-    "hdi_start_sorted",
-    "narrowest_window",
     "partly_sorted",
     "quantile_mcse_sorted",
     "quantile_sorted",
@@ -113,29 +111,6 @@ def hdi_sorted(s: FloatArray, prob: float) -> tuple[float, float]:
     k = hdi_span(len(s), prob)
     i = hdi_start_sorted(s, k)
     return float(s[i]), float(s[i + k])
-
-
-def hdi_start_sorted(s: FloatArray, span: int) -> int:
-    """First rank of the HDI of sorted draws `s` whose ends are `span` ranks apart."""
-    return narrowest_window(np.arange(len(s) - span), s[span:] - s[: len(s) - span])
-
-
-def hdi_span(n: int, prob: float) -> int:
-    """Ranks between the ends of the HDI of `prob` among `n` sorted draws: ``floor(prob n)``.
-
-    The interval ``[s[i], s[i + k]]`` holds ``k + 1`` draws; every path (in memory, streamed)
-    takes the window from here.
-    """
-    return min(math.floor(prob * n), n - 1)
-
-
-def narrowest_window(starts: NDArray[np.int64] | NDArray[np.intp], widths: FloatArray) -> int:
-    """The start rank of the narrowest window, the leftmost among equally narrow ones.
-
-    `starts` must be ascending and `widths` their windows' widths. The tie rule of every
-    HDI search (in memory, streamed) is this one.
-    """
-    return int(starts[int(np.argmin(widths))])
 
 
 def quantile_mcse_sorted(s: FloatArray, probs: ArrayLike) -> FloatArray:

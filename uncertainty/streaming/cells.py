@@ -174,6 +174,10 @@ class Partition:
         out[inside] = self.values[where]
         return out, known
 
+    def draws(self, first: int, last: int) -> FloatArray:
+        """The draws at ranks ``first`` to ``last`` (inclusive), all in resolved cells."""
+        return self.lookup(np.arange(first, last + 1, dtype=np.int64))[0]
+
     def update(self, query: Query, tally: CellTally) -> Partition:
         """The partition after a pass answered `query` (built by `next_query` from this one).
 

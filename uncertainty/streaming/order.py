@@ -17,12 +17,9 @@ a needed rank falls (`uncertainty.streaming.cells`):
    maximum, `attempt` computes the statistics with the very functions `summarize_draws`
    uses, reading a `SparseSorted` that answers for the known ranks.
 
-The HDI is searched exactly: a window starting at rank ``i`` ends at ``i + k``; over a run
-of ``i`` whose two ends stay in the same two cells its width lies between the cells'
-minimum and maximum differences. Windows whose lower bound exceeds the least upper bound
-cannot be the narrowest and are dropped; the rest are resolved to their draws. The leftmost
-narrowest window is then exactly the one `hdi_sorted` picks: the HDI is exact, its
-resolution 0.
+The HDI is found by the search the in-memory summary uses (`uncertainty.stats.hdi`), run on
+the partition's cells: runs of windows that cannot be the narrowest are dropped, the rest
+resolved to their draws, so the window is exactly the in-memory one (resolution 0).
 
 Every number is the same as the in-memory summary's except the mean, the sd and their
 MCSEs, which come from per-chunk sums combined with `math.fsum` (see `moments` and
@@ -38,11 +35,8 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from uncertainty.stats.array import (
-    hdi_span,
-    narrowest_window,
-    quantile_statistics,
-)
+from uncertainty.stats.array import quantile_statistics
+from uncertainty.stats.hdi import hdi_search, hdi_span
 from uncertainty.stats.hdi_error import hdi_mcse_sorted
 from uncertainty.streaming.cells import Needs, Partition
 
@@ -78,62 +72,6 @@ class SparseSorted:
         return values.reshape(ranks.shape)[()]
 
 
-def _hdi(part: Partition, k: int,
-         final: bool) -> tuple[int, float] | list[tuple[int, int]]:
-    """The leftmost narrowest window of ``k + 1`` draws, or the rank ranges to resolve first.
-
-    Returns ``(start rank, resolution)``: resolution 0 when the window is exactly the one
-    `hdi_sorted` picks (see the module docstring), which is the case unless `final`. With
-    `final`, when resolving every candidate would not pay (draws of a nearly uniform
-    distribution, where most windows are about as narrow), the narrowest window among those
-    known is taken and the resolution bounds by how much the narrowest could be narrower.
-    Widths are bounded with float subtraction, which is monotone, so the bounds hold for
-    the widths `hdi_sorted` computes.
-    """
-    n = part.n
-    windows = n - k
-    inner = part.starts[1:-1]
-    breaks = np.unique(np.concatenate(([0], inner, inner - k)))
-    lo = breaks[(breaks >= 0) & (breaks < windows)]
-    hi = np.append(lo[1:], windows) - 1
-    a, c = part.cell_of(lo), part.cell_of(lo + k)
-    with np.errstate(over="ignore", invalid="ignore"):
-        lower = part.vmin[c] - part.vmax[a]
-        upper = part.vmax[c] - part.vmin[a]
-    bound = float(np.min(upper))
-    known = part.resolved[a] & part.resolved[c]
-    constant = ~part.exact[a] & ~part.exact[c] & known  # both ends single values
-    starts: list[NDArray[np.int64]] = []
-    widths: list[FloatArray] = []
-    for m in np.flatnonzero(known & (lower <= bound)):
-        if constant[m]:
-            ranks = np.array([lo[m]], dtype=np.int64)  # every window here has this width
-        else:
-            ranks = np.arange(lo[m], hi[m] + 1, dtype=np.int64)
-        left, _ = part.lookup(ranks)
-        right, _ = part.lookup(ranks + k)
-        with np.errstate(over="ignore", invalid="ignore"):
-            widths.append(right - left)
-        starts.append(ranks)
-    found = math.inf
-    if widths:
-        all_starts, all_widths = np.concatenate(starts), np.concatenate(widths)
-        found = float(np.min(all_widths))
-    open_ = np.flatnonzero(~known & (lower <= min(bound, found)))
-    if len(open_) and final and widths:
-        with np.errstate(over="ignore", invalid="ignore"):
-            resolution = max(found - float(np.min(lower[open_])), 0.0)
-        return narrowest_window(all_starts, all_widths), resolution
-    if len(open_):
-        if final:  # nothing known yet: resolve the window with the least upper bound
-            open_ = open_[[int(np.argmin(upper[open_]))]]
-        h = math.ceil(math.sqrt(n) / 2) + 2  # room for the error window around the ends
-        return [(int(lo[m]) - h, int(hi[m]) + h) for m in open_] + [
-            (int(lo[m]) + k - h, int(hi[m]) + k + h) for m in open_]
-    # Every window as narrow as the narrowest is among those resolved, in rank order.
-    return narrowest_window(all_starts, all_widths), 0.0
-
-
 def attempt(part: Partition, levels: Sequence[float], *,
             final: bool = False) -> dict[str, Any] | Needs:
     """`summarize_draws`'s order statistics of the row, or the ranks still needed.
@@ -146,7 +84,7 @@ def attempt(part: Partition, levels: Sequence[float], *,
         Credible levels.
     final : bool
         Settle for an HDI within a stated resolution where resolving it exactly would not
-        pay (see `_hdi`).
+        pay (see `uncertainty.stats.hdi.hdi_search`).
 
     Returns
     -------
@@ -164,7 +102,8 @@ def attempt(part: Partition, levels: Sequence[float], *,
         quantile_statistics(s, levels)  # reading it records the ranks it needs
         for prob in levels:
             k = hdi_span(n, prob)
-            found = _hdi(part, k, final)
+            # room around the ends for the error window `hdi_mcse_sorted` reads
+            found = hdi_search(part, k, final=final, margin=math.ceil(math.sqrt(n) / 2) + 2)
             if isinstance(found, list):
                 ranges.extend(found)
             else:
