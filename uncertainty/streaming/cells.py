@@ -174,6 +174,14 @@ class Partition:
         out[inside] = self.values[where]
         return out, known
 
+    def guess(self, ranks: NDArray[Any]) -> FloatArray:
+        """The draw at each rank if its cell's draws were evenly spread over its range."""
+        cell = self.cell_of(np.asarray(ranks, dtype=np.int64))
+        share = (ranks - self.starts[cell] + 0.5) / np.maximum(self.count[cell], 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            guess = self.vmin[cell] + share * (self.vmax[cell] - self.vmin[cell])
+        return np.where(np.isfinite(guess), guess, self.vmin[cell])  # a range that overflows
+
     def draws(self, first: int, last: int) -> FloatArray:
         """The draws at ranks ``first`` to ``last`` (inclusive), all in resolved cells."""
         return self.lookup(np.arange(first, last + 1, dtype=np.int64))[0]

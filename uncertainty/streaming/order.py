@@ -50,8 +50,12 @@ class SparseSorted:
 
     ``s[r]`` (an integer or an integer array) gives the draws at ranks ``r`` as numpy does,
     so `quantile_sorted` and `quantile_mcse_sorted` run on it unchanged and give exactly
-    what they give on the full array. With ``record=True`` unknown ranks read as 0 and are
-    listed in `missing` instead of raising.
+    what they give on the full array. With ``record=True`` unknown ranks are listed in
+    `missing` instead of raising, and read as a guess: the value at that rank if the draws
+    of its cell were evenly spread between the cell's least and greatest. Code that picks
+    the next ranks it reads from the values it read (the HDI ends' MCSE does) then asks
+    for ranks near the ones it will need once every value is known, so one more pass
+    usually resolves them all; the numbers themselves are only computed from known ranks.
     """
 
     def __init__(self, part: Partition, *, record: bool = False) -> None:
@@ -67,8 +71,9 @@ class SparseSorted:
         if not known.all():
             if not self.record:
                 raise LookupError(f"ranks not resolved: {ranks.ravel()[~known][:5]}")
-            self.missing.append(ranks.ravel()[~known])
-            values[~known] = 0.0
+            unknown = ranks.ravel()[~known]
+            self.missing.append(unknown)
+            values[~known] = self.part.guess(unknown)
         return values.reshape(ranks.shape)[()]
 
 
