@@ -127,15 +127,32 @@ def _argmin_scale(s: FloatArray, start: int, span: int, m: int) -> float:
     if len(d) < 3:
         return float(m)
     ends = np.asarray(s[np.concatenate((start + d, start + span + d))], dtype=np.float64)
-    low, high = ends[: len(d)], ends[len(d):]
-    t = d / m  # in [-1, 1]: a well-conditioned fit
-    basis = np.stack([np.ones_like(t), t, t * t], axis=1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        width = high - low
-        if not np.all(np.isfinite(width)):
-            return float(m)
-        curvature = float(np.linalg.lstsq(basis, width, rcond=None)[0][2]) / m**2
-        gaps = math.hypot(float(low[-1] - low[0]),
-                          float(high[-1] - high[0])) / int(d[-1] - d[0])
-        scale = float((gaps / curvature) ** (2 / 3)) if curvature > 0 else math.inf
+    # Python floats from here: a few dozen numbers, where numpy's per-call cost would
+    # dominate (this runs three times for every HDI end of every row).
+    low, high = ends[: len(d)].tolist(), ends[len(d):].tolist()
+    width = [b - a for a, b in zip(low, high, strict=True)]  # overflow gives inf, silently
+    if not all(math.isfinite(w) for w in width):
+        return float(m)
+    curvature = _quadratic_coefficient([r / m for r in d.tolist()], width) / m**2
+    if not math.isfinite(curvature):  # widths near the largest float
+        return float(m)
+    gaps = math.hypot(low[-1] - low[0], high[-1] - high[0]) / int(d[-1] - d[0])
+    scale = (gaps / curvature) ** (2 / 3) if curvature > 0 else math.inf
     return scale if math.isfinite(scale) else float(m)
+
+
+def _quadratic_coefficient(t: list[float], y: list[float]) -> float:
+    """The ``t**2`` coefficient of the least-squares parabola through ``(t, y)``.
+
+    The part of ``t**2`` orthogonal to ``1`` and ``t`` (Gram-Schmidt), regressed on alone:
+    the coefficient a least-squares fit of the three gives, without a matrix solve.
+    Plain sums: a float overflow gives inf, never an exception.
+    """
+    k = len(t)
+    t_mean = sum(t) / k
+    u = [x - t_mean for x in t]
+    sq = [x * x for x in t]
+    sq_mean = sum(sq) / k
+    along = sum(a * b for a, b in zip(sq, u, strict=True)) / sum(a * a for a in u)
+    q = [a - sq_mean - along * b for a, b in zip(sq, u, strict=True)]
+    return sum(a * b for a, b in zip(q, y, strict=True)) / sum(a * a for a in q)
