@@ -548,6 +548,8 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
             "levels": [float(p) for p in saved.summary["level"].values],
             "metrics": [asdict(m) for m in saved.metrics if m.name in chosen],
             "records": [r for r in saved.records if r.get("name") in chosen],
+            "casualty_notes": [asdict(n) | {"outside": list(n.outside)}
+                               for n in saved.casualty_notes if n.metric in chosen],
         }
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return

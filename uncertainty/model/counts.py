@@ -64,8 +64,13 @@ def _counted(names: Iterable[str], counts: Mapping[str, tuple[str, ...]]) -> tup
 
 
 def _share_of_dead(above: tuple[str, ...], below: tuple[str, ...]) -> bool:
-    """Whether the dead (`above`) are divided by a total of them and the missing or captured."""
-    return (bool(above) and DEAD.issuperset(above) and set(above) <= set(below)
+    """Whether the dead (`above`) are divided by a total of them and the missing or captured.
+
+    The wounded in action include those who later died of wounds, so a total that counts the
+    wounded counts them too.
+    """
+    total = set(below) | ({"died_of_wounds"} if "wounded" in below else set())
+    return (bool(above) and DEAD.issuperset(above) and set(above) <= total
             and any(w in below for w in OUTSIDE_CFR))
 
 
@@ -96,6 +101,7 @@ def casualty_notes(metrics: Iterable[Metric],
     =====================================================  ===========================
     killed / (killed, wounded, missing, captured)           yes
     1 - killed / (killed, wounded, missing)                 yes (a survival share)
+    (killed + died_of_wounds) / (killed, wounded, captured) yes (the wounded include DOW)
     (killed + died_of_wounds) / (killed, wounded)           no: the case fatality rate
     all casualties / all casualties (a ratio of totals)     no: not a share of the dead
     (killed, missing) / (killed, wounded, missing)          no: not only the dead above
