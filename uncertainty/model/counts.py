@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from uncertainty.model.core import Metric
 
-__all__ = ["COUNT_WORDS", "DEAD", "OUTSIDE_CFR", "CasualtyNote", "casualty_notes", "words_text"]
+__all__ = ["COUNT_WORDS", "DEAD", "OUTSIDE_CFR", "CasualtyNote", "casualty_notes"]
 
 #: The kinds of casualty a quantity may count, in the order they are listed.
 COUNT_WORDS = ("killed", "died_of_wounds", "wounded", "missing", "captured")
@@ -123,11 +123,3 @@ def casualty_notes(metrics: Iterable[Metric],
                                     above, below, division.complement))
             break
     return tuple(out)
-
-
-def words_text(words: Iterable[str]) -> str:
-    """``"killed, wounded, missing and captured"``: count words as prose."""
-    shown = [w.replace("_", " ") for w in words]
-    if len(shown) <= 1:
-        return "".join(shown)
-    return ", ".join(shown[:-1]) + " and " + shown[-1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from uncertainty.model.core import Model
-from uncertainty.model.counts import CasualtyNote, casualty_notes, words_text
+from uncertainty.model.counts import CasualtyNote, casualty_notes
 from uncertainty.report.blocks import Block, Code, Inline, Paragraph, Text
 
 __all__ = ["CFR", "casualty_note_blocks", "counts_document", "notes_by_metric"]
@@ -22,6 +22,12 @@ CFR = "CFR = (KIA + DOW) / (KIA + WIA)"
 def _the(words: tuple[str, ...]) -> str:
     """``"the missing and the captured"``."""
     return " and ".join(f"the {w}" for w in words)
+
+
+def _words(words: tuple[str, ...]) -> str:
+    """``"killed, wounded, missing and captured"``: count words as prose."""
+    shown = [w.replace("_", " ") for w in words]
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else "".join(shown)
 
 
 def _sum(names: tuple[str, ...]) -> Code:
@@ -46,9 +52,9 @@ def casualty_note_blocks(note: CasualtyNote) -> list[Block]:
     )
     full: tuple[Inline, ...] = (
         Text(f"Note: {note.metric} is not the case fatality rate. It divides "),
-        _sum(note.numerator), Text(f" ({words_text(note.numerator_counts)}) by "),
+        _sum(note.numerator), Text(f" ({_words(note.numerator_counts)}) by "),
         _sum(note.denominator),
-        Text(f" ({words_text(note.denominator_counts)}), so it counts {outside} {alive}. "
+        Text(f" ({_words(note.denominator_counts)}), so it counts {outside} {alive}. "
              f"Yet {why}: with them in the total, the share of the dead reads lower, and a "
              "share of survivors higher, than among the killed and the wounded alone. "
              "Military medicine's case fatality rate, "),
