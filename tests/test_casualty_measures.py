@@ -26,11 +26,12 @@ from uncertainty.config.starter import CASUALTIES, TEMPLATES, starter_config
 from uncertainty.model.core import Metric
 from uncertainty.model.counts import COUNT_WORDS, casualty_notes
 from uncertainty.model.expr import Division, parse_expression
-from uncertainty.report import to_json
+from uncertainty.report import build_report, render_markdown, to_json
 
 Invoke = Callable[..., Result]
 
-SEED = Path(__file__).resolve().parents[1] / "configs" / "seed-article-2025.toml"
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "configs" / "seed-article-2025.toml"
 NAMES = ["k", "d", "w", "m", "c", "t", "x", "y"]
 
 
@@ -253,11 +254,19 @@ def test_the_seed_study_notes_its_survival_shares_and_no_number_changes() -> Non
     text = SEED.read_text("utf-8")
     start = text.index("[counts]\n")
     undeclared = text[:start] + text[text.index("[metrics]\n"):]
-    documents = []
+    documents, markdown = [], []
     for config in (text, undeclared):
         run = uncertainty.parse(config, file="seed.toml").run(draws=4000, sensitivity=False)
         documents.append(json.loads(to_json(run.document())))
+        markdown.append(render_markdown(build_report(run)))
     declared, before = documents
+    # the README quotes the note as summary.md has it
+    readme = (ROOT / "README.md").read_text("utf-8")
+    start = readme.index("> Note: ua_survival")
+    quoted = " ".join(line[2:] for line in readme[start:readme.index("\n\n", start)].splitlines())
+    assert quoted in markdown[0].splitlines()
+    assert NOTE.findall(markdown[0]) == ["ua_survival", "ru_survival"]
+    assert NOTE.findall(markdown[1]) == []
     assert [n["metric"] for n in declared["casualty_notes"]] == ["ua_survival", "ru_survival"]
     assert all(n["complement"] and n["outside"] == ["missing", "captured"]
                for n in declared["casualty_notes"])
