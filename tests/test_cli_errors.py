@@ -148,8 +148,8 @@ def test_validate_reports_the_same_one_line_error(cli: Invoke, workdir: Path) ->
         pytest.param(
             'title = "Test model"', 'title = "Test model"\ntitel = "typo"',
             "Error: bad.toml: titel: unknown key; did you mean 'title'? "
-            "(expected one of: constraints, correlations, grades, metrics, run, scenarios, "
-            "sensitivity, sources, tables, title)",
+            "(expected one of: constraints, correlations, counts, grades, metrics, run, "
+            "scenarios, sensitivity, sources, tables, title)",
             id="top-level",
         ),
         pytest.param(

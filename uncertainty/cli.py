@@ -475,19 +475,26 @@ Examples:
   uncertainty init                  # writes study.toml here
   uncertainty init studies/flood.toml
   uncertainty run studies/flood.toml
+  uncertainty init --template casualties brigade.toml
 """)
 @click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option("--template", type=click.Choice(["starter", "casualties"]), default="starter",
+              show_default=True,
+              help="starter: every option explained; casualties: the case fatality rate, "
+                   "%KIA and wounded per killed, with what each quantity counts.")
 @_one_line_errors
-def init(path: Path | None, force: bool) -> None:
+def init(path: Path | None, force: bool, template: str) -> None:
     """Write a commented starter config to PATH [default: study.toml].
 
     The starter has two sources, one metric, a scenario, a correlation and a constraint,
-    every common option explained in comments and the less common ones commented out. It
-    runs as written. PATH may be an existing folder, to write study.toml in it. An
-    existing file is kept unless --force.
+    every common option explained in comments and the less common ones commented out.
+    --template casualties writes the measures of military medicine instead (case fatality
+    rate, percentage killed in action, wounded per killed), with the definitions in its
+    comments. Either runs as written. PATH may be an existing folder, to write study.toml
+    in it. An existing file is kept unless --force.
     """
-    from uncertainty.config.starter import DEFAULT_NAME, starter_config
+    from uncertainty.config.starter import DEFAULT_NAME, TEMPLATES, starter_config
 
     target = Path(DEFAULT_NAME) if path is None else path
     if target.is_dir():
@@ -497,14 +504,13 @@ def init(path: Path | None, force: bool) -> None:
                          "another path")
     try:
         with open(target, "w" if force else "x", encoding="utf-8") as fh:
-            fh.write(starter_config(target))
+            fh.write(starter_config(target, template))
     except FileExistsError:  # appeared since the check above
         raise InputError(f"{target}: exists already; use --force to replace it, or give "
                          "another path") from None
     except OSError as exc:
         raise InputError(f"{target}: cannot write: {exc.strerror}") from None
-    click.echo(f"Wrote {target}: a starter study (two sources, one metric); its comments "
-               "explain every option.")
+    click.echo(f"Wrote {target}: {TEMPLATES[template].what}.")
     click.echo(f"Next: uncertainty run {target}")
 
 
@@ -548,6 +554,8 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
             "levels": [float(p) for p in saved.summary["level"].values],
             "metrics": [asdict(m) for m in saved.metrics if m.name in chosen],
             "records": [r for r in saved.records if r.get("name") in chosen],
+            "casualty_notes": [asdict(n) | {"outside": list(n.outside)}
+                               for n in saved.casualty_notes if n.metric in chosen],
         }
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from uncertainty.config.counts import parse_counts
 from uncertainty.config.tables import (
     RowOutcome,
     TableReport,
@@ -61,7 +62,7 @@ PROVENANCE_KEYS = ("cite", "date", "quote", "note")
 
 
 _TOP_LEVEL = ("title", "run", "grades", "sources", "tables", "metrics", "scenarios",
-              "correlations", "constraints", "sensitivity")
+              "correlations", "constraints", "sensitivity", "counts")
 
 
 def _only(node: Node, allowed: set[str], what: str = "") -> None:
@@ -152,9 +153,11 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "",
     sensitivity_node = root.get("sensitivity")
     sensitivity = (SensitivitySettings() if sensitivity_node is None
                    else _sensitivity(sensitivity_node))
+    counts_node = root.get("counts")
+    counts = () if counts_node is None else parse_counts(counts_node, model.quantities)
     model = replace(model, metrics=metrics, scenarios=scenarios, correlations=correlations,
                     repair_correlations=repair, constraints=constraints,
-                    sensitivity=sensitivity)
+                    sensitivity=sensitivity, counts=counts)
     if run.pool == "log":
         for quantity in model.quantities:
             if len(model.estimators(quantity)) > 1:

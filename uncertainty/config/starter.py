@@ -1,4 +1,4 @@
-"""The commented starter config that ``uncertainty init`` writes.
+"""The commented starter configs that ``uncertainty init`` writes.
 
 The template is a string constant, not package data, so it ships with the code and a test
 can run it as written. It shows every common option with what it means, and, commented
@@ -7,10 +7,12 @@ out, the less common ones; each part names the README section that explains it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePath
 from string import Template
 
-__all__ = ["DEFAULT_NAME", "STARTER", "starter_config"]
+__all__ = ["CASUALTIES", "DEFAULT_NAME", "STARTER", "TEMPLATES", "StarterTemplate",
+           "starter_config"]
 
 #: File name ``uncertainty init`` writes when given no path.
 DEFAULT_NAME = "study.toml"
@@ -136,13 +138,121 @@ spread_scales = [0.5, 2]     # factors on the default log-spreads
 '''
 
 
-def starter_config(config: str | PurePath = DEFAULT_NAME) -> str:
-    """The starter config, its comments naming `config` and the folder ``run`` writes.
+#: ``uncertainty init --template casualties``: the measures of military medicine (case
+#: fatality rate, percentage killed in action, wounded per killed) for one brigade, with
+#: ``[counts]`` declaring what each quantity counts.
+CASUALTIES = '''\
+# A casualties study for `uncertainty`: the standard measures of military medicine for one
+# brigade, from three sources. It runs as written. Check it, simulate it (the results go to
+# $results/), and print its tables again later:
+#
+#     uncertainty validate $config
+#     uncertainty run $config
+#     uncertainty show $results
+#
+# The words, as military medicine uses them (README: "Casualty measures"):
+#   killed in action (KIA)   killed before reaching a medical treatment facility
+#   died of wounds (DOW)     wounded who reached one and died there or later
+#   wounded in action (WIA)  wounded who reached one, those who died of wounds included
+#   missing                  not accounted for: some are dead, some captured, some will return
+#   captured                 taken prisoner, wounded or not
+# and the measures:
+#   case fatality rate        CFR  = (KIA + DOW) / (KIA + WIA)
+#   percentage killed         %KIA = KIA / (KIA + WIA)
+#   wounded-to-killed ratio          WIA / KIA
+# The missing and the captured are in none of them. A total of all casualties counts them,
+# so a share of the dead in that total is not the case fatality rate; the report notes it.
+# Replace the figures with your own; the plain `uncertainty init` starter explains every option.
+
+title = "Casualty measures of one brigade"
+
+# Draws that break a condition are discarded (README: "Constraints").
+constraints = ["bde.dow <= bde.wia", "bde.kia <= bde.casualties"]
+
+[run]
+draws = 100_000
+seed = 2025
+levels = [0.5, 0.9, 0.95]
+
+# What each quantity counts: killed, died_of_wounds, wounded, missing, captured. The report
+# reads these, never the quantity names, to tell a share of the dead in a total with the
+# missing or the captured in it from the case fatality rate. A quantity left out counts
+# nothing the report knows of.
+[counts]
+"bde.kia" = ["killed"]
+"bde.dow" = ["died_of_wounds"]
+"bde.wia" = ["wounded"]
+"bde.missing" = ["missing"]
+"bde.captured" = ["captured"]
+"bde.casualties" = ["killed", "wounded", "missing", "captured"]
+
+# The brigade's own returns: the killed, the wounded it evacuated, the missing and the captured.
+[sources.returns]
+label = "Brigade casualty returns"
+grade = "B2"
+
+[sources.returns.estimates.bde]
+kia = { about = 1_150 }
+# Returns miss the lightly wounded treated and sent back: read as a floor, 5% to 40% more.
+wia = { at_least = 3_600, undercount = { ci90 = [1.05, 1.4] } }
+# The missing only grow as returns come in late: at least 400, 5% to 60% more.
+missing = { at_least = 400, undercount = { ci90 = [1.05, 1.6] } }
+captured = { value = 160, ci90 = [110, 240] }
+
+# The medical service counts those it treated: the wounded and those who died of wounds.
+[sources.medical]
+label = "Field hospital admissions"
+grade = "A2"
+
+[sources.medical.estimates.bde]
+wia = { value = 4_300, ci90 = [3_900, 4_900] }
+dow = { about = 190 }
+
+# A total of all casualties, as a ministry would announce it.
+[sources.ministry]
+label = "Ministry statement: all casualties"
+grade = "C3"
+
+[sources.ministry.estimates.bde]
+casualties = { about = 6_000 }
+
+[metrics]
+cfr = { expr = "(bde.kia + bde.dow) / (bde.kia + bde.wia)", label = "Case fatality rate, CFR" }
+pct_kia = { expr = "bde.kia / (bde.kia + bde.wia)", label = "Percentage killed, %KIA" }
+wia_per_kia = { expr = "bde.wia / bde.kia", label = "Wounded per killed, WIA/KIA" }
+# Not a fatality rate: the missing and the captured count as survivors, and the report says
+# so under its table.
+survival = { expr = "1 - bde.kia / bde.casualties", label = "Share of all casualties alive" }
+'''
+
+
+@dataclass(frozen=True)
+class StarterTemplate:
+    """A template ``uncertainty init`` writes: its text and what ``init`` says it wrote."""
+
+    text: str
+    what: str
+
+
+#: The templates by the name ``--template`` takes; the first is the default.
+TEMPLATES = {
+    "starter": StarterTemplate(STARTER, "a starter study (two sources, one metric); its "
+                               "comments explain every option"),
+    "casualties": StarterTemplate(CASUALTIES, "casualty measures (case fatality rate, "
+                                  "percentage killed, wounded per killed); its comments give "
+                                  "each definition"),
+}
+
+
+def starter_config(config: str | PurePath = DEFAULT_NAME, template: str = "starter") -> str:
+    """A template's config, its comments naming `config` and the folder ``run`` writes.
 
     Parameters
     ----------
     config : str or PurePath
         Where the config will be written, as the user will type it.
+    template : str
+        A name of `TEMPLATES`: ``"starter"`` (default) or ``"casualties"``.
 
     Returns
     -------
@@ -151,4 +261,5 @@ def starter_config(config: str | PurePath = DEFAULT_NAME) -> str:
     """
     path = PurePath(config)
     results = PurePath("results") / path.stem
-    return Template(STARTER).substitute(config=path.as_posix(), results=results.as_posix())
+    return Template(TEMPLATES[template].text).substitute(config=path.as_posix(),
+                                                         results=results.as_posix())

@@ -29,6 +29,7 @@ import numpy as np
 import xarray as xr
 
 from uncertainty.errors import ResultsError
+from uncertainty.model.counts import CasualtyNote
 from uncertainty.numbers import level_key
 
 __all__ = [
@@ -71,6 +72,9 @@ class SavedSummary:
         ``summary.json``'s records, unchanged.
     summary : xarray.Dataset
         The summary rebuilt from `records`, as `uncertainty.stats.summarize` made it.
+    casualty_notes : tuple of CasualtyNote
+        The metrics noted as not the case fatality rate (none in a summary written before
+        ``casualty_notes`` existed).
     """
 
     title: str
@@ -78,6 +82,7 @@ class SavedSummary:
     metrics: tuple[SavedMetric, ...]
     records: tuple[dict[str, Any], ...]
     summary: xr.Dataset
+    casualty_notes: tuple[CasualtyNote, ...] = ()
 
     @property
     def inputs(self) -> list[str]:
@@ -124,9 +129,27 @@ def read_summary(document: Any, file: str) -> SavedSummary:
         with _part("records"):
             records = tuple(dict(r) for r in document["records"])
         summary = _dataset(document, records, provenance)
+        notes = []
+        for i, item in enumerate(document.get("casualty_notes") or ()):
+            with _part(f"casualty_notes[{i}]"):
+                notes.append(_casualty_note(item))
     except _Malformed as exc:
         raise ResultsError(file, f"{exc.place}: {exc.what}") from None
-    return SavedSummary(str(document.get("title", "")), provenance, metrics, records, summary)
+    return SavedSummary(str(document.get("title", "")), provenance, metrics, records, summary,
+                        tuple(notes))
+
+
+def _casualty_note(item: Mapping[str, Any]) -> CasualtyNote:
+    """A ``casualty_notes`` entry (`uncertainty.report.casualties.counts_document`) read back."""
+    def names(key: str) -> tuple[str, ...]:
+        value = item[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise TypeError(key)
+        return tuple(value)
+
+    return CasualtyNote(str(item["metric"]), names("numerator"), names("denominator"),
+                        names("numerator_counts"), names("denominator_counts"),
+                        bool(item["complement"]))
 
 
 class _Malformed(Exception):

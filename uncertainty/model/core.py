@@ -166,7 +166,8 @@ class Model:
     Invariants (established by `uncertainty.config.schema.build_model`): ids are unique across
     sources, scenarios and `POOLED`; every quantity is estimated by at least one source;
     metrics use only known quantities; scenarios only pick sources that estimate the
-    quantity.
+    quantity; `counts` declares, for some quantities, the kinds of casualty each counts
+    (words of `uncertainty.model.counts.COUNT_WORDS`).
     """
 
     title: str
@@ -179,6 +180,7 @@ class Model:
     constraints: tuple[Constraint, ...] = ()
     sensitivity: SensitivitySettings = SensitivitySettings()
     tables: tuple[TableReport, ...] = ()
+    counts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     origin: Origin | None = field(default=None, compare=False, repr=False)
     quantities: tuple[str, ...] = field(init=False)
 

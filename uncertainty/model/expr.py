@@ -15,7 +15,7 @@ draws concerned; the summary counts those draws as invalid instead of hiding the
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -31,6 +31,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "Constraint",
+    "Division",
     "Expression",
     "parse_constraint",
     "parse_expression",
@@ -129,6 +130,62 @@ _Node = _Const | _Var | _Neg | _Bin | _Call
 
 
 @dataclass(frozen=True)
+class Division:
+    """A division in an expression whose two sides are sums of quantities.
+
+    What `Expression.divisions` finds: ``a / b``, ``(a + b) / (c + d)``, ``100 * a / b``,
+    and the same inside a larger expression such as ``1 - a / b``. A side counts as a sum of
+    quantities when it is quantity names joined by ``+``, each term possibly multiplied or
+    divided by a positive number (a change of unit or a percentage, which changes nothing
+    of what the side counts).
+
+    Parameters
+    ----------
+    numerator, denominator : tuple of str
+        The quantities summed on each side, in the order written (a name may repeat).
+    complement : bool
+        Whether the division is subtracted from a number (``1 - a / b``, ``100 - 100 * a /
+        b``): the metric is then the share of the denominator that the numerator leaves out.
+    """
+
+    numerator: tuple[str, ...]
+    denominator: tuple[str, ...]
+    complement: bool
+
+
+def _summed(node: _Node) -> tuple[str, ...] | None:
+    """The quantities `node` adds up, or None when it is not a sum of (scaled) quantities."""
+    if isinstance(node, _Var):
+        return (node.name,)
+    if isinstance(node, _Bin) and node.op is np.add:
+        left, right = _summed(node.left), _summed(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, _Bin) and node.op in (np.multiply, np.divide):
+        if isinstance(node.right, _Const) and node.right.value > 0:
+            return _summed(node.left)
+        if node.op is np.multiply and isinstance(node.left, _Const) and node.left.value > 0:
+            return _summed(node.right)
+    return None
+
+
+def _divisions(node: _Node, complement: bool = False) -> Iterator[Division]:
+    """Every division between sums of quantities in `node`, outermost first."""
+    if isinstance(node, _Bin):
+        if node.op is np.divide:
+            num, den = _summed(node.left), _summed(node.right)
+            if num is not None and den is not None:
+                yield Division(num, den, complement)
+        yield from _divisions(node.left)
+        yield from _divisions(node.right, complement=node.op is np.subtract
+                              and isinstance(node.left, _Const))
+    elif isinstance(node, _Neg):
+        yield from _divisions(node.operand)
+    elif isinstance(node, _Call):
+        for arg in node.args:
+            yield from _divisions(arg)
+
+
+@dataclass(frozen=True)
 class Expression:
     """A parsed metric expression.
 
@@ -161,6 +218,26 @@ class Expression:
             out = _evaluate(self._tree, env)
         shape = np.shape(env[self.names[0]])
         return np.broadcast_to(np.asarray(out, dtype=np.float64), shape)
+
+    def divisions(self) -> tuple[Division, ...]:
+        """The divisions in the expression whose two sides are sums of quantities.
+
+        Read from the parsed tree, never from the text; see `Division` for what counts.
+
+        Notes
+        -----
+        =============================  ===========================================
+        expression                     divisions
+        =============================  ===========================================
+        ``a / b``                      ``(a,) / (b,)``
+        ``1 - a / b``                  ``(a,) / (b,)``, complement
+        ``100 * a / (b + c)``          ``(a,) / (b, c)``
+        ``(a + b) / c / d``            ``(a, b) / (c,)``: the outer one's numerator
+                                       is itself a division, not a sum
+        ``a * b / c``, ``log(a) / b``  none
+        =============================  ===========================================
+        """
+        return tuple(_divisions(self._tree))
 
 
 def _evaluate(node: _Node, env: Mapping[str, FloatArray]) -> Any:

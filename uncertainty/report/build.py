@@ -34,6 +34,7 @@ from uncertainty.report.blocks import (
     columns,
     prose,
 )
+from uncertainty.report.casualties import casualty_note_blocks, notes_by_metric
 from uncertainty.report.comparison import comparison_blocks
 from uncertainty.report.rows import row_counts, rows_blocks
 from uncertainty.report.sensitivity import drivers, sensitivity_blocks
@@ -166,6 +167,7 @@ def _head(result: Result, destination: str | None) -> list[Block]:
 
 def _metrics(result: Result, figures: tuple[str, ...], env: xr.Dataset | None) -> list[Block]:
     model, summary = result.model, result.summary
+    notes = notes_by_metric(model)
     out: list[Block] = []
     for metric in model.metrics:
         out += [Heading(3, prose(f"{metric.name}: {metric.label}  [{metric.expression.text}]"),
@@ -175,6 +177,8 @@ def _metrics(result: Result, figures: tuple[str, ...], env: xr.Dataset | None) -
                 Paragraph((Code(metric.expression.text),), scope="full"),
                 variable_table(summary, metric.name, hdi=True, env=env, metric=metric.name,
                                scope="full")]
+        if metric.name in notes:
+            out += casualty_note_blocks(notes[metric.name])
         out += [Figure(f"{kind}-{metric.name}.svg", f"{kind} plot of {metric.name}",
                        scope="full")
                 for kind in figures if kind != "tornado"]  # the sensitivity section shows it

@@ -14,6 +14,7 @@ from uncertainty.report.blocks import (
     prose,
 )
 from uncertainty.report.build import Result, invalid_note
+from uncertainty.report.casualties import casualty_note_blocks
 from uncertainty.report.comparison import comparison_blocks
 from uncertainty.report.sensitivity import sensitivity_blocks
 from uncertainty.report.tables import variable_table
@@ -55,12 +56,13 @@ def saved_report(saved: SavedSummary, chosen: list[str], folder: str) -> Documen
     """The tables of the `chosen` variables of a saved summary, as ``run`` shows them.
 
     The brief view is what ``run`` prints; the full view has ``summary.md``'s headings and
-    highest-density intervals.
+    highest-density intervals. A metric noted as not the case fatality rate keeps its note.
     """
     summary = saved.summary
     env = envelopes(summary)
     line = provenance_line(saved.provenance)
     metrics = {m.name: m for m in saved.metrics}
+    notes = {n.metric: n for n in saved.casualty_notes}
     out: list[Block] = [
         Paragraph(prose(saved.title), scope="brief"),
         Paragraph(prose(f"{line}. Equal-tailed credible intervals."), scope="brief",
@@ -77,6 +79,7 @@ def saved_report(saved: SavedSummary, chosen: list[str], folder: str) -> Documen
                 variable_table(summary, name, env=env, scope="brief", tight=True),
                 Heading(2, prose(f"{name}: {metric.label}" if metric else name), scope="full"),
                 *([Paragraph((Code(metric.expr),), scope="full")] if metric else []),
-                variable_table(summary, name, hdi=True, env=env, scope="full")]
+                variable_table(summary, name, hdi=True, env=env, scope="full"),
+                *(casualty_note_blocks(notes[name]) if name in notes else [])]
     out += invalid_note(summary, chosen, scope="all")
     return Document(tuple(out))

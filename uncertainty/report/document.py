@@ -10,6 +10,7 @@ import numpy as np
 from uncertainty.model.copula import plan_copula
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
+from uncertainty.report.casualties import counts_document
 from uncertainty.report.comparison import comparison_document, thresholds_document
 from uncertainty.report.rows import tables_document
 from uncertainty.report.sensitivity import sensitivity_document
@@ -38,8 +39,9 @@ def summary_document(run: Result) -> dict[str, Any]:
     Keys: ``schema_version``, ``title``, ``provenance``, ``levels``, ``sources`` (each
     estimate as written, the distribution built and where its spread came from), ``views``
     (which source gives each quantity), ``metrics``, ``records`` (one per variable and
-    view, with ``mcse`` beside the numbers it qualifies), and ``sensitivity`` (null when
-    not analysed; see `uncertainty.report.sensitivity.sensitivity_document`).
+    view, with ``mcse`` beside the numbers it qualifies), ``sensitivity`` (null when
+    not analysed; see `uncertainty.report.sensitivity.sensitivity_document`), and
+    ``counts`` and ``casualty_notes`` (`uncertainty.report.casualties.counts_document`).
     """
     s = run.summary
     levels = [float(p) for p in s["level"].values]
@@ -114,6 +116,7 @@ def summary_document(run: Result) -> dict[str, Any]:
         "metrics": [
             {"name": m.name, "label": m.label, "expr": m.expression.text} for m in model.metrics
         ],
+        **counts_document(model),
         "records": records,
     }
 
