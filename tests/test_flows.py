@@ -208,3 +208,17 @@ def test_the_article_against_the_compiled_table_runs(cli: Invoke, workdir: Path)
     markdown = (folder / "summary.md").read_text("utf-8")
     assert "P(≥ 112,500)" in markdown and "P(≥ 239,000)" in markdown
     assert "an increment needs a figure at each end" in markdown
+    assert "kept only where the later is at least the earlier" in markdown  # assumptions
+
+
+def test_a_pair_of_the_same_kind_of_figure_comes_first() -> None:
+    # a floor 2 days from 1 January and a range 20 days from it: the range pairs with the
+    # range near 1 July, the floor is listed as superseded
+    csv = ("date,who,kind,value,low,high\n"
+           "2025-01-03,Agency A,deaths,,700,\n"
+           "2025-01-21,Agency A,deaths,,800,1200\n"
+           "2025-07-01,Agency A,deaths,,1000,1800\n")
+    rows = {r.row: r for r in _model(csv=csv).tables[0].rows}
+    assert [rows[n].status for n in (2, 3, 4)] == ["superseded", "used", "used"]
+    assert rows[2].reason.startswith("rows 3 and 4 of the same source and quantity are the "
+                                     "pair used (the same kind of figure at both ends first")

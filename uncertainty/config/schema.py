@@ -466,7 +466,7 @@ def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
                                   weight_from))
     report = TableReport(name, spec.file, hashlib.sha256(data).hexdigest(), spec.as_of,
                          spec.window, tuple(sorted(outcomes, key=lambda o: o.row)),
-                         spec.start)
+                         spec.start, spec.flow_correlation if spec.start else None)
     return sources, report
 
 

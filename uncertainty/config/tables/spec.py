@@ -125,6 +125,7 @@ class TableReport:
     window: tuple[int, int]
     rows: tuple[RowOutcome, ...]
     start: dt.date | None = None
+    flow_correlation: float | None = None
 
 
 def _column(node: Node | None) -> str | None:
