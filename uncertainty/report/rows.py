@@ -43,7 +43,8 @@ def _scope(report: TableReport) -> str:
     lo, hi = report.window
     if report.start is not None:
         return (f"for each source and quantity, the increment from {report.start.isoformat()} "
-                f"to {report.as_of.isoformat()}: its pair of rows nearest to the two dates, "
+                f"to {report.as_of.isoformat()}: its pair of rows nearest to the two dates (the "
+                f"same kind of figure at both ends first), "
                 f"each dated from {abs(lo)} days before to {hi} days after its date (a source "
                 f"with a row near one date only gives no increment: unpaired)")
     return (f"each source's row of each quantity nearest to {report.as_of.isoformat()}, "
