@@ -167,6 +167,8 @@ TOML_ERRORS = [
      "tables.t.from: from 2025-08-01 must be before as_of 2025-07-01"),
     ('from = "soon"\nas_of = 2025-07-01',
      "tables.t.from: expected a date such as 2025-12-31, got 'soon'"),
+    ("from = 5\nas_of = 2025-07-01",
+     "tables.t.from: expected a date such as 2025-12-31, got 5"),
     ("from = 2025-01-01",
      "tables.t.from: from needs as_of (the end of the period)"),
     ("from = 2025-01-01\nas_of = 2025-07-01\nflow_correlation = 1.5",
@@ -209,6 +211,21 @@ def test_the_article_against_the_compiled_table_runs(cli: Invoke, workdir: Path)
     assert "P(≥ 112,500)" in markdown and "P(≥ 239,000)" in markdown
     assert "an increment needs a figure at each end" in markdown
     assert "kept only where the later is at least the earlier" in markdown  # assumptions
+
+
+def test_a_later_total_almost_surely_below_the_earlier_is_skipped_with_the_reason() -> None:
+    csv = ("date,who,kind,value,low,high\n"
+           "2025-01-01,Agency A,deaths,,800,1200\n"
+           "2025-07-01,Agency A,deaths,,100,150\n"
+           "2025-01-01,Agency B,deaths,,800,1200\n"
+           "2025-07-01,Agency B,deaths,,1000,1800\n")
+    model = _model(csv=csv)
+    assert [s.id for s in model.estimators("x.deaths")] == ["agency_b"]
+    rows = {r.row: r for r in model.tables[0].rows}
+    assert [rows[n].status for n in (2, 3)] == ["skipped", "skipped"]
+    assert rows[2].reason.startswith("increment with row 3: the later figure is at least the "
+                                     "earlier one with probability")
+    assert rows[3].reason.startswith("increment with row 2: ")
 
 
 def test_a_pair_of_the_same_kind_of_figure_comes_first() -> None:

@@ -136,6 +136,8 @@ class Increment(Distribution):
     def _tabulate(self) -> _Law:
         scale = float(self.later.ppf(0.5))
         top = float(self.later.ppf(1 - 1e-15))
+        if not (math.isfinite(top) and top > 0 and scale > 0):
+            raise ValueError("the later figure needs a positive median and a finite upper tail")
         d = np.geomspace(LOW_END * scale, top, GRID_POINTS)
         above, p0 = self._above(d)
         if not p0 >= MIN_P:
