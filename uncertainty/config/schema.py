@@ -436,9 +436,9 @@ def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
         factor = spread.factor
         for group in source_groups:
             if len(group) == 2:
-                found = _increment(spec, group, spread, outcomes)
+                found = _increment(spec, sid, group, spread, outcomes)
                 if found is not None:
-                    estimates.append(replace(found, source=sid))
+                    estimates.append(found)
                 continue
             row = group[0]
             try:
@@ -470,9 +470,9 @@ def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
     return sources, report
 
 
-def _increment(spec: TableSpec, pair: tuple[TableRow, ...], spread: Spread,
+def _increment(spec: TableSpec, sid: str, pair: tuple[TableRow, ...], spread: Spread,
                outcomes: list[RowOutcome]) -> Estimate | None:
-    """One source's increment of a quantity from its (earlier, later) rows, or None.
+    """Source `sid`'s increment of a quantity from its (earlier, later) rows, or None.
 
     Each row becomes the estimate it would for a study as of its own end of the period
     (carried to ``from`` or ``as_of``); the two are joined as an `Increment` (see
@@ -515,7 +515,7 @@ def _increment(spec: TableSpec, pair: tuple[TableRow, ...], spread: Spread,
     provenance = tuple((k, v) for k, v in (
         ("cite", cites), ("date", f"{first.date.isoformat()} to {last.date.isoformat()}"),
         ("note", note)) if v)
-    return Estimate(first.source, first.quantity, written(whole), distribution,
+    return Estimate(sid, first.quantity, written(whole), distribution,
                     f"{spread.origin}; the two figures' latent correlation {rho:g}",
                     provenance, stated[1] - stated[0])
 
