@@ -39,7 +39,6 @@ from uncertainty.report.comparison import comparison_blocks
 from uncertainty.report.rows import row_counts, rows_blocks
 from uncertainty.report.sensitivity import drivers, sensitivity_blocks
 from uncertainty.report.tables import variable_table
-from uncertainty.summary import envelopes
 
 __all__ = ["Result", "build_report", "invalid_note", "run_line"]
 
@@ -83,6 +82,9 @@ class Result(Protocol):
     @property
     def sensitivity(self) -> Sensitivity | None:
         """The run's sensitivity."""
+    @property
+    def envelopes(self) -> xr.Dataset | None:
+        """The envelope pools' ranges (`uncertainty.summary.envelopes`), made once."""
 
 
 def run_line(provenance: dict[str, Any]) -> list[Inline]:
@@ -282,7 +284,7 @@ def build_report(result: Result, figures: tuple[str, ...] = (), *,
         sources, views and table rows); the comparison of views is in both.
     """
     model, summary = result.model, result.summary
-    env = envelopes(summary)
+    env = result.envelopes
     out = _head(result, destination) + _metrics(result, figures, env)
     if result.sensitivity is not None:
         out += _sensitivity(result.sensitivity, model, figures)
