@@ -21,7 +21,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from uncertainty.config.loader import LoadedConfig, TableReader, load_config, parse_config
 from uncertainty.errors import ConfigError
@@ -190,6 +190,9 @@ class Study:
             if save_draws:
                 options["stream"] = False
             result = self.run(**options)
+            # One report for the folder and the console: it names the folder the console
+            # shows, and the files' renderers do not show that line.
+            result.report(plots=plots, destination=str(path))
             result._write(path, plots=plots, save_draws=save_draws, png=png, force=force)
         return result
 
@@ -368,8 +371,34 @@ class Result:
         """
         from uncertainty.report import build_report
 
-        return build_report(self, self.figure_kinds() if plots else (),
-                            destination=destination)
+        key = (self.figure_kinds() if plots else (), destination)
+        built = self._documents()
+        if key not in built:
+            built[key] = build_report(self, key[0], destination=destination)
+        return built[key]
+
+    def _documents(self) -> dict[tuple[tuple[str, ...], str | None], Document]:
+        """The reports built so far for this result, by (figures, destination).
+
+        Kept in the instance's ``__dict__``, not a field, so `dataclasses.replace` (a result
+        with its sensitivity, say) starts with none.
+        """
+        return cast("dict[tuple[tuple[str, ...], str | None], Document]",
+                    self.__dict__.setdefault("_built_documents", {}))
+
+    def _built(self, *, figures: tuple[str, ...] | None = None,
+               destination: str | None = None) -> Document | None:
+        """A report already built that renders as asked, or None.
+
+        Figures are in the full report only (``summary.md``, ``summary.html``), the
+        destination in the brief one only (the console): a report with the same `figures`
+        renders the full report asked for, one with the same `destination` the brief one.
+        """
+        for (shown, named), document in self._documents().items():
+            if (figures is not None and shown == figures) or (
+                    figures is None and named == destination):
+                return document
+        return None
 
     def markdown(self, *, plots: bool = True) -> str:
         """``summary.md``; with `plots`, embedding the figures a results folder holds."""
@@ -381,7 +410,9 @@ class Result:
         """The tables ``uncertainty run`` prints."""
         from uncertainty.report import render_console
 
-        return render_console(self.report(plots=False, destination=destination))
+        document = self._built(destination=destination)
+        return render_console(document if document is not None
+                              else self.report(plots=False, destination=destination))
 
     def files(self, *, plots: bool = True, save_draws: bool = False,
               png: bool = False) -> dict[str, bytes]:
@@ -390,7 +421,8 @@ class Result:
         from uncertainty.report import render_html, render_markdown
 
         config = self.study.config
-        report = self.report(plots=plots)
+        report = self._built(figures=self.figure_kinds() if plots else ()) or self.report(
+            plots=plots)
         files = {"summary.json": self.summary_json.encode(),
                  "summary.md": render_markdown(report).encode(), "config.toml": config.text}
         files |= {saved_table(name): data for name, data in config.tables.items()}
