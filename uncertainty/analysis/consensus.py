@@ -47,10 +47,13 @@ from uncertainty.stats.weighted import (
     weighted_quantiles,
 )
 
-__all__ = ["ClaimCheck", "Consensus", "QuantityConsensus", "consensus", "synthesize"]
+__all__ = ["ClaimCheck", "Consensus", "QuantityConsensus", "consensus", "ess_floor",
+           "synthesize"]
 
 #: How far beyond the claims the default prior range reaches, as a factor each way.
 RANGE_FACTOR = 1000.0
+#: The effective-sample floor of a short run, as a share of its draws (`ess_floor`).
+FLOOR_SHARE = 0.05
 #: The proposal's Student t degrees of freedom: the wide component's and the fitted one's.
 _WIDE_DF, _FIT_DF = 3.0, 5.0
 #: The fitted component's scale, as a multiple of the pilot's posterior sd.
@@ -180,7 +183,7 @@ def consensus(model: Model, *, seed: int, draws: int) -> Consensus:
     ------
     ConfigError
         At ``consensus``, naming the quantity, when the effective sample size falls below
-        ``min_ess``.
+        `ess_floor`.
     """
     out = []
     for quantity in model.quantities:
@@ -189,6 +192,15 @@ def consensus(model: Model, *, seed: int, draws: int) -> Consensus:
             out.append(synthesize(quantity, claims, model.consensus, seed=seed, draws=draws,
                                   levels=model.run.levels))
     return Consensus(model.consensus, tuple(out))
+
+
+def ess_floor(settings: ConsensusSettings, draws: int) -> float:
+    """The least effective sample size a synthesis of `draws` draws may rest on.
+
+    ``min_ess``, or 5% of the draws when that is less (a quick run of a few thousand
+    draws cannot reach 1,000; the proposal gives 25% to 50% of the draws when it fits).
+    """
+    return min(float(settings.min_ess), FLOOR_SHARE * draws)
 
 
 def _stream_uniforms(seed: int, quantity: str, stage: str, names: Sequence[str],
@@ -319,7 +331,7 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
     ------
     ConfigError
         At ``consensus``, naming `quantity`, when the effective sample size is below
-        ``settings.min_ess``.
+        `ess_floor`.
     """
     stated = settings.range_of(quantity)
     values = [c.value for c in claims]
@@ -328,10 +340,11 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
     sample, ll, lw = _sample(quantity, claims, settings, bounds, seed=seed, draws=draws)
     w = normalized(lw)
     ess = effective_size(w)
-    if ess < settings.min_ess:
+    floor = ess_floor(settings, draws)
+    if ess < floor:
         raise ConfigError("consensus", (
             f"{quantity}: the consensus rests on an effective sample of {ess:,.0f} draws, "
-            f"below min_ess {settings.min_ess:,}: the claims contradict the prior range "
+            f"below its floor {floor:,.0f} (min_ess): the claims contradict the prior range "
             f"[{plain(prior[0])}, {plain(prior[1])}] of its true value (widen [consensus] "
             f"range) or the draws are too few"))
     median, median_se, eti, eti_se = _intervals(sample.theta, w, levels, np.exp)
@@ -342,7 +355,8 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
         return np.asarray(t**2 / (t**2 + s2), dtype=np.float64)
 
     i2_median, i2_se, i2_eti, i2_eti_se = _intervals(sample.tau, w, levels, share)
-    checks = tuple(_check(i, claims, sample, ll, lw, settings) for i in range(len(claims)))
+    base = _log_prior(sample.theta, sample.tau, bounds, settings) - sample.log_q
+    checks = tuple(_check(i, claims, sample, ll, base, settings) for i in range(len(claims)))
     return QuantityConsensus(
         quantity=quantity, claims=tuple(claims), prior_range=prior,
         range_from="config" if stated else "default", heterogeneity=settings.heterogeneity,
@@ -353,11 +367,12 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
         i2_eti_mcse=i2_eti_se, ess=ess, draws=draws, checks=checks)
 
 
-def _check(i: int, claims: Sequence[Claim], sample: _Draws, ll: FloatArray, lw: FloatArray,
-           settings: ConsensusSettings) -> ClaimCheck:
+def _check(i: int, claims: Sequence[Claim], sample: _Draws, ll: FloatArray,
+           lw_base: FloatArray, settings: ConsensusSettings) -> ClaimCheck:
     """Claim `i` against the synthesis of the others: the same draws, its likelihood out."""
     claim = claims[i]
-    w = normalized(lw - ll[i])
+    # Not lw - ll[i]: a step (a bound with tau = 0) leaves -inf - -inf where it excludes.
+    w = normalized(lw_base + np.delete(ll, i, axis=0).sum(axis=0))
     h = predictive_cdf(claim, sample.theta, sample.tau)
     pct, pct_se = weighted_mean(h, w)
     low, high = settings.flag_level / 2, 1 - settings.flag_level / 2

@@ -8,7 +8,8 @@ key                value                                        default
 ``heterogeneity``  ``"estimate"``, or a number >= 0 (fixed;     ``"estimate"``
                    0: fixed effect)
 ``tau_scale``      scale of tau's half-normal prior (> 0)       0.5
-``min_ess``        least effective sample size (integer >= 2)   1000
+``min_ess``        least effective sample size (integer >= 2;   1000
+                   5% of the draws when less)
 ``flag_level``     two-sided level of the out-of-line flag      0.05
 =================  ===========================================  =========================
 """
