@@ -194,6 +194,11 @@ def consensus(model: Model, *, seed: int, draws: int) -> Consensus:
     return Consensus(model.consensus, tuple(out))
 
 
+def _short(x: float) -> str:
+    """A prior range end: plain, or in scientific notation beyond 15 digits."""
+    return plain(x) if abs(x) < 1e15 else f"{x:.3g}"
+
+
 def ess_floor(settings: ConsensusSettings, draws: int) -> float:
     """The least effective sample size a synthesis of `draws` draws may rest on.
 
@@ -345,8 +350,9 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
         raise ConfigError("consensus", (
             f"{quantity}: the consensus rests on an effective sample of {ess:,.0f} draws, "
             f"below its floor {floor:,.0f} (min_ess): the claims contradict the prior range "
-            f"[{plain(prior[0])}, {plain(prior[1])}] of its true value (widen [consensus] "
-            f"range) or the draws are too few"))
+            f"[{_short(prior[0])}, {_short(prior[1])}] of its true value (widen [consensus] "
+            "range), or each other beyond what tau's prior allows (raise [consensus] "
+            "tau_scale), or the draws are too few"))
     median, median_se, eti, eti_se = _intervals(sample.theta, w, levels, np.exp)
     tau_median, tau_se, tau_eti, tau_eti_se = _intervals(sample.tau, w, levels)
     s2 = typical_variance(claims)
