@@ -22,10 +22,11 @@ same config and seed give the same numbers. Leaving a source out reweights the s
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import special, stats
 
 from uncertainty.analysis.consensus_claims import (
@@ -54,8 +55,9 @@ __all__ = ["ClaimCheck", "Consensus", "QuantityConsensus", "consensus", "ess_flo
 RANGE_FACTOR = 1000.0
 #: The effective-sample floor of a short run, as a share of its draws (`ess_floor`).
 FLOOR_SHARE = 0.05
-#: The proposal's Student t degrees of freedom: the wide component's and the fitted one's.
-_WIDE_DF, _FIT_DF = 3.0, 5.0
+#: The proposal's Student t degrees of freedom: the wide component's and the fitted one's
+#: (2 and 4: their quantile functions have closed forms, ten times faster than scipy's).
+_WIDE_DF, _FIT_DF = 2.0, 4.0
 #: The fitted component's scale, as a multiple of the pilot's posterior sd.
 _FIT_INFLATE = 1.5
 
@@ -214,6 +216,17 @@ def _stream_uniforms(seed: int, quantity: str, stage: str, names: Sequence[str],
                                for name in names], n)
 
 
+def _t_ppf(u: FloatArray, df: float) -> FloatArray:
+    """Student t quantiles in closed form, for 2 or 4 degrees of freedom."""
+    u = np.maximum(u, 2.0**-54)  # a uniform draw of exactly 0 would give -inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if df == 2.0:
+            return np.asarray((2 * u - 1) / np.sqrt(2 * u * (1 - u)), dtype=np.float64)
+        root = np.sqrt(4 * u * (1 - u))
+        q = np.cos(np.arccos(root) / 3) / root
+        return np.asarray(np.sign(u - 0.5) * 2 * np.sqrt(q - 1), dtype=np.float64)
+
+
 def _half_normal(u: FloatArray, scale: float) -> FloatArray:
     return np.asarray(scale * special.ndtri((1.0 + u) / 2.0), dtype=np.float64)
 
@@ -252,7 +265,7 @@ class _Draws:
 
 def _wide(u_theta: FloatArray, u_tau: FloatArray, centre: float, scale: float,
           settings: ConsensusSettings) -> tuple[FloatArray, FloatArray]:
-    theta = centre + scale * stats.t.ppf(u_theta, _WIDE_DF)
+    theta = centre + scale * _t_ppf(u_theta, _WIDE_DF)
     tau = (_half_normal(u_tau, settings.tau_scale) if settings.heterogeneity is None
            else np.full_like(theta, settings.heterogeneity))
     return theta, tau
@@ -303,7 +316,7 @@ def _sample(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings,
                                               ("theta", "tau", "component"), draws)
     wide = u_pick < 0.5
     theta, tau = _wide(u_theta, u_tau, centre, scale, settings)
-    fit_theta = fit_mean + fit_scale * stats.t.ppf(u_theta, _FIT_DF)
+    fit_theta = fit_mean + fit_scale * _t_ppf(u_theta, _FIT_DF)
     theta = np.where(wide, theta, fit_theta)
     if settings.heterogeneity is None:
         fit_tau = np.abs(tau_mean + tau_scale * special.ndtri(u_tau))
@@ -318,11 +331,13 @@ def _sample(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings,
 
 
 def _intervals(values: FloatArray, weights: FloatArray, levels: Sequence[float],
-               transform: object = None) -> tuple[float, float, tuple[tuple[float, float], ...],
-                                                  tuple[tuple[float, float], ...]]:
+               transform: Callable[[FloatArray], FloatArray] | None = None, *,
+               order: NDArray[np.intp] | None = None,
+               ) -> tuple[float, float, tuple[tuple[float, float], ...],
+                          tuple[tuple[float, float], ...]]:
     probs = [0.5] + [p for level in levels for p in ((1 - level) / 2, (1 + level) / 2)]
-    q, se = weighted_quantiles(values, weights, np.array(probs),
-                               transform=transform)  # type: ignore[arg-type]
+    q, se = weighted_quantiles(values, weights, np.array(probs), transform=transform,
+                               order=order)
     pairs = tuple((float(q[1 + 2 * i]), float(q[2 + 2 * i])) for i in range(len(levels)))
     errs = tuple((float(se[1 + 2 * i]), float(se[2 + 2 * i])) for i in range(len(levels)))
     return float(q[0]), float(se[0]), pairs, errs
@@ -353,16 +368,20 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
             f"[{_short(prior[0])}, {_short(prior[1])}] of its true value (widen [consensus] "
             "range), or each other beyond what tau's prior allows (raise [consensus] "
             "tau_scale), or the draws are too few"))
-    median, median_se, eti, eti_se = _intervals(sample.theta, w, levels, np.exp)
-    tau_median, tau_se, tau_eti, tau_eti_se = _intervals(sample.tau, w, levels)
+    by_theta, by_tau = np.argsort(sample.theta), np.argsort(sample.tau)
+    median, median_se, eti, eti_se = _intervals(sample.theta, w, levels, np.exp,
+                                                order=by_theta)
+    tau_median, tau_se, tau_eti, tau_eti_se = _intervals(sample.tau, w, levels, order=by_tau)
     s2 = typical_variance(claims)
 
     def share(t: FloatArray) -> FloatArray:
         return np.asarray(t**2 / (t**2 + s2), dtype=np.float64)
 
-    i2_median, i2_se, i2_eti, i2_eti_se = _intervals(sample.tau, w, levels, share)
+    i2_median, i2_se, i2_eti, i2_eti_se = _intervals(sample.tau, w, levels, share,
+                                                     order=by_tau)
     base = _log_prior(sample.theta, sample.tau, bounds, settings) - sample.log_q
-    checks = tuple(_check(i, claims, sample, ll, base, settings) for i in range(len(claims)))
+    checks = tuple(_check(i, claims, sample, ll, base, settings, by_theta)
+                   for i in range(len(claims)))
     return QuantityConsensus(
         quantity=quantity, claims=tuple(claims), prior_range=prior,
         range_from="config" if stated else "default", heterogeneity=settings.heterogeneity,
@@ -374,7 +393,8 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
 
 
 def _check(i: int, claims: Sequence[Claim], sample: _Draws, ll: FloatArray,
-           lw_base: FloatArray, settings: ConsensusSettings) -> ClaimCheck:
+           lw_base: FloatArray, settings: ConsensusSettings,
+           by_theta: NDArray[np.intp]) -> ClaimCheck:
     """Claim `i` against the synthesis of the others: the same draws, its likelihood out."""
     claim = claims[i]
     # Not lw - ll[i]: a step (a bound with tau = 0) leaves -inf - -inf where it excludes.
@@ -388,7 +408,8 @@ def _check(i: int, claims: Sequence[Claim], sample: _Draws, ll: FloatArray,
         flagged = pct < low
     else:
         flagged = pct < low or pct > high
-    q, se = weighted_quantiles(sample.theta, w, np.array([0.5]), transform=np.exp)
+    q, se = weighted_quantiles(sample.theta, w, np.array([0.5]), transform=np.exp,
+                               order=by_theta)
     return ClaimCheck(source=claim.source, kind=claim.kind, claim=claim.value,
                       percentile=pct, percentile_mcse=pct_se, flagged=bool(flagged),
                       median_without=float(q[0]), median_without_mcse=float(se[0]),

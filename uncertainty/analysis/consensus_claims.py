@@ -112,10 +112,14 @@ def claims_of(model: Model, quantity: str) -> tuple[Claim, ...]:
 
 
 def _log_density(dist: Distribution, y: FloatArray) -> FloatArray:
-    """The density of ``log X`` at `y` (``f_X(e^y) e^y``)."""
-    with np.errstate(over="ignore"):
+    """The density of ``log X`` at `y` (``f_X(e^y) e^y``); 0 where that overflows.
+
+    The proposal's heavy tails reach ``y`` far outside the prior (weight 0 there anyway).
+    """
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         x = np.exp(y)
-    return np.asarray(dist.pdf(x) * x, dtype=np.float64)
+        out = dist.pdf(x) * x
+    return np.where(np.isfinite(out), out, 0.0)
 
 
 def _log(x: FloatArray) -> FloatArray:
@@ -164,8 +168,9 @@ def predictive_cdf(claim: Claim, theta: FloatArray, tau: FloatArray) -> FloatArr
         return np.where(sd > 0, special.ndtr(z), np.where(theta <= log_c, 1.0, 0.0))
     out = np.zeros_like(theta)
     for node, weight in zip(_NODES, _WEIGHTS, strict=True):
-        with np.errstate(over="ignore"):
-            out += weight * claim.distribution.cdf(np.exp(2 * log_c - theta - tau * node))
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            out += weight * np.nan_to_num(claim.distribution.cdf(
+                np.exp(2 * log_c - theta - tau * node)))
     return out
 
 

@@ -49,6 +49,7 @@ def weighted_mean(values: FloatArray, weights: FloatArray) -> tuple[float, float
 
 def weighted_quantiles(values: FloatArray, weights: FloatArray, probs: ArrayLike, *,
                        transform: Callable[[FloatArray], FloatArray] | None = None,
+                       order: NDArray[np.intp] | None = None,
                        ) -> tuple[FloatArray, FloatArray]:
     """Quantiles of the weighted ECDF at `probs`, each with its Monte Carlo standard error.
 
@@ -67,6 +68,8 @@ def weighted_quantiles(values: FloatArray, weights: FloatArray, probs: ArrayLike
     transform : callable, optional
         A monotone increasing map applied to the quantiles (``np.exp`` for a quantity drawn
         on the log scale): quantiles and MCSEs are of the transformed value.
+    order : ndarray of int, optional
+        ``np.argsort(values)``, when the caller has it (several weightings of one sample).
 
     Returns
     -------
@@ -84,7 +87,8 @@ def weighted_quantiles(values: FloatArray, weights: FloatArray, probs: ArrayLike
     if not weights.sum() > 0:
         nan = np.full(probs.shape, math.nan)
         return nan, nan.copy()
-    order = np.argsort(values, kind="stable")
+    if order is None:
+        order = np.argsort(values)
     x, w = values[order], weights[order]
     mid = np.cumsum(w) - w / 2
     q = np.interp(probs, mid, x)
