@@ -53,6 +53,9 @@ __all__ = ["ClaimCheck", "Consensus", "QuantityConsensus", "consensus", "ess_flo
 
 #: How far beyond the claims the default prior range reaches, as a factor each way.
 RANGE_FACTOR = 1000.0
+#: The most importance draws a synthesis makes, whatever the run's count: a streamed run of
+#: a hundred million draws would otherwise hold a likelihood per claim per draw in memory.
+MAX_DRAWS = 1 << 21
 #: The effective-sample floor of a short run, as a share of its draws (`ess_floor`).
 FLOOR_SHARE = 0.05
 #: The proposal's Student t degrees of freedom: the wide component's and the fitted one's
@@ -179,7 +182,7 @@ def consensus(model: Model, *, seed: int, draws: int) -> Consensus:
     model : Model
         The validated model (its ``[consensus]`` settings and levels).
     seed, draws : int
-        The run's seed and draw count.
+        The run's seed and draw count (at most `MAX_DRAWS` are made).
 
     Raises
     ------
@@ -191,8 +194,8 @@ def consensus(model: Model, *, seed: int, draws: int) -> Consensus:
     for quantity in model.quantities:
         claims = claims_of(model, quantity)
         if len(claims) >= 2:
-            out.append(synthesize(quantity, claims, model.consensus, seed=seed, draws=draws,
-                                  levels=model.run.levels))
+            out.append(synthesize(quantity, claims, model.consensus, seed=seed,
+                                  draws=min(draws, MAX_DRAWS), levels=model.run.levels))
     return Consensus(model.consensus, tuple(out))
 
 
