@@ -356,6 +356,16 @@ class Result:
         return summary_document(self)
 
     @functools.cached_property
+    def envelopes(self) -> xr.Dataset | None:
+        """Each envelope pool's range over its members (`uncertainty.summary.envelopes`).
+
+        Made once per result: the report, ``summary.json`` and the notebook table read it.
+        """
+        from uncertainty.summary import envelopes
+
+        return envelopes(self.summary)
+
+    @functools.cached_property
     def summary_json(self) -> str:
         """``summary.json`` as text: `document` as `uncertainty.report.to_json` writes it.
 
@@ -463,9 +473,8 @@ class Result:
         from uncertainty.report.blocks import Code, Document, Heading, Paragraph, Text
         from uncertainty.report.render_html import render_html_fragment
         from uncertainty.report.tables import variable_table
-        from uncertainty.summary import envelopes
 
-        env = envelopes(self.summary)
+        env = self.envelopes
         blocks: list[Any] = [Heading(3, (Text(self.model.title),))]
         for metric in self.model.metrics:
             blocks += [Paragraph((Text(f"{metric.name}: {metric.label} "),

@@ -21,9 +21,11 @@ from uncertainty.config.tables import (
     RowOutcome,
     TableReport,
     TableRow,
+    TableSpec,
     estimate_spec,
     read_rows,
     select,
+    select_pairs,
     source_id,
     table_spec,
 )
@@ -31,6 +33,7 @@ from uncertainty.config.validation import Node, did_you_mean, show, unknown
 from uncertainty.distributions import Distribution, Spread, build_estimate
 from uncertainty.distributions.built import ci90_factor
 from uncertainty.distributions.forms import FORMS, TRUNCATION_KEYS, estimate_keys, written
+from uncertainty.distributions.increment import Increment
 from uncertainty.errors import ConfigError, ExpressionError
 from uncertainty.model.copula import plan_copula
 from uncertainty.model.core import (
@@ -402,15 +405,21 @@ def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
         rows, outcomes = read_rows(spec, text)
     except ValueError as exc:
         raise ConfigError(node.child_path("columns"), f"{spec.file}: {exc}") from None
-    kept, dropped = select(spec, rows)
+    if spec.start is None:
+        kept, dropped = select(spec, rows)
+        chosen: list[tuple[TableRow, ...]] = [(row,) for row in kept]
+    else:
+        pairs, dropped = select_pairs(spec, rows)
+        chosen = list(pairs)
     outcomes += dropped
     named = _strings_node(node.get("grades"))
     default_node = node.get("grade")
-    by_source: dict[str, list[TableRow]] = {}
-    for row in kept:  # names that differ only in case or punctuation are one source
-        by_source.setdefault(source_id(row.source), []).append(row)
+    by_source: dict[str, list[tuple[TableRow, ...]]] = {}
+    for group in chosen:  # names that differ only in case or punctuation are one source
+        by_source.setdefault(source_id(group[0].source), []).append(group)
     sources = []
-    for sid, source_rows in by_source.items():
+    for sid, source_groups in by_source.items():
+        source_rows = [row for group in source_groups for row in group]
         source_name = source_rows[0].source
         if sid in taken or sid == POOLED:
             raise ConfigError(node.path, f"source {source_name!r} of the table has id {sid!r}, "
@@ -433,7 +442,13 @@ def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
             weight, weight_from = min(flag_weights), "a flag on its row"
         estimates = []
         factor = spread.factor
-        for row in source_rows:
+        for group in source_groups:
+            if len(group) == 2:
+                found = _increment(spec, sid, group, spread, outcomes)
+                if found is not None:
+                    estimates.append(found)
+                continue
+            row = group[0]
             try:
                 spec_table, how = estimate_spec(spec, row, factor)
                 est = Node(spec_table, f"tables.{name}.row {row.row}")
@@ -458,8 +473,59 @@ def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
             sources.append(Source(sid, source_name, weight, tuple(estimates), grade,
                                   weight_from))
     report = TableReport(name, spec.file, hashlib.sha256(data).hexdigest(), spec.as_of,
-                         spec.window, tuple(sorted(outcomes, key=lambda o: o.row)))
+                         spec.window, tuple(sorted(outcomes, key=lambda o: o.row)),
+                         spec.start, spec.flow_correlation if spec.start else None)
     return sources, report
+
+
+def _increment(spec: TableSpec, sid: str, pair: tuple[TableRow, ...], spread: Spread,
+               outcomes: list[RowOutcome]) -> Estimate | None:
+    """Source `sid`'s increment of a quantity from its (earlier, later) rows, or None.
+
+    Each row becomes the estimate it would for a study as of its own end of the period
+    (carried to ``from`` or ``as_of``); the two are joined as an `Increment` (see
+    `uncertainty.distributions.increment`). Both rows are listed, used or skipped with
+    the reason.
+    """
+    ends = (("from", "earlier"), ("as_of", "later"))
+    tables, hows, built, stated = [], [], [], []
+    rho = spec.flow_correlation
+    try:
+        for row, (to, _) in zip(pair, ends, strict=True):
+            table, how = estimate_spec(spec, row, spread.factor, to=to)
+            est = Node(table, f"tables.{spec.name}.row {row.row}")
+            one = build_estimate(est, spread)
+            tables.append(table)
+            hows.append(how)
+            built.append(one.distribution)
+            stated.append(_stated(est, one.distribution))
+        distribution: Distribution = Increment(built[0], built[1], rho)
+    except (ValueError, ConfigError) as exc:
+        text = exc.message if isinstance(exc, ConfigError) else str(exc)
+        outcomes += [RowOutcome(r.row, r.source, r.quantity, r.date.isoformat(), r.figure(),
+                                "skipped", f"increment with row {other.row}: {text}")
+                     for r, other in (pair, pair[::-1])]
+        return None
+    first, last = pair
+    whole = {"earlier": tables[0], "later": tables[1], "flow_correlation": rho}
+    for i, (row, (to, role)) in enumerate(zip(pair, ends, strict=True)):
+        other = pair[1 - i]
+        reason = "; ".join(p for p in (f"{role} figure of the increment with row "
+                                       f"{other.row}, at {to}", hows[i]) if p)
+        outcomes.append(RowOutcome(row.row, row.source, row.quantity, row.date.isoformat(),
+                                   row.figure(), "used", reason, written(tables[i])))
+    note = "; ".join(p for p in (
+        f"rows {first.row} and {last.row} of {spec.file}: the increment from "
+        f"{spec.start} to {spec.as_of}", first.note, last.note,
+        *(f"{role} figure {how}" for how, (_, role) in zip(hows, ends, strict=True) if how))
+        if p)
+    cites = " ".join(dict.fromkeys(c for c in (first.cite, last.cite) if c))
+    provenance = tuple((k, v) for k, v in (
+        ("cite", cites), ("date", f"{first.date.isoformat()} to {last.date.isoformat()}"),
+        ("note", note)) if v)
+    return Estimate(sid, first.quantity, written(whole), distribution,
+                    f"{spread.origin}; the two figures' latent correlation {rho:g}",
+                    provenance, stated[1] - stated[0])
 
 
 def _strings_node(node: Node | None) -> dict[str, Node]:

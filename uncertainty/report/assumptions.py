@@ -78,6 +78,15 @@ def assumptions_blocks(model: Model, acceptance: xr.Dataset | None) -> tuple[Blo
                      for g in graded.values())
         tables.append(Table(_texts("grade", "meaning", "ci90_factor", "weight", "from"), grade_rows,
                             columns(5, numeric=False)))
+    for report in model.tables:
+        if report.start is not None and report.as_of is not None:
+            items.append(prose(
+                f"Flows ({report.name}): each source's increment from "
+                f"{report.start.isoformat()} to {report.as_of.isoformat()} is its later "
+                f"cumulative figure minus its earlier one, the two drawn with latent (for "
+                f"lognormal figures, log-error) correlation {report.flow_correlation:g} and "
+                f"kept only where the later is at least the earlier, since a cumulative count "
+                f"never falls; a source with a figure near one date only gives none."))
     out: list[Block] = [Heading(2, prose("Assumptions")), BulletList(tuple(items)), *tables]
     if model.correlations:
         plan = plan_copula(model.correlations, repair=model.repair_correlations)

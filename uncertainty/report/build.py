@@ -41,7 +41,6 @@ from uncertainty.report.consensus import consensus_blocks
 from uncertainty.report.rows import row_counts, rows_blocks
 from uncertainty.report.sensitivity import drivers, sensitivity_blocks
 from uncertainty.report.tables import variable_table
-from uncertainty.summary import envelopes
 
 __all__ = ["Result", "build_report", "invalid_note", "run_line"]
 
@@ -88,6 +87,9 @@ class Result(Protocol):
     @property
     def consensus(self) -> Consensus | None:
         """The run's consensus of each quantity's sources."""
+    @property
+    def envelopes(self) -> xr.Dataset | None:
+        """The envelope pools' ranges (`uncertainty.summary.envelopes`), made once."""
 
 
 def run_line(provenance: dict[str, Any]) -> list[Inline]:
@@ -288,7 +290,7 @@ def build_report(result: Result, figures: tuple[str, ...] = (), *,
         sources, views and table rows); the comparison of views is in both.
     """
     model, summary = result.model, result.summary
-    env = envelopes(summary)
+    env = result.envelopes
     out = _head(result, destination) + _metrics(result, figures, env)
     found = getattr(result, "consensus", None)  # a bare pipeline Run has none
     if found is not None:

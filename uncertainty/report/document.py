@@ -16,7 +16,6 @@ from uncertainty.report.consensus import consensus_document
 from uncertainty.report.rows import tables_document
 from uncertainty.report.sensitivity import sensitivity_document
 from uncertainty.report.tables import statistic_arrays
-from uncertainty.summary import envelopes
 
 if TYPE_CHECKING:
     from uncertainty.study import Result
@@ -162,7 +161,7 @@ def _constraints(run: Result) -> dict[str, Any] | None:
 
 
 def _envelopes(run: Result, levels: list[float]) -> list[dict[str, Any]]:
-    env = envelopes(run.summary)
+    env = run.envelopes
     if env is None:
         return []
     out = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from uncertainty.config.tables import TableReport
+from uncertainty.config.tables import UNPAIRED, TableReport
 from uncertainty.model.core import Model
 from uncertainty.report.blocks import (
     Block,
@@ -25,7 +25,7 @@ from uncertainty.report.blocks import (
 __all__ = ["STATUSES", "row_counts", "rows_blocks", "tables_document"]
 
 #: Every status a row can have, in the order the counts are given.
-STATUSES = ("used", "skipped", "outside window", "superseded")
+STATUSES = ("used", "skipped", "outside window", "superseded", UNPAIRED)
 
 
 def row_counts(report: TableReport) -> Content:
@@ -41,6 +41,12 @@ def _scope(report: TableReport) -> str:
     if report.as_of is None:
         return "each source's latest row of each quantity"
     lo, hi = report.window
+    if report.start is not None:
+        return (f"for each source and quantity, the increment from {report.start.isoformat()} "
+                f"to {report.as_of.isoformat()}: its pair of rows nearest to the two dates (the "
+                f"same kind of figure at both ends first), "
+                f"each dated from {abs(lo)} days before to {hi} days after its date (a source "
+                f"with a row near one date only gives no increment: unpaired)")
     return (f"each source's row of each quantity nearest to {report.as_of.isoformat()}, "
             f"dated from {abs(lo)} days before to {hi} days after it")
 
@@ -75,6 +81,7 @@ def tables_document(model: Model) -> list[dict[str, Any]]:
             "sha256": report.sha256,
             "as_of": None if report.as_of is None else report.as_of.isoformat(),
             "window_days": list(report.window),
+            **({} if report.start is None else {"from": report.start.isoformat()}),
             "counts": dict(Counter(r.status for r in report.rows)),
             "rows": [{"row": r.row, "date": r.date, "source": r.source,
                       "quantity": r.quantity, "figure": r.figure, "status": r.status,

@@ -16,7 +16,7 @@ number independent of the thread count:
 ==================  =========================================================
 None                every core: ``os.cpu_count()``
 1                   a plain loop in the calling thread, no pool
-n > 1               a pool of n threads
+n > 1               a pool of n threads, made once and shared
 below 1             ``ValueError``
 ==================  =========================================================
 """
@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import contextvars
 import os
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
 __all__ = ["CHUNK_SIZE", "chunks", "resolve_threads", "thread_map", "threads_for"]
@@ -57,6 +58,24 @@ def threads_for(draws: int, threads: int | None) -> int:
     return resolve_threads(threads) if draws >= CHUNK_SIZE else 1
 
 
+#: True inside a call `thread_map` runs in a pool thread: a `thread_map` there makes a pool
+#: of its own, since waiting on the shared pool from one of its threads could deadlock.
+_IN_POOL: contextvars.ContextVar[bool] = contextvars.ContextVar("in_pool", default=False)
+#: The shared pools, by size: made on first use and kept, so a run starts its threads once
+#: instead of at every stage (a pool's start costs about 1 ms a thread). Idle threads hold
+#: no work; Python joins them at exit.
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _shared_pool(size: int) -> ThreadPoolExecutor:
+    with _POOLS_LOCK:
+        if size not in _POOLS:
+            _POOLS[size] = ThreadPoolExecutor(max_workers=size,
+                                              thread_name_prefix=f"uncertainty-{size}")
+        return _POOLS[size]
+
+
 def thread_map(func: Callable[[T], R], items: Iterable[T], threads: int) -> list[R]:
     """``[func(item) for item in items]``, the calls spread over `threads` threads.
 
@@ -65,7 +84,9 @@ def thread_map(func: Callable[[T], R], items: Iterable[T], threads: int) -> list
     failing item in input order is raised, as the plain loop would. Each call runs in a
     copy of the caller's `contextvars` context, so numpy's error state (``np.errstate``)
     is the caller's in every thread. With ``threads == 1``, or a single item, no pool is
-    made; otherwise a pool lives for this call only, so no thread outlives it.
+    used. Otherwise the calls go to a pool of `threads` threads shared by every call of
+    this size (made once per process); a call from inside a pool thread gets a pool of its
+    own for the call, so nested maps cannot wait on each other.
     """
     work = list(items)
     if threads == 1 or len(work) <= 1:
@@ -73,14 +94,24 @@ def thread_map(func: Callable[[T], R], items: Iterable[T], threads: int) -> list
     context = contextvars.copy_context()
 
     def call(item: T) -> R:
-        return context.copy().run(func, item)
+        inner = context.copy()
+        inner.run(_IN_POOL.set, True)
+        return inner.run(func, item)
 
-    pool = ThreadPoolExecutor(max_workers=min(threads, len(work)))
+    nested = _IN_POOL.get()
+    pool = (ThreadPoolExecutor(max_workers=min(threads, len(work))) if nested
+            else _shared_pool(threads))
+    futures = []
     try:
         futures = [pool.submit(call, item) for item in work]
         return [f.result() for f in futures]
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if nested:
+            pool.shutdown(wait=True, cancel_futures=True)
+        else:  # the pool stays: cancel what has not started, wait for what has
+            for f in futures:
+                f.cancel()
+            wait(futures)
 
 
 def chunks(n: int, size: int = CHUNK_SIZE) -> list[slice]:

@@ -125,6 +125,10 @@ def hdi_search(cells: RankCells, k: int, *, final: bool = False,
         ranges of draws to resolve before asking again.
     """
     windows = cells.n - k
+    if len(cells.starts) == 2 and cells.resolved[0]:  # one cell, read whole: one run
+        with np.errstate(over="ignore", invalid="ignore"):
+            whole = cells.draws(k, cells.n - 1) - cells.draws(0, windows - 1)
+        return narrowest_window(np.arange(windows), whole), 0.0
     inner = cells.starts[1:-1]
     breaks = np.unique(np.concatenate(([0], inner, inner - k)))
     lo = breaks[(breaks >= 0) & (breaks < windows)]

@@ -250,29 +250,33 @@ def _listed(r: TableRow, status: str, reason: str) -> RowOutcome:
                       reason)
 
 
-def estimate_spec(spec: TableSpec, r: TableRow, spread: float) -> tuple[dict[str, Any], str]:
+def estimate_spec(spec: TableSpec, r: TableRow, spread: float, *,
+                  to: str = "as_of") -> tuple[dict[str, Any], str]:
     """The estimate a row becomes (as a config table) and how it was carried, in words.
 
     `spread` is the source's default ci90_factor, used only to widen a carried bare value.
+    `to` names the date the figure is carried to: ``"as_of"``, or ``"from"`` for the
+    earlier figure of an increment.
     """
     value, low, high = r.value, r.low, r.high
     how = ""
     widen = 1.0
-    if spec.as_of is not None and spec.carry is not None and r.date != spec.as_of:
-        days = (spec.as_of - r.date).days
+    target = spec.start if to == "from" else spec.as_of
+    if target is not None and spec.carry is not None and r.date != target:
+        days = (target - r.date).days
         rate = spec.carry.rates.get(r.quantity)
         if rate is None:
-            how = f"not carried to as_of: no rate for {r.quantity}"
+            how = f"not carried to {to}: no rate for {r.quantity}"
         else:
             shift = rate * days
             value, low, high = (None if x is None else x + shift for x in (value, low, high))
             widen = 1 + spec.carry.widen * abs(days) / 365.25
             direction = "forward" if days > 0 else "back"
-            how = (f"carried {abs(days)} days {direction} to as_of at {_plain(rate)} a day "
+            how = (f"carried {abs(days)} days {direction} to {to} at {_plain(rate)} a day "
                    f"({'+' if shift >= 0 else '-'}{_plain(abs(round(shift)))}), interval "
                    f"widened ×{widen:.3g}")
             if any(x is not None and x <= 0 for x in (value, low, high)):
-                raise ValueError(f"carried to as_of the figure is not positive ({how})")
+                raise ValueError(f"carried to {to} the figure is not positive ({how})")
     level = spec.range_level
     # Six significant digits keep carried figures readable in the report.
     value, low, high = (None if x is None else _sig(x) for x in (value, low, high))

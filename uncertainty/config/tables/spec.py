@@ -11,7 +11,11 @@ key                  meaning                                                    
                      the columns' cells joined by a space, mapped to quantities
 ``range_level``      the probability of a low–high range                          0.9
 ``as_of``            the date the study is about (TOML date)                      none
-``window``           ``[from, to]`` days relative to ``as_of``                    [-365, 0]
+``window``           ``[from, to]`` days relative to ``as_of`` (and to ``from``)  [-365, 0]
+``from``             the start of a period: the study is about each quantity's    none
+                     change from ``from`` to ``as_of`` (see `flows`)
+``flow_correlation`` the correlation of the latent (log) errors of a source's     0.8
+                     two cumulative figures, in [-1, 1]; only with ``from``
 ``aliases``          ``{ "name in file" = "name used" }``: one source, two names  none
 ``grades``           ``{ "name" = "B2" }``: a source's grade                       none
 ``grade``            the grade of every other source of the table                 none
@@ -31,7 +35,14 @@ from dataclasses import dataclass, field
 
 from uncertainty.config.validation import Node, show
 
-__all__ = ["Carry", "Flag", "RowOutcome", "TableReport", "TableSpec", "table_spec"]
+__all__ = ["DEFAULT_FLOW_CORRELATION", "Carry", "Flag", "RowOutcome", "TableReport",
+           "TableSpec", "table_spec"]
+
+#: How strongly a source's two cumulative figures err together, by default: if the later
+#: total carried the earlier one's error whole and the months between (about 40% of it)
+#: added an independent error of the same relative size, their log errors would correlate
+#: 0.6 / sqrt(0.6**2 + 0.4**2) = 0.83; 0.8 rounds that down (README, "Flows").
+DEFAULT_FLOW_CORRELATION = 0.8
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,8 @@ class TableSpec:
     aliases: Mapping[str, str] = field(default_factory=dict)
     flags: tuple[Flag, ...] = ()
     carry: Carry | None = None
+    start: dt.date | None = None
+    flow_correlation: float = DEFAULT_FLOW_CORRELATION
 
     def columns(self) -> dict[str, str]:
         """Each role (``"source"``, ``"value"``...) and the column that gives it."""
@@ -111,6 +124,8 @@ class TableReport:
     as_of: dt.date | None
     window: tuple[int, int]
     rows: tuple[RowOutcome, ...]
+    start: dt.date | None = None
+    flow_correlation: float | None = None
 
 
 def _column(node: Node | None) -> str | None:
@@ -187,7 +202,8 @@ def table_spec(name: str, node: Node, quantity_ok: Callable[[str], bool]) -> Tab
         At the first problem, with its key path.
     """
     node.table().only({"file", "columns", "date_format", "quantity", "range_level", "as_of",
-                       "window", "aliases", "grades", "grade", "flags", "carry"}, "a table")
+                       "window", "aliases", "grades", "grade", "flags", "carry", "from",
+                       "flow_correlation"}, "a table")
     columns = node.require("columns").table()
     columns.only({"source", "date", "value", "low", "high", "cite"}, "columns")
     figures = [_column(columns.get(k)) for k in ("value", "low", "high")]
@@ -217,6 +233,7 @@ def table_spec(name: str, node: Node, quantity_ok: Callable[[str], bool]) -> Tab
             raise window_node.error(f"the window [{lo}, {hi}] must start before it ends")
         window = (lo, hi)
     as_of = node.get("as_of")
+    start, rho = _flow(node, _date(as_of) if as_of is not None else None)
     fmt = node.get("date_format")
     return TableSpec(
         name=name,
@@ -234,4 +251,25 @@ def table_spec(name: str, node: Node, quantity_ok: Callable[[str], bool]) -> Tab
         aliases=_strings(node.get("aliases")),
         flags=_flags(node.get("flags")),
         carry=_carry(node.get("carry"), set(quantities.values())),
+        start=start,
+        flow_correlation=rho,
     )
+
+
+def _flow(node: Node, as_of: dt.date | None) -> tuple[dt.date | None, float]:
+    """``from`` and ``flow_correlation``, checked against ``as_of``."""
+    start_node, rho_node = node.get("from"), node.get("flow_correlation")
+    if start_node is None:
+        if rho_node is not None:
+            raise rho_node.error("flow_correlation needs from (the start of the period)")
+        return None, DEFAULT_FLOW_CORRELATION
+    start = _date(start_node)
+    if as_of is None:
+        raise start_node.error("from needs as_of (the end of the period)")
+    if not start < as_of:
+        raise start_node.error(f"from {start.isoformat()} must be before as_of "
+                               f"{as_of.isoformat()}")
+    rho = DEFAULT_FLOW_CORRELATION if rho_node is None else rho_node.number()
+    if rho_node is not None and not -1 <= rho <= 1:
+        raise rho_node.error(f"a correlation is between -1 and 1, got {show(rho)}")
+    return start, rho
