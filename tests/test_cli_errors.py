@@ -148,7 +148,7 @@ def test_validate_reports_the_same_one_line_error(cli: Invoke, workdir: Path) ->
         pytest.param(
             'title = "Test model"', 'title = "Test model"\ntitel = "typo"',
             "Error: bad.toml: titel: unknown key; did you mean 'title'? "
-            "(expected one of: constraints, correlations, counts, grades, metrics, run, "
+            "(expected one of: consensus, constraints, correlations, counts, grades, metrics, run, "
             "scenarios, sensitivity, sources, tables, title)",
             id="top-level",
         ),
@@ -247,13 +247,15 @@ def test_integer_too_large_for_a_float(
 
 def test_extreme_estimate_runs_or_fails_cleanly(cli: Invoke, workdir: Path) -> None:
     # 1e300 is a finite positive number the schema accepts; the run must not crash on it
-    # (exit 1 with a traceback): either results, or a one-line error naming the estimate.
+    # (exit 1 with a traceback): either results, or a one-line error naming the estimate
+    # (or the quantity whose consensus it contradicts).
     result = run_bad(cli, workdir, edit("estimates.ua.kia = 8000", "estimates.ua.kia = 1e300"))
     assert result.exit_code in (0, 2), (result.exit_code, repr(result.exception))
     if result.exit_code == 2:
-        assert_input_error(
-            result, workdir, prefix="Error: bad.toml: sources.us_intel.estimates.ua.kia: "
-        )
+        # the estimate itself, or the consensus of ua.kia its claim contradicts
+        place = "sources.us_intel.estimates.ua.kia" if "consensus" not in result.stderr else (
+            "consensus: ua.kia")
+        assert_input_error(result, workdir, prefix=f"Error: bad.toml: {place}: ")
     else:
         assert (workdir / "results" / "bad" / "summary.json").is_file()
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from uncertainty.analysis.comparison import Comparison
+    from uncertainty.analysis.consensus import Consensus
     from uncertainty.analysis.precision import Precision
     from uncertainty.analysis.sensitivity import Sensitivity
     from uncertainty.engines import Engine, EngineName
@@ -146,8 +147,9 @@ class Study:
         Raises
         ------
         ConfigError
-            For an override out of range, or a model that cannot be simulated (e.g.
-            constraints that conflict), naming the config file.
+            For an override out of range, a model that cannot be simulated (e.g.
+            constraints that conflict), or a consensus whose importance sampler falls below
+            its effective-sample floor, naming the config file.
         ResourceError
             When the run would not fit the memory budget in the form allowed.
         """
@@ -166,7 +168,7 @@ class Study:
                                    "stream": stream}
         try:
             simulated, reached = _simulate(model, self.config.sha256, options)
-            result = Result(self, simulated, reached)
+            result = Result(self, simulated, reached, consensus=_consensus(simulated))
             if sensitivity and model.metrics and not result.streamed:
                 result = result.with_sensitivity(threads=threads)
         except ConfigError as exc:
@@ -197,6 +199,14 @@ class Study:
         return result
 
 
+def _consensus(simulated: Run) -> Consensus:
+    """The consensus of the run's model, with the run's seed and draw count."""
+    from uncertainty.analysis.consensus import consensus
+
+    p = simulated.provenance
+    return consensus(simulated.model, seed=int(p["seed"]), draws=int(p["draws"]))
+
+
 def _simulate(model: Model, sha256: str,
               options: Mapping[str, Any]) -> tuple[Run, Precision | None]:
     """A fixed-draws run, or an adaptive one when the model asks for a precision."""
@@ -225,12 +235,17 @@ class Result:
         How precise an adaptive run got; None for a fixed-draws run.
     sensitivity : Sensitivity or None
         What drives each metric, when analysed (`with_sensitivity`).
+    consensus : Consensus or None
+        What the sources of each quantity jointly imply
+        (`uncertainty.analysis.consensus.consensus`); None when not computed (a result
+        rebuilt from saved draws).
     """
 
     study: Study
     simulation: Run
     precision: Precision | None = None
     sensitivity: Sensitivity | None = None
+    consensus: Consensus | None = None
 
     # -- what was simulated ------------------------------------------------------------------
     @property

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from uncertainty.config.consensus import parse_consensus
 from uncertainty.config.counts import parse_counts
 from uncertainty.config.tables import (
     RowOutcome,
@@ -41,6 +42,7 @@ from uncertainty.model.core import (
     DEFAULT_LEVELS,
     POOL_METHODS,
     POOLED,
+    ConsensusSettings,
     Correlation,
     Estimate,
     Metric,
@@ -65,7 +67,7 @@ PROVENANCE_KEYS = ("cite", "date", "quote", "note")
 
 
 _TOP_LEVEL = ("title", "run", "grades", "sources", "tables", "metrics", "scenarios",
-              "correlations", "constraints", "sensitivity", "counts")
+              "correlations", "constraints", "sensitivity", "counts", "consensus")
 
 
 def _only(node: Node, allowed: set[str], what: str = "") -> None:
@@ -158,9 +160,12 @@ def build_model(data: Mapping[str, Any], *, default_title: str = "",
                    else _sensitivity(sensitivity_node))
     counts_node = root.get("counts")
     counts = () if counts_node is None else parse_counts(counts_node, model.quantities)
+    consensus_node = root.get("consensus")
+    consensus = (ConsensusSettings() if consensus_node is None
+                 else parse_consensus(consensus_node, model.quantities))
     model = replace(model, metrics=metrics, scenarios=scenarios, correlations=correlations,
                     repair_correlations=repair, constraints=constraints,
-                    sensitivity=sensitivity, counts=counts)
+                    sensitivity=sensitivity, counts=counts, consensus=consensus)
     if run.pool == "log":
         for quantity in model.quantities:
             if len(model.estimators(quantity)) > 1:

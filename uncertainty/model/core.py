@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_LEVELS",
     "POOLED",
     "POOL_METHODS",
+    "ConsensusSettings",
     "Correlation",
     "Estimate",
     "Metric",
@@ -148,6 +149,39 @@ class SensitivitySettings:
 
 
 @dataclass(frozen=True)
+class ConsensusSettings:
+    """How the consensus of each quantity's sources is computed (``[consensus]``).
+
+    Parameters
+    ----------
+    ranges : tuple of (str, (float, float))
+        The prior range of the true value ``T`` for a quantity (``[consensus] range``); a
+        quantity without one gets the default, from the smallest claim / 1000 to the
+        largest claim * 1000. The key ``""`` gives the range of every quantity.
+    heterogeneity : float or None
+        The between-source scale tau on the log scale: None to estimate it (its prior a
+        half-normal with scale `tau_scale`), a number >= 0 to fix it (0: fixed effect).
+    tau_scale : float
+        The scale of the half-normal prior of tau.
+    min_ess : int
+        The least effective sample size of the importance sampler; below it the run stops.
+    flag_level : float
+        Two-sided level of the out-of-line flag (0.05: below 2.5% or above 97.5%).
+    """
+
+    ranges: tuple[tuple[str, tuple[float, float]], ...] = ()
+    heterogeneity: float | None = None
+    tau_scale: float = 0.5
+    min_ess: int = 1000
+    flag_level: float = 0.05
+
+    def range_of(self, quantity: str) -> tuple[float, float] | None:
+        """The stated prior range of `quantity`'s true value, or None for the default."""
+        found = dict(self.ranges)
+        return found.get(quantity, found.get(""))
+
+
+@dataclass(frozen=True)
 class Origin:
     """What a model was built from: the parsed config and the bytes of its tables.
 
@@ -181,6 +215,7 @@ class Model:
     sensitivity: SensitivitySettings = SensitivitySettings()
     tables: tuple[TableReport, ...] = ()
     counts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    consensus: ConsensusSettings = ConsensusSettings()
     origin: Origin | None = field(default=None, compare=False, repr=False)
     quantities: tuple[str, ...] = field(init=False)
 

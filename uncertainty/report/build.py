@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import xarray as xr
 
 from uncertainty.analysis.comparison import Comparison
+from uncertainty.analysis.consensus import Consensus
 from uncertainty.analysis.sensitivity import Sensitivity
 from uncertainty.model.core import Model
 from uncertainty.model.views import View
@@ -36,6 +37,7 @@ from uncertainty.report.blocks import (
 )
 from uncertainty.report.casualties import casualty_note_blocks, notes_by_metric
 from uncertainty.report.comparison import comparison_blocks
+from uncertainty.report.consensus import consensus_blocks
 from uncertainty.report.rows import row_counts, rows_blocks
 from uncertainty.report.sensitivity import drivers, sensitivity_blocks
 from uncertainty.report.tables import variable_table
@@ -82,6 +84,9 @@ class Result(Protocol):
     @property
     def sensitivity(self) -> Sensitivity | None:
         """The run's sensitivity."""
+    @property
+    def consensus(self) -> Consensus | None:
+        """The run's consensus of each quantity's sources."""
     @property
     def envelopes(self) -> xr.Dataset | None:
         """The envelope pools' ranges (`uncertainty.summary.envelopes`), made once."""
@@ -278,14 +283,18 @@ def build_report(result: Result, figures: tuple[str, ...] = (), *,
     Returns
     -------
     Document
-        Brief blocks (the console table: each metric's equal-tailed intervals, what drives
-        it, constraint acceptance, invalid draws) and full blocks (``summary.md``: also
-        highest-density intervals, figures, sensitivity tables, assumptions, inputs,
+        Brief blocks (the console table: each metric's equal-tailed intervals, a line per
+        quantity's consensus, what drives it, constraint acceptance, invalid draws) and
+        full blocks (``summary.md``: also highest-density intervals, figures, what the
+        sources jointly imply, sensitivity tables, assumptions, inputs,
         sources, views and table rows); the comparison of views is in both.
     """
     model, summary = result.model, result.summary
     env = result.envelopes
     out = _head(result, destination) + _metrics(result, figures, env)
+    found = getattr(result, "consensus", None)  # a bare pipeline Run has none
+    if found is not None:
+        out += consensus_blocks(found)
     if result.sensitivity is not None:
         out += _sensitivity(result.sensitivity, model, figures)
     if result.acceptance is not None:

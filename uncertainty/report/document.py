@@ -12,6 +12,7 @@ from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
 from uncertainty.report.casualties import counts_document
 from uncertainty.report.comparison import comparison_document, thresholds_document
+from uncertainty.report.consensus import consensus_document
 from uncertainty.report.rows import tables_document
 from uncertainty.report.sensitivity import sensitivity_document
 from uncertainty.report.tables import statistic_arrays
@@ -39,7 +40,9 @@ def summary_document(run: Result) -> dict[str, Any]:
     estimate as written, the distribution built and where its spread came from), ``views``
     (which source gives each quantity), ``metrics``, ``records`` (one per variable and
     view, with ``mcse`` beside the numbers it qualifies), ``sensitivity`` (null when
-    not analysed; see `uncertainty.report.sensitivity.sensitivity_document`), and
+    not analysed; see `uncertainty.report.sensitivity.sensitivity_document`), ``consensus``
+    (what the sources of each quantity jointly imply, null when not computed;
+    `uncertainty.report.consensus.consensus_document`), and
     ``counts`` and ``casualty_notes`` (`uncertainty.report.casualties.counts_document`).
     """
     s = run.summary
@@ -108,6 +111,7 @@ def summary_document(run: Result) -> dict[str, Any]:
         "tables": tables_document(model),
         "sensitivity": (None if run.sensitivity is None
                         else sensitivity_document(run.sensitivity)),
+        "consensus": consensus_document(run.consensus),
         "views": [
             {"id": v.id, "label": v.label, "kind": v.kind, "sources": dict(v.assignment)}
             for v in run.views
