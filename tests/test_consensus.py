@@ -163,6 +163,18 @@ def test_a_claim_far_from_the_others_is_flagged_and_a_low_floor_is_not() -> None
     assert "floor" not in flagged and "s0" not in flagged
 
 
+def test_a_claim_whose_others_are_bounds_only_is_not_checked() -> None:
+    # Without the central claim only a floor is left: it does not locate T (the synthesis
+    # is the prior above the floor), so the claim gets no percentile and no flag.
+    claims = [Claim("central", "central", 12_000.0, 0.3),
+              Claim("floor", "at_least", 8_000.0, math.nan)]
+    found = _run(claims, tau=None)
+    central, floor = found.checks
+    assert "bounds only" in central.unread and not central.flagged
+    assert math.isnan(central.percentile) and math.isnan(central.median_without)
+    assert floor.unread == "" and math.isfinite(floor.percentile)
+
+
 def test_tau_is_recovered_at_its_nominal_coverage() -> None:
     """Claims simulated from the model (tau from its prior): the 90% interval covers tau."""
     rng = np.random.default_rng(17)

@@ -86,6 +86,11 @@ class ClaimCheck:
         The consensus median of ``T`` without this source, and its MCSE.
     ess_without : float
         The effective sample size of that leave-one-out synthesis.
+    unread : str
+        Why the claim was not checked (its percentile, median without it are NaN, it is not
+        flagged), or ``""``: the other claims are bounds only, which do not locate ``T``
+        (the synthesis without the claim is then mostly the prior), or the draws reweighted
+        without it are too few (effective sample under the floor).
     """
 
     source: str
@@ -97,6 +102,7 @@ class ClaimCheck:
     median_without: float
     median_without_mcse: float
     ess_without: float
+    unread: str = ""
 
 
 @dataclass(frozen=True)
@@ -383,7 +389,7 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
     i2_median, i2_se, i2_eti, i2_eti_se = _intervals(sample.tau, w, levels, share,
                                                      order=by_tau)
     base = _log_prior(sample.theta, sample.tau, bounds, settings) - sample.log_q
-    checks = tuple(_check(i, claims, sample, ll, base, settings, by_theta)
+    checks = tuple(_check(i, claims, sample, ll, base, settings, by_theta, floor)
                    for i in range(len(claims)))
     return QuantityConsensus(
         quantity=quantity, claims=tuple(claims), prior_range=prior,
@@ -397,7 +403,7 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
 
 def _check(i: int, claims: Sequence[Claim], sample: _Draws, ll: FloatArray,
            lw_base: FloatArray, settings: ConsensusSettings,
-           by_theta: NDArray[np.intp]) -> ClaimCheck:
+           by_theta: NDArray[np.intp], floor: float) -> ClaimCheck:
     """Claim `i` against the synthesis of the others: the same draws, its likelihood out."""
     claim = claims[i]
     # Not lw - ll[i]: a step (a bound with tau = 0) leaves -inf - -inf where it excludes.
@@ -411,9 +417,20 @@ def _check(i: int, claims: Sequence[Claim], sample: _Draws, ll: FloatArray,
         flagged = pct < low
     else:
         flagged = pct < low or pct > high
+    ess_without = effective_size(w)
+    unread = ""
+    if not any(c.kind == "central" for j, c in enumerate(claims) if j != i):
+        unread = "the others are bounds only, which do not locate the true value"
+    elif ess_without < floor:
+        unread = f"too few effective draws without it ({ess_without:,.0f}, below {floor:,.0f})"
+    if unread:
+        return ClaimCheck(source=claim.source, kind=claim.kind, claim=claim.value,
+                          percentile=math.nan, percentile_mcse=math.nan, flagged=False,
+                          median_without=math.nan, median_without_mcse=math.nan,
+                          ess_without=ess_without, unread=unread)
     q, se = weighted_quantiles(sample.theta, w, np.array([0.5]), transform=np.exp,
                                order=by_theta)
     return ClaimCheck(source=claim.source, kind=claim.kind, claim=claim.value,
                       percentile=pct, percentile_mcse=pct_se, flagged=bool(flagged),
                       median_without=float(q[0]), median_without_mcse=float(se[0]),
-                      ess_without=effective_size(w))
+                      ess_without=ess_without)

@@ -110,9 +110,11 @@ def _summary_table(q: QuantityConsensus) -> Table:
 def _claims_table(q: QuantityConsensus) -> Table:
     header = [(Text(h),) for h in ("source", "claim", "percentile among the others",
                                    "out of line", "consensus without it")]
-    rows = tuple((cell(c.source), cell(*_claim(c)), cell(_pct(c)),
+    rows = tuple((cell(c.source), cell(*_claim(c)),
+                  cell(_pct(c)) if not c.unread else cell(f"not checked: {c.unread}"),
                   cell("yes" if c.flagged else ""),
-                  cell(_est(c.median_without, c.median_without_mcse)))
+                  cell(_est(c.median_without, c.median_without_mcse)) if not c.unread
+                  else cell("—"))
                  for c in q.checks)
     return Table(tuple(header), rows, columns(5, numeric=True), scope="full")
 
@@ -177,7 +179,8 @@ def _quantity(q: QuantityConsensus) -> dict[str, Any]:
              "percentile": _num(c.percentile), "percentile_mcse": _num(c.percentile_mcse),
              "flagged": c.flagged, "median_without": _num(c.median_without),
              "median_without_mcse": _num(c.median_without_mcse),
-             "ess_without": c.ess_without if math.isfinite(c.ess_without) else None}
+             "ess_without": c.ess_without if math.isfinite(c.ess_without) else None,
+             "unread": c.unread or None}
             for c in q.checks
         ],
     }
