@@ -13,8 +13,10 @@ estimates from 3 graded sources, two rank correlations (rho 0.4), a linear pool 
 ``ua.kia``, two constraints, 5 views and 4 metrics.
 
 package
-    ``uncertainty.simulate(model with run.draws = N, compare=False)``, and with its default
-    settings (``compare=True``: the comparison of views `uncertainty run` also does).
+    ``uncertainty.simulate(model with run.draws = N, compare=False, threads=1)``; with
+    ``compare=True`` (the comparison of views `uncertainty run` also does) in one thread
+    (``+compare``); and with its default settings (``default``: the comparison, on every
+    core; squigglepy has no threads to give it).
 squigglepy
     The same model written the way squigglepy is meant to be used, with the parameters of
     the package's built distributions (read from the package in untimed setup, in the parent
@@ -272,9 +274,10 @@ def child(impl: str, n: int, repeat: int, params: dict[str, Any] | None,
           limit: float) -> None:
     """Time one implementation at `n` draws in this (fresh) process; print a JSON line."""
     phases: dict[str, float] = {}
-    if impl in ("package", "package+compare"):
+    if impl in ("package", "package+compare", "default"):
         model = load_model()
-        work = functools.partial(run_package, model, n, impl == "package+compare")
+        work = functools.partial(run_package, model, n, impl != "package",
+                                 None if impl == "default" else 1)
     else:
         import squigglepy  # noqa: F401  (import is setup, not timed)
 
@@ -441,7 +444,8 @@ def main() -> None:
                              "(default: %(default)s)")
     parser.add_argument("--check-only", action="store_true",
                         help="run only the sanity check (at 10**5 draws), no timing")
-    parser.add_argument("--child", choices=("package", "package+compare", "squigglepy"),
+    parser.add_argument("--child", choices=("package", "package+compare", "default",
+                                            "squigglepy"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -467,7 +471,8 @@ def main() -> None:
           f"{sys.version.split()[0]}, best of {args.repeat}; each measurement in a fresh process")
     header = (f"{'N':>12}  {'package ns/draw':>15}  {'squigglepy ns/draw':>18}  "
               f"{'package/squigglepy':>18}  {'(CPU time)':>10}  {'package peak MiB':>16}  "
-              f"{'squigglepy peak MiB':>19}  {'default ns/draw':>15}  "
+              f"{'squigglepy peak MiB':>19}  {'+compare ns/draw':>15}  "
+              f"{'+compare/squigglepy':>18}  {'default ns/draw':>15}  "
               f"{'default/squigglepy':>18}")
     print(header)
     print("-" * len(header))
@@ -480,8 +485,10 @@ def main() -> None:
         pkg = measure("package", n, args.repeat, params, args.limit)
         ref = measure("squigglepy", n, args.repeat, params, args.limit)
         full = measure("package+compare", n, args.repeat, params, args.limit)
+        every = measure("default", n, args.repeat, params, args.limit)
         base = {"package": pkg["base_mib"], "squigglepy": ref["base_mib"]}
         t_pkg, t_ref, t_full = min(pkg["times"]), min(ref["times"]), min(full["times"])
+        t_every = min(every["times"])
         last = n, t_ref
         phases[n] = ref["phases"], t_ref
         cpu_ratio = min(pkg["cpu"]) / min(ref["cpu"])
@@ -491,9 +498,12 @@ def main() -> None:
         print(f"{n:>12,}  {t_pkg / n * 1e9:>15.1f}  {t_ref / n * 1e9:>18.1f}  "
               f"{t_pkg / t_ref:>18.3f}  {cpu_ratio:>10.3f}  {pkg['peak_mib']:>16,.0f}  "
               f"{ref['peak_mib']:>19,.0f}  {t_full / n * 1e9:>15.1f}  "
-              f"{t_full / t_ref:>18.3f}{note}", flush=True)
-    print("package = simulate(compare=False); default = simulate() (compare=True: adds the "
-          "comparison of views); ratios below 1 mean the package is faster")
+              f"{t_full / t_ref:>18.3f}  {t_every / n * 1e9:>15.1f}  "
+              f"{t_every / t_ref:>18.3f}{note}", flush=True)
+    print("package = simulate(compare=False, threads=1); +compare = simulate(threads=1), "
+          "which adds the comparison of views; default = simulate(), its default settings: "
+          "the comparison, on every core (squigglepy uses one); ratios below 1 mean the "
+          "package is faster")
     print(f"peak RSS includes the interpreter and imports: {base['package']:,.0f} MiB with the "
           f"package imported, {base['squigglepy']:,.0f} MiB with squigglepy imported")
     for n, (split, total) in phases.items():
