@@ -401,20 +401,6 @@ class Result:
         return cast("dict[tuple[tuple[str, ...], str | None], Document]",
                     self.__dict__.setdefault("_built_documents", {}))
 
-    def _built(self, *, figures: tuple[str, ...] | None = None,
-               destination: str | None = None) -> Document | None:
-        """A report already built that renders as asked, or None.
-
-        Figures are in the full report only (``summary.md``, ``summary.html``), the
-        destination in the brief one only (the console): a report with the same `figures`
-        renders the full report asked for, one with the same `destination` the brief one.
-        """
-        for (shown, named), document in self._documents().items():
-            if (figures is not None and shown == figures) or (
-                    figures is None and named == destination):
-                return document
-        return None
-
     def markdown(self, *, plots: bool = True) -> str:
         """``summary.md``; with `plots`, embedding the figures a results folder holds."""
         from uncertainty.report import render_markdown
@@ -425,9 +411,10 @@ class Result:
         """The tables ``uncertainty run`` prints."""
         from uncertainty.report import render_console
 
-        document = self._built(destination=destination)
-        return render_console(document if document is not None
-                              else self.report(plots=False, destination=destination))
+        # Any report naming this folder will do: the console shows no figures.
+        document = next((d for (_, named), d in self._documents().items()
+                         if named == destination), None)
+        return render_console(document or self.report(plots=False, destination=destination))
 
     def files(self, *, plots: bool = True, save_draws: bool = False,
               png: bool = False) -> dict[str, bytes]:
@@ -436,8 +423,10 @@ class Result:
         from uncertainty.report import render_html, render_markdown
 
         config = self.study.config
-        report = self._built(figures=self.figure_kinds() if plots else ()) or self.report(
-            plots=plots)
+        # Any report with these figures will do: the files do not show the folder's name.
+        figures = self.figure_kinds() if plots else ()
+        report = next((d for (shown, _), d in self._documents().items() if shown == figures),
+                      None) or self.report(plots=plots)
         files = {"summary.json": self.summary_json.encode(),
                  "summary.md": render_markdown(report).encode(), "config.toml": config.text}
         files |= {saved_table(name): data for name, data in config.tables.items()}

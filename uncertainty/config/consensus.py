@@ -37,22 +37,11 @@ def _ranges(node: Node, quantities: tuple[str, ...]) -> tuple[tuple[str, tuple[f
     if not node.is_table():
         return (("", _range(node)),)
     out = []
-    for name, child in _flatten(node, []):
+    for name, child in node.by_quantity():
         if name not in quantities:
             raise Node(None, child.path).error(unknown("quantity", name, quantities))
         out.append((name, _range(child)))
     return tuple(out)
-
-
-def _flatten(node: Node, prefix: list[str]) -> list[tuple[str, Node]]:
-    """(quantity, its range) for ``"ru.deaths" = [...]`` and ``ru.deaths = [...]`` alike."""
-    out = []
-    for key, child in node.items():
-        if child.is_table():
-            out += _flatten(child, [*prefix, key])
-        else:
-            out.append((".".join([*prefix, key]), child))
-    return out
 
 
 def parse_consensus(node: Node, quantities: tuple[str, ...]) -> ConsensusSettings:

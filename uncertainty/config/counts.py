@@ -8,21 +8,10 @@ the case fatality rate (`uncertainty.model.counts`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from uncertainty.config.validation import Node, show, unknown
 from uncertainty.model.counts import COUNT_WORDS
 
 __all__ = ["parse_counts"]
-
-
-def _flatten(node: Node, prefix: list[str]) -> Iterator[tuple[str, Node]]:
-    """(quantity, its list) for ``"ua.kia" = [...]`` and for ``ua.kia = [...]`` alike."""
-    for key, child in node.items():
-        if child.is_table():
-            yield from _flatten(child, [*prefix, key])
-        else:
-            yield ".".join([*prefix, key]), child
 
 
 def parse_counts(node: Node,
@@ -48,7 +37,7 @@ def parse_counts(node: Node,
         an unknown word (the known ones listed) or a word listed twice.
     """
     out: list[tuple[str, tuple[str, ...]]] = []
-    for quantity, child in _flatten(node.table(), []):
+    for quantity, child in node.table().by_quantity():
         if quantity not in quantities:
             raise child.error(unknown("quantity", quantity, quantities, listed_as="known"))
         if any(quantity == q for q, _ in out):

@@ -153,6 +153,19 @@ class Node:
         for key, value in self.table().value.items():
             yield key, Node(value, self.child_path(key))
 
+    def by_quantity(self) -> Iterator[tuple[str, Node]]:
+        """(quantity, value node) for a table keyed by quantity names, in file order.
+
+        ``"ua.kia" = v`` and ``ua.kia = v`` (TOML's nested tables) alike: a table below a
+        key is a further part of the name, anything else the value.
+        """
+        for key, child in self.items():
+            if child.is_table():
+                for rest, leaf in child.by_quantity():
+                    yield f"{key}.{rest}", leaf
+            else:
+                yield key, child
+
     def has(self, key: str) -> bool:
         """Whether the table has `key`."""
         return key in self.table().value
