@@ -30,7 +30,7 @@ FACE_VALUE = SEED_CONFIG.parent / "examples" / "article-face-value.toml"
 STEM = "seed-article-2025"
 METRICS = ["kia_ratio", "casualty_ratio", "ua_survival", "ru_survival"]
 QUANTITIES = ["ru.casualties", "ru.kia", "ua.casualties", "ua.kia"]
-VIEWS = ["us_intel", "western", "article_totals", "pooled", "article"]
+VIEWS = ["us_intel", "western", "article_totals", "pooled", "consensus", "article"]
 #: What a run writes: the summary, the exact config, and three plots per metric as SVG
 #: (PNG only with --png).
 RESULT_FILES = sorted(["config.toml", "summary.html", "summary.json", "summary.md"] + [
@@ -124,7 +124,7 @@ def test_summary_json_records(seed_run: tuple[Result, Path]) -> None:
     document = read_summary(folder)
     assert document["levels"] == [0.5, 0.9, 0.95]
     records = document["records"]
-    assert len(records) == (len(METRICS) + len(QUANTITIES)) * len(VIEWS) == 40
+    assert len(records) == (len(METRICS) + len(QUANTITIES)) * len(VIEWS) == 48
     pairs = {(r["name"], r["view"]) for r in records}
     assert pairs == set(itertools.product(METRICS + QUANTITIES, VIEWS))
     acceptance = document["constraints"]["acceptance"]
@@ -148,7 +148,7 @@ def test_format_json_prints_the_summary(cli: Invoke, workdir: Path) -> None:
     printed = json.loads(result.stdout)
     written = read_summary(workdir / "results" / STEM)
     assert without_created(printed) == without_created(written)
-    assert len(printed["records"]) == 40
+    assert len(printed["records"]) == 48
 
 
 def test_format_markdown_prints_the_report(cli: Invoke, workdir: Path) -> None:

@@ -102,7 +102,7 @@ def test_run_writes_plots_that_are_real_images_and_embeds_them(
     us = next(c for c in claims if c["claimant"] == "us_intel")
     assert us["value"] == pytest.approx(14.0625)
     assert set(us["percentiles"]) == {"us_intel", "western", "article_totals", "pooled",
-                                      "article"}
+                                      "consensus", "article"}
 
 
 def test_a_claim_that_is_not_a_number_is_null_in_json(cli: Invoke, workdir: Path) -> None:

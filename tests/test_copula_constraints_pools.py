@@ -215,7 +215,8 @@ def test_envelope_reports_the_range_of_its_members() -> None:
     share = "kia / cas"
     """, draws=20_000)
     views = list(run.draws["view"].values)
-    assert views == ["a", "b", "pooled[kia=a]", "pooled[kia=b]"]
+    # The consensus is not a pool: no envelope of it.
+    assert views == ["a", "b", "pooled[kia=a]", "pooled[kia=b]", "consensus"]
     env = envelopes(run.summary)
     members = run.summary.sel(view=["pooled[kia=a]", "pooled[kia=b]"], variable="share")
     e = env.sel(envelope="pooled", variable="share")

@@ -5,6 +5,8 @@ These compare two runs in the same process, never stored numbers.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -12,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from model_builders import run_toml
 
+from uncertainty.pipeline import simulate
 from uncertainty.sampling.streams import BLOCK_SIZE, standard_normal, stream_key, uniform
 
 BASE = """
@@ -110,11 +113,20 @@ def test_adding_a_source_leaves_other_sources_draws_unchanged() -> None:
 
 @pytest.mark.parametrize("n", [1_000, BLOCK_SIZE, BLOCK_SIZE + 17, 3 * BLOCK_SIZE - 1])
 def test_a_shorter_run_is_a_prefix_of_a_longer_one(n: int) -> None:
-    short = run_toml(BASE, draws=n).draws
-    long = run_toml(BASE, draws=2 * n + 5).draws
+    long_run = run_toml(BASE, draws=2 * n + 5)
+    long = long_run.draws
+    # The consensus view draws from a law made from min(draws, MAX_DRAWS) importance draws:
+    # given that law (the long run's), the shorter run is a prefix in every view...
+    model = replace(long_run.model, run=replace(long_run.model.run, draws=n))
+    short = simulate(model).draws
     # identical values and coordinates; only the recorded draw count differs
+    assert "consensus" in short["view"].values
     xr.testing.assert_equal(short, long.isel(draw=slice(0, n)))
     assert short.attrs["draws"] == n
+    # ...and without it, in every view but the consensus, whose law is then its own.
+    alone = run_toml(BASE, draws=n).draws
+    others = [v for v in alone["view"].values if v != "consensus"]
+    xr.testing.assert_equal(alone.sel(view=others), long.isel(draw=slice(0, n)).sel(view=others))
 
 
 def test_views_share_draws_common_random_numbers() -> None:

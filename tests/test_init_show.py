@@ -173,7 +173,7 @@ def test_show_prints_the_tables_run_printed(cli: Invoke,
     assert shown.exit_code == 0, shown.output
     blocks = table_blocks(shown.stdout, ["death_share"])
     assert blocks == table_blocks(ran.stdout, ["death_share"])
-    assert len(blocks["death_share"]) == 6  # heading, header, 4 views
+    assert len(blocks["death_share"]) == 7  # heading, header, 5 views (one the consensus)
     summary = json.loads((folder / "results" / "study" / "summary.json").read_text())
     p = summary["provenance"]
     assert shown.stdout.splitlines()[:2] == [

@@ -106,9 +106,16 @@ def test_forest_draws_one_segment_per_view_and_level_at_the_intervals(run: Run) 
 
 def test_forest_medians_are_the_summary_medians(run: Run) -> None:
     fig = forest_plot(run.summary, "ua_survival")
-    (median,) = lines_with_gid(fig, "median")
-    np.testing.assert_allclose(median.get_xdata(),
-                               run.summary["median"].sel(variable="ua_survival").values)
+    (median,) = [ln for ln in lines_with_gid(fig, "median") if ln.get_gid() == "median"]
+    (agreed,) = lines_with_gid(fig, "median-consensus")  # its own marker
+    views = list(run.summary["view"].values)
+    at = views.index("consensus")
+    medians = run.summary["median"].sel(variable="ua_survival").values
+    np.testing.assert_allclose(median.get_xdata(), np.delete(medians, at))
+    np.testing.assert_allclose(agreed.get_xdata(), medians[at:at + 1])
+    assert agreed.get_marker() != median.get_marker()
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "consensus median" in legend
 
 
 def test_forest_claim_lines_sit_at_the_claims(run: Run) -> None:
@@ -209,16 +216,16 @@ def test_a_fraction_and_a_metric_spanning_zero_get_a_linear_axis(
 
 def test_the_axis_choice_can_be_forced(run: Run) -> None:
     assert forest_plot(run.summary, "kia_ratio", log=False).axes[0].get_xscale() == "linear"
-    assert density_plot(run.draws, "ua_survival", log=True).axes[0].get_xscale() == "log"
+    assert density_plot(run.draws, "ua.kia", log=True).axes[0].get_xscale() == "log"
 
 
 # --- density plot -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("variable", "expected"), [
-    ("kia_ratio", ["us_intel", "western = article", "article_totals = pooled"]),
-    ("ua_survival", ["us_intel", "western = article", "article_totals = pooled"]),
-    ("ru.kia", ["us_intel = western = article_totals = pooled = article"]),
+    ("kia_ratio", ["us_intel", "western = article", "article_totals = pooled", "consensus"]),
+    ("ua_survival", ["us_intel", "western = article", "article_totals = pooled", "consensus"]),
+    ("ru.kia", ["us_intel = western = article_totals = pooled = consensus = article"]),
 ])
 def test_density_draws_one_line_per_distinct_view_row(
         run: Run, variable: str, expected: list[str]) -> None:
@@ -234,7 +241,7 @@ def test_density_groups_identical_rows_without_the_view_sources_attribute(run: R
     draws["kia_ratio"].attrs = {"label": "Russian KIA per Ukrainian KIA"}
     labels = [ln.get_label() for ln in lines_with_gid(density_plot(draws, "kia_ratio"),
                                                        "density-")]
-    assert labels == ["us_intel", "western = article", "article_totals = pooled"]
+    assert labels == ["us_intel", "western = article", "article_totals = pooled", "consensus"]
 
 
 def test_density_trusts_the_view_sources_keys_over_the_values() -> None:

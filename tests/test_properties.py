@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import xarray as xr
 from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
@@ -24,7 +25,7 @@ from strategies import toml_text, valid_model_dicts
 
 from uncertainty import Model, build_model, simulate
 from uncertainty.cli import main
-from uncertainty.errors import ConstraintConflict
+from uncertainty.errors import ConfigError, ConstraintConflict
 from uncertainty.pipeline import Run
 
 
@@ -53,12 +54,26 @@ PROPERTY = settings(max_examples=30, derandomize=True, deadline=None, database=N
 models = valid_model_dicts(draws=(1_000, 3_000), slow_forms=False)
 
 
+def _refused_alike(model: Model, refusal: ConfigError, **options: Any) -> None:
+    """A consensus below its effective-sample floor (claims a short run cannot weigh, e.g.
+    a narrow uniform against a wide lognormal at 1,000 draws) stops every form of the run
+    with the same message."""
+    event("refused: the consensus's effective sample is under its floor")
+    assert refusal.path == "consensus"
+    with pytest.raises(ConfigError) as again:
+        run(model, **options)
+    assert str(again.value) == str(refusal)
+
+
 def _streamed_or_refused(data: dict[str, Any]) -> tuple[Run, Run] | None:
     model = model_of(data)
     try:
         memory = run(model, stream=False, threads=2)
     except ConstraintConflict:
         event("refused: constraints hold under 1%")
+        return None
+    except ConfigError as refusal:
+        _refused_alike(model, refusal, stream=True, threads=2)
         return None
     return memory, run(model, stream=True, threads=2)
 
@@ -115,6 +130,9 @@ def test_any_thread_count_gives_identical_results(data: dict[str, Any]) -> None:
         one = run(model, stream=False, threads=1)
     except ConstraintConflict:
         event("refused: constraints hold under 1%")
+        return
+    except ConfigError as refusal:
+        _refused_alike(model, refusal, stream=False, threads=3)
         return
     for threads in (2, 3):
         other = run(model, stream=False, threads=threads)

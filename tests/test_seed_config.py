@@ -37,7 +37,7 @@ def test_medians_reproduce_the_article(run, metric: str, view: str, truth: float
 
 def test_the_face_value_config_has_the_views_the_readme_describes(run) -> None:
     assert list(run.draws["view"].values) == [
-        "us_intel", "western", "article_totals", "pooled", "article",
+        "us_intel", "western", "article_totals", "pooled", "consensus", "article",
     ]
     assert run.provenance["seed"] == 2025
     assert run.provenance["draws"] == 200_000

@@ -27,7 +27,7 @@ from uncertainty.analysis.sensitivity import Sensitivity, without
 from uncertainty.analysis.sensitivity.derived import FIGURE_STATISTICS, figures_summary
 from uncertainty.config.loader import load_config
 from uncertainty.config.schema import with_spread_scale
-from uncertainty.errors import ConstraintConflict
+from uncertainty.errors import ConfigError, ConstraintConflict
 from uncertainty.model.views import build_views
 from uncertainty.pipeline import Run
 from uncertainty.sampling import Hold, Rerun, ViewDraws, draw_view, view_draws
@@ -210,6 +210,7 @@ def test_a_model_without_a_source_has_a_simulations_figures() -> None:
     # The copula member left out: its partner is drawn again, unmixed.
     model = load_config(SEED_STUDY).model
     model = replace(model, run=replace(model.run, draws=4_000, seed=9, precision=None))
+    model = simulate(model, compare=False).model  # as run: with its consensus's laws
     rerun = Rerun(model, build_views(model), seed=9, draws=4_000, threads=2)
     for source in model.sources:
         reduced, _ = without(model, source.id)
@@ -244,6 +245,10 @@ def test_any_study_derived_equals_redrawn(data: dict[str, Any]) -> None:
         run = simulate(model, compare=False, threads=2)
     except ConstraintConflict:
         event("refused: constraints hold under 1%")
+        return
+    except ConfigError as refusal:  # claims a short run's consensus cannot weigh
+        assert refusal.path == "consensus"
+        event("refused: the consensus's effective sample is under its floor")
         return
     if not model.metrics:
         return

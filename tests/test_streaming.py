@@ -157,7 +157,7 @@ def test_constraints_rejecting_half_the_candidates() -> None:
     memory = simulate(model, threads=2)
     assert memory.acceptance is not None
     assert float(memory.acceptance["overall"].min()) < 0.6  # a second round of candidates
-    views = build_views(model)
+    model, views = memory.model, memory.views  # with the consensus the run computed
     attrs = dict(memory.summary.attrs)
     streamed = stream(model, views, seed=11, draws=40_000, engine=LocalEngine(2), attrs=attrs,
                       prefix=3_000, resolution=FINE, chunk=BLOCK_SIZE // 4)
@@ -173,7 +173,9 @@ def test_invalid_draws_atoms_and_a_log_pool() -> None:
     streamed = simulate(model, threads=1, stream=True)
     assert_same_numbers(memory, streamed)
     invalid = memory.summary["invalid"].sel(variable=["inverse", "logged"])
-    assert (invalid > 1_000).all()
+    # The consensus of x is a positive true value (it works on log x): no invalid draw there.
+    assert (invalid.drop_sel(view="consensus") > 1_000).all()
+    assert (invalid.sel(view="consensus") == 0).all()
 
 
 def test_the_engine_thread_count_changes_nothing() -> None:
@@ -188,7 +190,7 @@ def test_the_engine_thread_count_changes_nothing() -> None:
 def test_streams_when_the_in_memory_form_exceeds_the_budget(
         monkeypatch: pytest.MonkeyPatch) -> None:
     model = sized(model_from(INVALID), 30_000)
-    need = memory_needed(model, len(build_views(model)), 30_000, 1)
+    need = memory_needed(model, pipeline.view_count(model), 30_000, 1)
     monkeypatch.setattr(pipeline, "memory_bound", lambda *args, **kwargs: need // 10)
     run = simulate(model, threads=1, memory_budget=need - 1)
     assert run.provenance["streaming"]["memory_budget"] == need - 1
@@ -203,7 +205,7 @@ def test_refuses_when_even_streaming_exceeds_the_budget(
     with pytest.raises(ResourceError) as caught:
         simulate(model, threads=1, memory_budget=2**30, stream=True)
     assert str(caught.value) == (
-        "run.draws: 30,000 draws for 3 views need about 3 GiB even streamed (6.41 MiB in "
+        "run.draws: 30,000 draws for 4 views need about 3 GiB even streamed (7.78 MiB in "
         "memory), more than the memory budget of 1 GiB; use fewer draws")
     assert caught.value.needed == 3 * 2**30
 
@@ -231,10 +233,10 @@ def test_refusal_names_the_size_and_allocates_nothing() -> None:
                           check=True, cwd=ROOT)
     sizes, message = done.stdout.splitlines()
     needed, grown_kib = (int(v) for v in sizes.split())
-    assert needed == 8 * 10**10 * (5 * 8 + 2 * 9 + 0)
+    assert needed == 8 * 10**10 * (6 * 8 + 2 * 9 + 0)  # 6 views: the consensus one too
     assert grown_kib < 20 * 1024
     assert message == (
-        "run.draws: 10,000,000,000 draws for 5 views need about 4.32e+03 GiB in memory, more "
+        "run.draws: 10,000,000,000 draws for 6 views need about 4.92e+03 GiB in memory, more "
         "than the memory budget of 1 GiB, and this run must hold every draw; let it stream "
         "them (without keeping the draws), or use fewer draws")
 

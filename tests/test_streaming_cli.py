@@ -33,7 +33,7 @@ def test_saved_draws_that_cannot_fit_are_refused_with_the_size(cli: Invoke,
                                                                workdir: Path) -> None:
     result = cli("run", SEED, "--draws", "10000000000", "--save-draws")
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: --draws: 10,000,000,000 draws for 5 views need "
+    assert result.stderr.startswith("Error: --draws: 10,000,000,000 draws for 6 views need "
                                     "about ")
     assert "this run must hold every draw" in result.stderr
     assert not (workdir / "results").exists()

@@ -295,8 +295,8 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
             raise ResultsError(str(target), f"has no saved draws ({DRAWS_FILE}); rerun with "
                                "`uncertainty run CONFIG --save-draws`, or compare the config")
         chosen = _check_metrics(study.model, metrics)
-        result = Result(study, rebuild(study.model, saved.draws,
-                                       saved.summary.get("provenance", {}), chosen))
+        rebuilt = rebuild(study.model, saved.draws, saved.summary.get("provenance", {}), chosen)
+        result = Result(study, rebuilt, consensus=rebuilt.consensus)
     else:
         study = load(target)
         chosen = _check_metrics(study.model, metrics)

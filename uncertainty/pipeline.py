@@ -13,6 +13,9 @@ import scipy
 import xarray as xr
 
 from uncertainty.analysis.comparison import Comparison, compare_run
+from uncertainty.analysis.consensus import Consensus, consensus, with_laws
+from uncertainty.analysis.consensus_claims import claims_of
+from uncertainty.analysis.consensus_view import error_factors, widen
 from uncertainty.engines import Engine, EngineName, open_engine
 from uncertainty.engines.dask import LOCAL_WORKERS
 from uncertainty.model.core import Model
@@ -24,7 +27,7 @@ from uncertainty.streaming import memory_bound
 from uncertainty.streaming import stream as stream_run
 from uncertainty.summary import summarize
 
-__all__ = ["Run", "memory_needed", "rebuild", "simulate", "versions"]
+__all__ = ["Run", "memory_needed", "rebuild", "simulate", "versions", "view_count"]
 
 def versions() -> dict[str, str]:
     """Versions of this package and the libraries that determine its numbers."""
@@ -58,6 +61,9 @@ class Run:
         With constraints, the acceptance rates (see `uncertainty.sampling.Drawn`).
     comparison : Comparison or None
         How the views compare (see `uncertainty.analysis.comparison`).
+    consensus : Consensus or None
+        What the sources of each quantity jointly imply, computed before drawing (its laws
+        are the consensus view's); None when no quantity has two sources' claims.
 
     The study layer (`uncertainty.study.Result`) adds what later stages make of it.
     """
@@ -69,6 +75,18 @@ class Run:
     provenance: dict[str, Any] = field(default_factory=dict)
     acceptance: xr.Dataset | None = None
     comparison: Comparison | None = None
+    consensus: Consensus | None = None
+
+
+def view_count(model: Model) -> int:
+    """How many views a run of `model` draws.
+
+    `build_views`, and the consensus view when the run will compute one (some quantity has
+    two or more claims the consensus reads).
+    """
+    pending = model.consensus_laws is None and any(
+        len(claims_of(model, q)) >= 2 for q in model.quantities)
+    return len(build_views(model)) + pending
 
 
 def memory_needed(model: Model, views: int, draws: int, threads: int = 1) -> int:
@@ -136,16 +154,26 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
     threads = resolve_threads(threads)
     settings = model.run
     seed = settings.seed if settings.seed is not None else secrets.randbits(32)
-    views = build_views(model)
     name = engine if isinstance(engine, str) else engine.name
     if stream is None and name != "local":
         stream = True  # the Dask engine runs the blocks of a streamed run
     workers = (threads if name == "local" else
                LOCAL_WORKERS if isinstance(engine, str) else engine.workers)
-    mode = choose_mode(memory_needed(model, len(views), settings.draws, threads),
+    # The consensus is computed once the mode is known (a streamed run keeps no leave-one-out
+    # laws); its view is counted in the size first.
+    views = build_views(model)
+    n_views = view_count(model)
+    mode = choose_mode(memory_needed(model, n_views, settings.draws, threads),
                        memory_bound(model, views, workers, settings.draws),
-                       f"{settings.draws:,} draws for {len(views)} views",
+                       f"{settings.draws:,} draws for {n_views} views",
                        budget=memory_budget, stream=stream)
+    found = None
+    if model.consensus_laws is None:
+        found = consensus(model, seed=seed, draws=settings.draws,
+                          leave_one_out=mode == "memory")
+        model = with_laws(model, found)
+        views = build_views(model)
+    factors = error_factors(model, settings.draws)
     provenance: dict[str, Any] = {
         "config_sha256": config_sha256,
         "seed": seed,
@@ -161,10 +189,11 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
         drawn = draw_dataset(model, views, seed=seed, draws=settings.draws, threads=threads)
         draws = drawn.draws
         draws.attrs.update(attrs)
-        summary = summarize(draws, settings.levels, threads=threads)
+        summary = widen(summarize(draws, settings.levels, threads=threads), factors)
         comparison = (compare_run(model, views, draws, summary=summary, threads=threads)
                       if compare else None)
-        return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison)
+        return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison,
+                   found)
     with open_engine(engine, scheduler=scheduler, threads=threads) as opened:
         streamed = stream_run(model, views, seed=seed, draws=settings.draws, engine=opened,
                               attrs=attrs)
@@ -179,13 +208,19 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
             "sensitivity": "not run on a streamed run",
         }
     return Run(model, views, streamed.draws, streamed.summary, provenance,
-               streamed.acceptance, streamed.comparison)
+               streamed.acceptance, streamed.comparison, found)
 
 
 def rebuild(model: Model, draws: xr.Dataset, provenance: dict[str, Any],
             metrics: list[str] | None = None, *, threads: int | None = None) -> Run:
     """A `Run` from saved draws: the summary and comparison recomputed, nothing redrawn."""
+    found = None
+    if model.consensus_laws is None:
+        found = consensus(model, seed=int(provenance["seed"]), draws=draws.sizes["draw"])
+        model = with_laws(model, found)
     views = build_views(model)
-    summary = summarize(draws, model.run.levels, threads=threads)
+    summary = widen(summarize(draws, model.run.levels, threads=threads),
+                    error_factors(model, draws.sizes["draw"]))
     return Run(model, views, draws, summary, provenance, None,
-               compare_run(model, views, draws, metrics, summary=summary, threads=threads))
+               compare_run(model, views, draws, metrics, summary=summary, threads=threads),
+               found)

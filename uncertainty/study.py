@@ -168,7 +168,7 @@ class Study:
                                    "stream": stream}
         try:
             simulated, reached = _simulate(model, self.config.sha256, options)
-            result = Result(self, simulated, reached, consensus=_consensus(simulated))
+            result = Result(self, simulated, reached, consensus=simulated.consensus)
             if sensitivity and model.metrics and not result.streamed:
                 result = result.with_sensitivity(threads=threads)
         except ConfigError as exc:
@@ -197,14 +197,6 @@ class Study:
             result.report(plots=plots, destination=str(path))
             result._write(path, plots=plots, save_draws=save_draws, png=png, force=force)
         return result
-
-
-def _consensus(simulated: Run) -> Consensus:
-    """The consensus of the run's model, with the run's seed and draw count."""
-    from uncertainty.analysis.consensus import consensus
-
-    p = simulated.provenance
-    return consensus(simulated.model, seed=int(p["seed"]), draws=int(p["draws"]))
 
 
 def _simulate(model: Model, sha256: str,

@@ -11,19 +11,21 @@ claim for that metric.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
+from uncertainty.analysis.consensus_view import error_factors, others, widen, widen_each
 from uncertainty.model.core import POOLED, Metric, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
 from uncertainty.runtime.parallel import threads_for
 from uncertainty.stats.array import all_positive
-from uncertainty.summary import claim_percentiles, compare_views, thresholds_table
+from uncertainty.summary import claim_percentiles, compare_views, summarize, thresholds_table
 
-__all__ = ["Comparison", "compare_run", "point_claims"]
+__all__ = ["Comparison", "compare_run", "point_claims", "widen_comparison"]
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,12 @@ def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
     rows over threads, with the same numbers for any count.
     """
     threads = threads_for(draws.sizes["draw"], threads)
+    factors = error_factors(model, draws.sizes["draw"])
+    if summary is None:  # the intervals compared, their MCSEs widened as the run's are
+        summary = widen(summarize(draws, model.run.levels, threads=threads), factors)
     chosen = [m for m in model.metrics if metrics is None or m.name in metrics]
     names = [m.name for m in chosen]
-    log = {name: all_positive(draws[name].values) for name in names}
+    log = {name: all_positive(others(draws[name]).values) for name in names}
     progress.stage("comparing views", 2, "steps")
     pairs = compare_views(draws, names, model.run.levels, log=log, summary=summary,
                           threads=threads)
@@ -101,4 +106,22 @@ def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
             thresholds[metric.name] = thresholds_table(draws, metric.name, metric.thresholds,
                                                        threads=threads)
     progress.advance()
-    return Comparison(pairs, claims, thresholds)
+    return widen_comparison(Comparison(pairs, claims, thresholds), factors)
+
+
+def widen_comparison(comparison: Comparison, factors: Mapping[str, float],
+                     overlap: Mapping[str, float] | None = None) -> Comparison:
+    """`comparison` with the consensus view's MCSEs widened for its law's error.
+
+    See `uncertainty.analysis.consensus_view`; unchanged without a consensus view. The
+    overlap coefficients' errors take `overlap` (a streamed run's, from its prefix's draw
+    count), by default `factors`.
+    """
+    if not factors:
+        return comparison
+    # The interval overlaps' errors come from the ends' MCSEs, widened already.
+    pairs = widen(comparison.pairs, factors, skip=("eti_overlap_mcse", "ovl_mcse"))
+    pairs = widen(pairs, overlap if overlap is not None else factors,
+                  skip=("eti_overlap_mcse", "prob_greater_mcse"))
+    return Comparison(pairs, widen_each(comparison.claims, factors),
+                      widen_each(comparison.thresholds, factors))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,8 +36,9 @@ from uncertainty.analysis.consensus_claims import (
     predictive_cdf,
     typical_variance,
 )
+from uncertainty.distributions.weighted import WeightedLog
 from uncertainty.errors import ConfigError
-from uncertainty.model.core import ConsensusSettings, Model
+from uncertainty.model.core import ConsensusLaw, ConsensusSettings, Model
 from uncertainty.numbers import plain
 from uncertainty.sampling.streams import BLOCK_SIZE, draw_streams
 from uncertainty.stats.weighted import (
@@ -49,7 +50,7 @@ from uncertainty.stats.weighted import (
 )
 
 __all__ = ["ClaimCheck", "Consensus", "QuantityConsensus", "consensus", "ess_floor",
-           "synthesize"]
+           "synthesize", "with_laws"]
 
 #: How far beyond the claims the default prior range reaches, as a factor each way.
 RANGE_FACTOR = 1000.0
@@ -91,6 +92,9 @@ class ClaimCheck:
         flagged), or ``""``: the other claims are bounds only, which do not locate ``T``
         (the synthesis without the claim is then mostly the prior), or the draws reweighted
         without it are too few (effective sample under the floor).
+    law_without : WeightedLog or None
+        The consensus without this source, as a law (kept only when asked: the leave-one-out
+        sensitivity of the consensus view reads it).
     """
 
     source: str
@@ -103,6 +107,7 @@ class ClaimCheck:
     median_without_mcse: float
     ess_without: float
     unread: str = ""
+    law_without: WeightedLog | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,9 @@ class QuantityConsensus:
         Kish's effective sample size of the synthesis; `draws` the draws it weighed.
     checks : tuple of ClaimCheck
         Per source, its claim's leave-one-out predictive percentile.
+    law : WeightedLog or None
+        The posterior of ``T`` as a law the consensus view draws (its quantiles are
+        `median` and `eti`).
     """
 
     quantity: str
@@ -161,11 +169,23 @@ class QuantityConsensus:
     ess: float
     draws: int
     checks: tuple[ClaimCheck, ...]
+    law: WeightedLog | None = field(default=None, compare=False, repr=False)
 
     @property
     def flagged(self) -> tuple[ClaimCheck, ...]:
         """The claims out of line."""
         return tuple(c for c in self.checks if c.flagged)
+
+    @property
+    def moves_most(self) -> ClaimCheck | None:
+        """The source whose leaving out moves the consensus median most (on the log scale).
+
+        None when no claim was checked.
+        """
+        read = [c for c in self.checks if not c.unread and math.isfinite(c.median_without)]
+        if not read:
+            return None
+        return max(read, key=lambda c: abs(math.log(c.median_without / self.median)))
 
 
 @dataclass(frozen=True)
@@ -180,7 +200,8 @@ class Consensus:
         return next((q for q in self.quantities if q.quantity == quantity), None)
 
 
-def consensus(model: Model, *, seed: int, draws: int) -> Consensus:
+def consensus(model: Model, *, seed: int, draws: int,
+              leave_one_out: bool = False) -> Consensus:
     """The consensus of every quantity of `model` that two or more sources give.
 
     Parameters
@@ -189,6 +210,9 @@ def consensus(model: Model, *, seed: int, draws: int) -> Consensus:
         The validated model (its ``[consensus]`` settings and levels).
     seed, draws : int
         The run's seed and draw count (at most `MAX_DRAWS` are made).
+    leave_one_out : bool
+        Also keep, per claim, the consensus without it as a law (`ClaimCheck.law_without`):
+        as many weights as draws per claim, so not for a streamed run.
 
     Raises
     ------
@@ -201,8 +225,19 @@ def consensus(model: Model, *, seed: int, draws: int) -> Consensus:
         claims = claims_of(model, quantity)
         if len(claims) >= 2:
             out.append(synthesize(quantity, claims, model.consensus, seed=seed,
-                                  draws=min(draws, MAX_DRAWS), levels=model.run.levels))
+                                  draws=min(draws, MAX_DRAWS), levels=model.run.levels,
+                                  leave_one_out=leave_one_out))
     return Consensus(model.consensus, tuple(out))
+
+
+def with_laws(model: Model, found: Consensus) -> Model:
+    """`model` with the laws its consensus view draws (`Model.consensus_laws`)."""
+    laws = tuple(
+        ConsensusLaw(q.quantity, q.law, q.ess,
+                     tuple((c.source, c.law_without, c.ess_without) for c in q.checks
+                           if c.law_without is not None or c.unread))
+        for q in found.quantities if q.law is not None)
+    return replace(model, consensus_laws=laws)
 
 
 def _short(x: float) -> str:
@@ -298,6 +333,20 @@ def _log_prior(theta: FloatArray, tau: FloatArray, bounds: tuple[float, float],
     return np.asarray(out, dtype=np.float64)
 
 
+def _given_tau(central: Sequence[Claim], tau: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The centre and scale of theta given tau: the central claims' precision-weighted mean.
+
+    Exact for lognormal claims and a flat prior (``N(sum w mu / sum w, 1 / sum w)``, ``w =
+    1 / (sigma^2 + tau^2)``), its scale inflated by `_FIT_INFLATE`; near it for others.
+    """
+    num, den = np.zeros_like(tau), np.zeros_like(tau)
+    for c in central:
+        w = 1.0 / (c.sigma**2 + tau**2 + 1e-12)
+        num += w * math.log(c.value)
+        den += w
+    return num / den, _FIT_INFLATE / np.sqrt(den)
+
+
 def _sample(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings,
             bounds: tuple[float, float], *, seed: int,
             draws: int) -> tuple[_Draws, FloatArray, FloatArray]:
@@ -320,20 +369,35 @@ def _sample(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings,
     tau_sd = math.sqrt(float(np.dot(w, (tau - tau_mean) ** 2))) if w.any() else 0.0
     tau_scale = max(_FIT_INFLATE * tau_sd, 0.05 * settings.tau_scale)
 
-    # The run: half the draws from the wide component, half from the fitted one.
+    # The run: the wide component and the fitted one in equal shares; with tau estimated
+    # and a central claim, a third: theta given tau near the central claims' precision-
+    # weighted mean, which follows the funnel (claims that agree closely put theta within
+    # a hair of their mean when tau is small, and far wider when it is large).
     u_theta, u_tau, u_pick = _stream_uniforms(seed, quantity, "run",
                                               ("theta", "tau", "component"), draws)
-    wide = u_pick < 0.5
+    central = [c for c in claims if c.kind == "central"]
+    parts = 3 if settings.heterogeneity is None and central else 2
+    wide, fitted = u_pick < 1 / parts, u_pick < 2 / parts
     theta, tau = _wide(u_theta, u_tau, centre, scale, settings)
     fit_theta = fit_mean + fit_scale * _t_ppf(u_theta, _FIT_DF)
-    theta = np.where(wide, theta, fit_theta)
     if settings.heterogeneity is None:
         fit_tau = np.abs(tau_mean + tau_scale * special.ndtri(u_tau))
         tau = np.where(wide, tau, fit_tau)
+    if parts == 3:
+        mid, spread = _given_tau(central, tau)
+        theta = np.where(wide, theta, np.where(fitted, fit_theta,
+                                               mid + spread * _t_ppf(u_theta, _FIT_DF)))
+    else:
+        theta = np.where(wide, theta, fit_theta)
     log_fit = stats.t.logpdf(theta, _FIT_DF, fit_mean, fit_scale)
     if settings.heterogeneity is None:
-        log_fit = log_fit + _log_folded(tau, tau_mean, tau_scale)
-    log_q = np.logaddexp(_log_wide(theta, tau, centre, scale, settings), log_fit) - math.log(2)
+        log_tau = _log_folded(tau, tau_mean, tau_scale)
+        log_fit = log_fit + log_tau
+    terms = [_log_wide(theta, tau, centre, scale, settings), log_fit]
+    if parts == 3:
+        mid, spread = _given_tau(central, tau)
+        terms.append(stats.t.logpdf(theta, _FIT_DF, mid, spread) + log_tau)
+    log_q = np.logaddexp.reduce(np.stack(terms), axis=0) - math.log(parts)
     ll = log_likelihood(claims, theta, tau)
     lw = _log_prior(theta, tau, bounds, settings) + ll.sum(axis=0) - log_q
     return _Draws(theta, tau, log_q), ll, lw
@@ -353,8 +417,11 @@ def _intervals(values: FloatArray, weights: FloatArray, levels: Sequence[float],
 
 
 def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings, *,
-               seed: int, draws: int, levels: Sequence[float]) -> QuantityConsensus:
+               seed: int, draws: int, levels: Sequence[float],
+               leave_one_out: bool = False) -> QuantityConsensus:
     """The consensus of `claims` about `quantity` (see the module docstring).
+
+    With `leave_one_out`, each check keeps the consensus without its claim as a law.
 
     Raises
     ------
@@ -389,8 +456,8 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
     i2_median, i2_se, i2_eti, i2_eti_se = _intervals(sample.tau, w, levels, share,
                                                      order=by_tau)
     base = _log_prior(sample.theta, sample.tau, bounds, settings) - sample.log_q
-    checks = tuple(_check(i, claims, sample, ll, base, settings, by_theta, floor)
-                   for i in range(len(claims)))
+    checks = tuple(_check(i, claims, sample, ll, base, settings, by_theta, floor,
+                          keep=leave_one_out) for i in range(len(claims)))
     return QuantityConsensus(
         quantity=quantity, claims=tuple(claims), prior_range=prior,
         range_from="config" if stated else "default", heterogeneity=settings.heterogeneity,
@@ -398,12 +465,13 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
         median_mcse=median_se, eti=eti, eti_mcse=eti_se, tau_median=tau_median,
         tau_median_mcse=tau_se, tau_eti=tau_eti, tau_eti_mcse=tau_eti_se,
         typical_variance=s2, i2_median=i2_median, i2_median_mcse=i2_se, i2_eti=i2_eti,
-        i2_eti_mcse=i2_eti_se, ess=ess, draws=draws, checks=checks)
+        i2_eti_mcse=i2_eti_se, ess=ess, draws=draws, checks=checks,
+        law=WeightedLog.from_draws(sample.theta, w, ess, order=by_theta))
 
 
 def _check(i: int, claims: Sequence[Claim], sample: _Draws, ll: FloatArray,
            lw_base: FloatArray, settings: ConsensusSettings,
-           by_theta: NDArray[np.intp], floor: float) -> ClaimCheck:
+           by_theta: NDArray[np.intp], floor: float, *, keep: bool) -> ClaimCheck:
     """Claim `i` against the synthesis of the others: the same draws, its likelihood out."""
     claim = claims[i]
     # Not lw - ll[i]: a step (a bound with tau = 0) leaves -inf - -inf where it excludes.
@@ -433,4 +501,6 @@ def _check(i: int, claims: Sequence[Claim], sample: _Draws, ll: FloatArray,
     return ClaimCheck(source=claim.source, kind=claim.kind, claim=claim.value,
                       percentile=pct, percentile_mcse=pct_se, flagged=bool(flagged),
                       median_without=float(q[0]), median_without_mcse=float(se[0]),
-                      ess_without=ess_without)
+                      ess_without=ess_without,
+                      law_without=WeightedLog.from_draws(sample.theta, w, ess_without,
+                                                         order=by_theta) if keep else None)

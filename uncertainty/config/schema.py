@@ -37,6 +37,7 @@ from uncertainty.distributions.increment import Increment
 from uncertainty.errors import ConfigError, ExpressionError
 from uncertainty.model.copula import plan_copula
 from uncertainty.model.core import (
+    CONSENSUS,
     DEFAULT_CI90_FACTOR,
     DEFAULT_DRAWS,
     DEFAULT_LEVELS,
@@ -288,8 +289,8 @@ def _factor(node: Node) -> float:
 def _check_id(node: Node, key: str, what: str) -> None:
     if not _ID.match(key):
         raise node.error(f"{what} id {key!r} may use only letters, digits, '_' and '-'")
-    if key == POOLED:
-        raise node.error(f"{what} id {POOLED!r} is reserved for the pooled view")
+    if key in (POOLED, CONSENSUS):
+        raise node.error(f"{what} id {key!r} is reserved for the {key} view")
 
 
 def _is_grade(code: str) -> bool:
@@ -421,7 +422,7 @@ def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
     for sid, source_groups in by_source.items():
         source_rows = [row for group in source_groups for row in group]
         source_name = source_rows[0].source
-        if sid in taken or sid == POOLED:
+        if sid in taken or sid in (POOLED, CONSENSUS):
             raise ConfigError(node.path, f"source {source_name!r} of the table has id {sid!r}, "
                               "which [sources] or another table already uses")
         flag_grades = [f.grade for r in source_rows for f in r.flags if f.grade]

@@ -12,11 +12,13 @@ from uncertainty.model.expr import Constraint, Expression
 from uncertainty.model.grades import Grade
 
 __all__ = [
+    "CONSENSUS",
     "DEFAULT_CI90_FACTOR",
     "DEFAULT_DRAWS",
     "DEFAULT_LEVELS",
     "POOLED",
     "POOL_METHODS",
+    "ConsensusLaw",
     "ConsensusSettings",
     "Correlation",
     "Estimate",
@@ -30,6 +32,8 @@ __all__ = [
 
 #: The view id of the linear pool, and the word a scenario uses to ask for the pool.
 POOLED = "pooled"
+#: The view id of the consensus, and the key of its draws of each quantity.
+CONSENSUS = "consensus"
 DEFAULT_DRAWS = 200_000
 DEFAULT_LEVELS = (0.5, 0.9, 0.95)
 DEFAULT_CI90_FACTOR = 1.5
@@ -182,6 +186,30 @@ class ConsensusSettings:
 
 
 @dataclass(frozen=True)
+class ConsensusLaw:
+    """What the consensus view draws a quantity from (`uncertainty.analysis.consensus`).
+
+    Parameters
+    ----------
+    quantity : str
+    law : Distribution
+        The consensus of the quantity's sources, for the run's seed and draw count.
+    ess : float
+        The effective sample size behind `law`: the view's MCSEs of this quantity grow by
+        ``sqrt(1 + draws / ess)`` for its error.
+    without : tuple of (str, Distribution or None)
+        For each source with a claim of the quantity, the consensus without it (the same
+        importance draws reweighted), or None where the others alone do not make one; with
+        its effective sample size. Empty when not kept (a streamed run).
+    """
+
+    quantity: str
+    law: Distribution
+    ess: float
+    without: tuple[tuple[str, Distribution | None, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class Origin:
     """What a model was built from: the parsed config and the bytes of its tables.
 
@@ -198,7 +226,8 @@ class Model:
     """Everything a run needs, validated.
 
     Invariants (established by `uncertainty.config.schema.build_model`): ids are unique across
-    sources, scenarios and `POOLED`; every quantity is estimated by at least one source;
+    sources, scenarios, `POOLED` and `CONSENSUS`; every quantity is estimated by at least one
+    source;
     metrics use only known quantities; scenarios only pick sources that estimate the
     quantity; `counts` declares, for some quantities, the kinds of casualty each counts
     (words of `uncertainty.model.counts.COUNT_WORDS`).
@@ -217,11 +246,22 @@ class Model:
     counts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     consensus: ConsensusSettings = ConsensusSettings()
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    consensus_laws: tuple[ConsensusLaw, ...] | None = field(default=None, compare=False,
+                                                            repr=False)
     quantities: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         names = sorted({e.quantity for s in self.sources for e in s.estimates})
         object.__setattr__(self, "quantities", tuple(names))
+
+    def consensus_law(self, quantity: str) -> Distribution | None:
+        """The law the consensus view draws `quantity` from, or None (not a consensus).
+
+        `consensus_laws` is set for a run (`uncertainty.analysis.consensus.with_laws`), from
+        the run's seed and draw count: a model as loaded has None (not yet computed), and no
+        consensus view.
+        """
+        return next((c.law for c in self.consensus_laws or () if c.quantity == quantity), None)
 
     def estimators(self, quantity: str) -> tuple[Source, ...]:
         """The sources that estimate `quantity`, in file order."""

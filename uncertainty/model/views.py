@@ -5,6 +5,9 @@ view                      where quantity ``q`` comes from
 ========================  =================================================================
 one per source            that source, if it estimates ``q``; else the pool of those that do
 ``pooled``                the pool of every source that estimates ``q``
+``consensus``             what the sources of ``q`` jointly imply, when the run has a
+                          consensus of ``q`` (`uncertainty.analysis.consensus`); else as
+                          ``pooled``
 one per scenario          the source the scenario names for ``q``, or the pool if it names
                           ``"pooled"`` or does not mention ``q``
 ========================  =================================================================
@@ -24,7 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from uncertainty.errors import ConfigError
-from uncertainty.model.core import POOLED, Model
+from uncertainty.model.core import CONSENSUS, POOLED, Model
 
 __all__ = ["MAX_ENVELOPE_MEMBERS", "View", "build_views"]
 
@@ -40,7 +43,7 @@ class View:
     ----------
     id, label : str
         Identifier (a source id, ``"pooled"`` or a scenario id) and readable name.
-    kind : {"source", "pooled", "scenario"}
+    kind : {"source", "pooled", "consensus", "scenario"}
         What defines the view.
     assignment : tuple of (quantity, source id or "pooled")
         Where each quantity's draws come from, for every quantity of the model.
@@ -50,7 +53,7 @@ class View:
 
     id: str
     label: str
-    kind: Literal["source", "pooled", "scenario"]
+    kind: Literal["source", "pooled", "consensus", "scenario"]
     assignment: tuple[tuple[str, str], ...]
     envelope_of: str = ""
 
@@ -60,7 +63,11 @@ class View:
 
 
 def build_views(model: Model) -> tuple[View, ...]:
-    """The views of `model`: its sources in file order, the pool, then its scenarios."""
+    """The views of `model`: sources in file order, pool, consensus, then scenarios.
+
+    The consensus view is there when the model carries consensus laws (a run's model with
+    a quantity that two or more sources give).
+    """
 
     def choose(quantity: str, wanted: str) -> str:
         estimators = model.estimators(quantity)
@@ -83,6 +90,11 @@ def build_views(model: Model) -> tuple[View, ...]:
         "envelope": "Envelope of all sources: lowest to highest",
     }[model.run.pool]
     views.append(View(POOLED, label, "pooled", pooled))
+    if model.consensus_laws:
+        agreed = tuple((q, CONSENSUS if model.consensus_law(q) is not None else choose(q, POOLED))
+                       for q in model.quantities)
+        views.append(View(CONSENSUS, "Consensus: what the sources jointly imply (random "
+                          "effects)", "consensus", agreed))
     for scenario in model.scenarios:
         use = dict(scenario.use)
         assignment = tuple((q, choose(q, use.get(q, POOLED))) for q in model.quantities)

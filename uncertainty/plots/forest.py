@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -13,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from uncertainty.model.core import CONSENSUS
 from uncertainty.plots.layout import (
     _CLAIM_COLOURS,
     _EDGE,
@@ -96,7 +98,8 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     Y tick labels are the view ids, with the view's label on a second line when it has at
     most 32 characters (longer labels are in the reports). The interval segments are
     ``LineCollection`` objects with gid ``interval-<level>``, one segment per view with a
-    finite interval; the medians are one ``Line2D`` with gid ``median``; claim lines are
+    finite interval; the medians are one ``Line2D`` with gid ``median``, but the consensus
+    view's, a filled diamond with gid ``median-consensus``; claim lines are
     ``Line2D`` objects with gid ``claim-<name>``, drawn behind the intervals; envelope bands
     are patches with gid ``envelope-<parent>``. A claim that is not a finite number (a
     source's own figures giving ``log(0)``) has no line; its legend entry says what it is.
@@ -130,11 +133,13 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     claim_labels = [_plain_text(f"{name} claim: {_claim_text(value)}")
                     for name, value in claims.items()]
     level_labels = [f"{level:.0%} interval (ETI)" for level in levels]
+    agreed = np.array([v == CONSENSUS for v in views])
+    medians = ["median", *(["consensus median"] if agreed.any() else [])]
     legend_cols = next(
         (c for c in range(min(1 + len(levels), 4), 1, -1)
-         if _legend_fits(_split(_rows_first([["median", *level_labels], claim_labels], c,
+         if _legend_fits(_split(_rows_first([[*medians, *level_labels], claim_labels], c,
                                             str), c))), 1)
-    legend_labels = [str(t) for t in _rows_first([["median", *level_labels], claim_labels],
+    legend_labels = [str(t) for t in _rows_first([[*medians, *level_labels], claim_labels],
                                                   legend_cols, str)]
     title_text = _wrapped(title, _WIDTH - 2 * _EDGE, 12) if title else ""
 
@@ -174,6 +179,8 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     key: list[Artist] = [Line2D([], [], linestyle="none", marker="o", markersize=6,
                                  markerfacecolor="white", markeredgecolor="0.1",
                                  markeredgewidth=1.5, label="median")]
+    if agreed.any():
+        key += [Line2D([], [], linestyle="none", **_CONSENSUS_MARK, label="consensus median")]
     for rank, k in enumerate(order):
         lower, upper = eti[:, k, 0], eti[:, k, 1]
         ok = np.isfinite(lower) & np.isfinite(upper)
@@ -184,10 +191,14 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
         segments.set_gid(f"interval-{levels[k]:g}")
         key.append(Line2D([], [], color=colour, linewidth=float(widths[rank]),
                               solid_capstyle="butt", label=level_labels[k]))
-    ok = np.isfinite(median)
+    ok = np.isfinite(median) & ~agreed
     ax.plot(median[ok], y[ok], linestyle="none", marker="o", markersize=6,
             markerfacecolor="white", markeredgecolor="0.1", markeredgewidth=1.5,
             zorder=3 + len(levels), gid="median")
+    mark = np.isfinite(median) & agreed
+    if mark.any():  # the consensus: what the sources jointly imply, not one of them
+        ax.plot(median[mark], y[mark], linestyle="none", **_CONSENSUS_MARK,
+                zorder=3 + len(levels), gid="median-consensus")
 
     marks: list[Artist] = []
     for i, (name, value) in enumerate(claims.items()):
@@ -211,6 +222,11 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
                           lambda: Line2D([], [], linestyle="none", label=""))
     _legend_below(fig, handles, legend_cols)
     return fig
+
+
+#: The consensus view's median: a filled diamond, apart from the sources' white dots.
+_CONSENSUS_MARK: dict[str, Any] = {"marker": "D", "markersize": 6.5, "markerfacecolor": "0.1",
+                                   "markeredgecolor": "0.1", "markeredgewidth": 1.0}
 
 
 def _view_tick_labels(summary: xr.Dataset, views: list[str], median: np.ndarray) -> list[str]:

@@ -261,7 +261,9 @@ def _sources_and_views(model: Model, views: tuple[View, ...]) -> list[Block]:
             sources,
             Heading(2, prose("Views")),
             Paragraph((Text("Where each quantity's draws come from in each view ("),
-                       Code("pooled"), Text(": the pool of every source that estimates it)."))),
+                       Code("pooled"), Text(": the pool of every source that estimates it; "),
+                       Code("consensus"), Text(": what its sources jointly imply, drawn from "
+                                               "the consensus's importance draws)."))),
             view_table]
 
 

@@ -119,6 +119,25 @@ def _claims_table(q: QuantityConsensus) -> Table:
     return Table(tuple(header), rows, columns(5, numeric=True), scope="full")
 
 
+def _moves_sentence(q: QuantityConsensus) -> tuple[Inline, ...]:
+    top = q.moves_most
+    if top is None:
+        return (Text("No claim could be left out and checked."),)
+    change = top.median_without / q.median - 1
+    return (Text(f"The claim that moves the consensus most: {top.source}'s; without it the "
+                 "median goes from "), _est(q.median, q.median_mcse), Text(" to "),
+            _est(top.median_without, top.median_without_mcse),
+            Text(f" ({change:+.0%}). The sensitivity tables give the consensus view without "
+                 "each source."))
+
+
+def _view_text(q: QuantityConsensus) -> tuple[Inline, ...]:
+    return (Text(f"The consensus view draws {q.quantity} from these importance draws, so its "
+                 "metrics, intervals and comparisons are in the tables above like any view's; "
+                 "each of its Monte Carlo errors counts the importance sampler's too (× √(1 + "
+                 "draws / effective sample size))."),)
+
+
 def _prior_text(q: QuantityConsensus) -> tuple[Inline, ...]:
     lo, hi = q.prior_range
     where = "from [consensus] range" if q.range_from == "config" else (
@@ -147,7 +166,9 @@ def consensus_blocks(found: Consensus) -> list[Block]:
                 Paragraph(prose(_OUT_OF_LINE.format(level=1 - found.settings.flag_level)),
                           scope="full"),
                 _claims_table(q),
-                Paragraph(_flagged_sentence(q), scope="full")]
+                Paragraph(_flagged_sentence(q), scope="full"),
+                Paragraph(_moves_sentence(q), scope="full"),
+                Paragraph(_view_text(q), scope="full")]
     return out
 
 
@@ -169,6 +190,7 @@ def _quantity(q: QuantityConsensus) -> dict[str, Any]:
         "typical_variance": _num(q.typical_variance),
         "ess": q.ess,
         "draws": q.draws,
+        "moves_most": q.moves_most.source if q.moves_most is not None else None,
         "prior": {"true_value": "log-uniform", "range": list(q.prior_range),
                   "range_from": q.range_from,
                   "tau": ("half-normal" if q.heterogeneity is None else "fixed"),

@@ -19,6 +19,8 @@ weights
 a linear pool's member above   the pool's draws where it chose that member (its
                                choices are the run's)
 a log pool                     its draws, unless the model is the run's own
+a consensus (not the same law  its draws
+object), or one held
 constraints                    every test of every view asked for
 =============================  ==========================================================
 
@@ -37,7 +39,7 @@ from dataclasses import replace
 import numpy as np
 
 from uncertainty.model.copula import CopulaGroup
-from uncertainty.model.core import POOLED, Model
+from uncertainty.model.core import CONSENSUS, POOLED, Model
 from uncertainty.model.views import View
 from uncertainty.runtime.parallel import CHUNK_SIZE, resolve_threads
 from uncertainty.sampling.acceptance import check_conflicts, count_accepted
@@ -111,7 +113,7 @@ class Rerun:
         dists = {(sid, e.quantity): e.distribution for sid, e in base.estimates}
         changed = {(sid, e.quantity) for sid, e in plan.estimates
                    if dists.get((sid, e.quantity)) is not e.distribution}
-        if hold is not None and hold.key[0] != POOLED:
+        if hold is not None and hold.key[0] not in (POOLED, CONSENSUS):
             changed.add(hold.key)
         # A group of the run's that the variant lacks (a correlation dropped with a source)
         # leaves its members' latents unmixed: redrawn. A view's plan lacks only the groups
@@ -139,13 +141,17 @@ class Rerun:
                 pooled.append(q)
             elif touched:
                 patched[q] = touched
-        # The plan's own streams, estimates' first, then pools' (see `make_plan`).
+        agreed = {q: law for q, law in plan.agreed.items()
+                  if base.agreed.get(q) is not law
+                  or (hold is not None and hold.key == (CONSENSUS, q))}
+        # The plan's own streams: estimates', pools', consensus's (see `make_plan`).
         wanted = [(sid, e.quantity) in changed for sid, e in plan.estimates]
         wanted += [q in pooled for q in plan.pooled]
+        wanted += [q in agreed for q in plan.agreed]
         requests = [r for r, w in zip(plan.requests, wanted, strict=True) if w]
         estimates = tuple((sid, e) for sid, e in plan.estimates if (sid, e.quantity) in changed)
         return Plan(estimates, tuple(groups), tuple(requests), tuple(pooled), plan.log,
-                    plan.pools, plan.members, plan.tested), patched
+                    plan.pools, plan.members, plan.tested, agreed), patched
 
     def draw(self, model: Model, views: tuple[View, ...], *, hold: Hold | None = None,
              threads: int | None = None) -> Candidates:
@@ -166,6 +172,7 @@ class Rerun:
         changes, patched = self._changes(plan, hold, same=model is self.model)
         redrawn = {(e.quantity, sid) for sid, e in changes.estimates}
         redrawn |= {(q, POOLED) for q in [*changes.pooled, *patched]}
+        redrawn |= {(q, CONSENSUS) for q in changes.agreed}
         given = {k: v for k, v in self.base.arrays.items() if k not in redrawn}
         buffers = [self._stream(kind, names) for kind, names in changes.requests]
         threads = self.threads if threads is None else threads
@@ -184,8 +191,8 @@ class Rerun:
                 for k in touched:
                     np.copyto(pool, arrays[q, plan.members[q][k].id], where=choice == k)
                 arrays[q, POOLED] = pool
-            tests = run(replace(changes, estimates=(), groups=(), requests=(), pooled=()),
-                        [], given=arrays)
+            tests = run(replace(changes, estimates=(), groups=(), requests=(), pooled=(),
+                                agreed={}), [], given=arrays)
             drawn = Candidates(tests.arrays, tests.passes, tests.overall, drawn.choices)
         if model.constraints:
             check_conflicts(model, views, count_accepted(drawn))
@@ -193,6 +200,7 @@ class Rerun:
         # and choices.
         keys = [(e.quantity, sid) for sid, e in plan.estimates]
         keys += [(q, POOLED) for q in plan.pooled]
+        keys += [(q, CONSENSUS) for q in plan.agreed]
         choices = {q: drawn.choices[q] if q in drawn.choices else self.base.choices[q]
                    for q in ([] if plan.log else plan.pooled)}
         return Candidates({k: drawn.arrays[k] for k in keys}, drawn.passes, drawn.overall,

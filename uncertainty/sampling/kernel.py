@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from uncertainty.model.copula import CopulaGroup
-from uncertainty.model.core import POOLED, Model, Source
+from uncertainty.model.core import CONSENSUS, POOLED, Model, Source
 from uncertainty.runtime import progress
 from uncertainty.runtime.parallel import chunks, thread_map
 from uncertainty.sampling.plan import Plan
@@ -32,7 +32,8 @@ class Hold:
     Parameters
     ----------
     key : (source id, quantity)
-        The estimate held; ``("pooled", quantity)`` holds a log pool's own draw.
+        The estimate held; ``("pooled", quantity)`` holds a log pool's own draw,
+        ``("consensus", quantity)`` the consensus's.
     z : float
         Its latent standard-normal value: ``Phi^-1(p)`` holds it at its p-quantile.
 
@@ -134,9 +135,13 @@ def make_candidates(model: Model, plan: Plan, buffers: list[FloatArray], *, thre
                for (sid, e), buf in zip(estimates, buffers[:len(estimates)], strict=True)}
     arrays = dict(given or {})
     arrays |= {(e.quantity, sid): latents[sid, e.quantity] for sid, e in estimates}
-    arrays |= {(q, POOLED): buf for q, buf in zip(pooled, buffers[len(estimates):], strict=True)}
+    after = len(estimates) + len(pooled)
+    arrays |= {(q, POOLED): buf for q, buf in zip(pooled, buffers[len(estimates):after],
+                                                  strict=True)}
+    arrays |= {(q, CONSENSUS): buf for q, buf in zip(plan.agreed, buffers[after:], strict=True)}
     if log:
         latents |= {(POOLED, q): arrays[q, POOLED] for q in pooled}
+    latents |= {(CONSENSUS, q): arrays[q, CONSENSUS] for q in plan.agreed}
     choices = {} if log else {q: np.empty(n, dtype=np.int16) for q in pooled}
     tested = plan.tested
     passes = {k: [np.empty(n, dtype=np.bool_) for _ in model.constraints] for k in tested}
@@ -153,6 +158,9 @@ def make_candidates(model: Model, plan: Plan, buffers: list[FloatArray], *, thre
             for sid, est in estimates:
                 z = arrays[est.quantity, sid]
                 z[part] = est.distribution.from_normal(z[part])
+        for q, law in plan.agreed.items():
+            z = arrays[q, CONSENSUS]
+            z[part] = law.from_normal(z[part])
         for q in pooled:
             drawn = arrays[q, POOLED]
             if log:

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty.model.core import POOLED, Model
+from uncertainty.model.core import CONSENSUS, POOLED, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
 from uncertainty.runtime.parallel import CHUNK_SIZE, chunks, resolve_threads, thread_map
@@ -199,6 +199,9 @@ def view_draws(model: Model, view: View, drawn: Candidates, draws: int, *,
     estimates = {(s.id, e.quantity): drawn.arrays[e.quantity, s.id][keep]
                  for s in model.sources for e in s.estimates
                  if (e.quantity, s.id) in drawn.arrays} if inputs else {}
+    if inputs:  # a consensus is an input of the view that draws it, like an estimate
+        estimates |= {(CONSENSUS, q): drawn.arrays[q, CONSENSUS][keep]
+                      for q in model.quantities if (q, CONSENSUS) in drawn.arrays}
     wanted = model.quantities if names is None else [q for q in model.quantities if q in names]
     quantities = {q: (estimates[view.source_of(q), q] if inputs
                       else drawn.arrays[q, view.source_of(q)][keep])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from uncertainty.distributions import Distribution
 from uncertainty.model.copula import CopulaGroup, plan_copula
-from uncertainty.model.core import POOLED, Estimate, Model, Source
+from uncertainty.model.core import CONSENSUS, POOLED, Estimate, Model, Source
 from uncertainty.model.pooling import log_pool
 from uncertainty.model.views import View
 from uncertainty.sampling.streams import Kind
@@ -30,7 +30,7 @@ class Plan:
         The copula groups among them.
     requests : tuple of (kind, names)
         The streams to draw: the estimates' latent normals first, then one per pooled
-        quantity.
+        quantity, then one latent normal per quantity drawn from its consensus.
     pooled : tuple of str
         Quantities some view takes from the pool.
     log : bool
@@ -42,6 +42,8 @@ class Plan:
         Each linear pool's sources, sorted by id.
     tested : dict of str to View
         Each constraint key and the first view having it.
+    agreed : dict of str to Distribution
+        Each quantity some view draws from its consensus, and the consensus's law.
     """
 
     estimates: tuple[tuple[str, Estimate], ...]
@@ -52,6 +54,7 @@ class Plan:
     pools: dict[str, Distribution]
     members: dict[str, list[Source]]
     tested: dict[str, View]
+    agreed: dict[str, Distribution]
 
 
 def constraint_key(model: Model, view: View) -> str:
@@ -70,6 +73,8 @@ def make_plan(model: Model, views: tuple[View, ...]) -> Plan:
     before anything is drawn.
     """
     pooled = [q for q in model.quantities if any(v.source_of(q) == POOLED for v in views)]
+    agreed = {c.quantity: c.law for c in model.consensus_laws or ()
+              if any(v.source_of(c.quantity) == CONSENSUS for v in views)}
     log = model.run.pool == "log"
     groups = plan_copula(model.correlations, repair=model.repair_correlations).groups
     used = _used_estimates(model, views, groups, pooled if not log else [])
@@ -80,6 +85,7 @@ def make_plan(model: Model, views: tuple[View, ...]) -> Plan:
         ("normal", ("estimate", sid, e.quantity)) for sid, e in estimates]
     requests += [("normal", ("pool", "log", q)) if log else ("uniform", ("pool", q))
                  for q in pooled]
+    requests += [("normal", ("consensus", q)) for q in agreed]
     pools = {q: log_pool(model, q) for q in pooled} if log else {}
     # Sorted by id so that the order of sources in the file cannot change a draw.
     members = {q: sorted(model.estimators(q), key=lambda s: s.id) for q in pooled}
@@ -87,7 +93,7 @@ def make_plan(model: Model, views: tuple[View, ...]) -> Plan:
     for view in views if model.constraints else ():
         tested.setdefault(constraint_key(model, view), view)
     return Plan(tuple(estimates), groups, tuple(requests), tuple(pooled), log, pools,
-                members, tested)
+                members, tested, agreed)
 
 
 def _used_estimates(model: Model, views: tuple[View, ...], groups: tuple[CopulaGroup, ...],
@@ -99,7 +105,7 @@ def _used_estimates(model: Model, views: tuple[View, ...], groups: tuple[CopulaG
     undrawn changes no draw.
     """
     used = {(v.source_of(q), q) for v in views for q in model.quantities
-            if v.source_of(q) != POOLED}
+            if v.source_of(q) not in (POOLED, CONSENSUS)}
     used |= {(s.id, q) for q in linear for s in model.estimators(q)}
     for group in groups:
         if used.intersection(group.members):

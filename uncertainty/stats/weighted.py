@@ -80,6 +80,7 @@ def weighted_quantiles(values: FloatArray, weights: FloatArray, probs: ArrayLike
     ===================  ===============================================
     every weight 0       NaN quantiles and MCSEs
     one distinct value   that value, MCSE 0
+    draws of weight 0    left out
     ===================  ===============================================
     """
     probs = np.asarray(probs, dtype=np.float64)
@@ -90,6 +91,8 @@ def weighted_quantiles(values: FloatArray, weights: FloatArray, probs: ArrayLike
     if order is None:
         order = np.argsort(values)
     x, w = values[order], weights[order]
+    if not w.all():  # a draw of weight 0 says nothing; at an end it would stretch the MCSE
+        x, w = x[w > 0], w[w > 0]
     mid = np.cumsum(w) - w / 2
     q = np.interp(probs, mid, x)
     below = np.searchsorted(x, q, side="right")  # how many draws are <= q
@@ -98,4 +101,5 @@ def weighted_quantiles(values: FloatArray, weights: FloatArray, probs: ArrayLike
     se = np.sqrt(inside * (1 - probs) ** 2 + (cum_w2[-1] - inside) * probs**2)
     lo = np.interp(np.clip(probs - se, 0.0, 1.0), mid, x)
     hi = np.interp(np.clip(probs + se, 0.0, 1.0), mid, x)
-    return f(q), (f(hi) - f(lo)) / 2
+    with np.errstate(over="ignore"):  # exp of a log beyond the float range: inf
+        return f(q), (f(hi) - f(lo)) / 2

@@ -15,7 +15,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from uncertainty.analysis.comparison import Comparison, point_claims
-from uncertainty.model.core import Model
+from uncertainty.model.core import CONSENSUS, Model
 from uncertainty.model.views import View
 from uncertainty.stats.pairwise import overlap_with_mcse, share_and_mcse
 from uncertainty.streaming.chunks import RowSpec, Tally
@@ -79,10 +79,14 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
     def sign(r: int) -> tuple[int, int]:  # valid draws, and those <= 0
         return int(total.valid[r]), int(total.below[r][-1] + total.equal[r][-1])
 
-    flags = []
-    for name in names:
-        counted = [sign(r) for r in {row_of[var[name], j] for j in range(nv)}]
-        flags.append(sum(c[0] for c in counted) > 0 and all(c[1] == 0 for c in counted))
+    def positive(rows: set[int]) -> bool:
+        counted = [sign(r) for r in rows]
+        return sum(c[0] for c in counted) > 0 and all(c[1] == 0 for c in counted)
+
+    # The scale is the views' but the consensus's, as in `compare_run` (`others`); a pair
+    # with a row reaching 0 or below is binned linearly.
+    scaled = [j for j, v in enumerate(views) if v.id != CONSENSUS] or list(range(nv))
+    flags = [positive({row_of[var[name], j] for j in scaled}) for name in names]
     table = np.full((len(names), len(PAIR_NAMES), nv, nv), np.nan)
     eti_share = np.full((2, len(names), nv, nv, len(levels)), np.nan)
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
@@ -96,7 +100,8 @@ def compare_views(model: Model, views: tuple[View, ...], head: xr.Dataset,
                 greater = n - greater - ties
             p, se = share_and_mcse(n, np.array(greater, dtype=np.float64),
                                     np.array(ties, dtype=np.float64))
-            return (float(p), float(se), *overlap_with_mcse(pre[a], pre[b], log=flag))
+            log = flag and positive({a}) and positive({b})
+            return (float(p), float(se), *overlap_with_mcse(pre[a], pre[b], log=log))
 
         def has_valid(i: int, of: list[int] = of) -> bool:
             return bool(total.valid[of[i]] > 0)

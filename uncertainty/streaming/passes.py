@@ -28,7 +28,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty.analysis.comparison import Comparison
+from uncertainty.analysis.comparison import Comparison, widen_comparison
+from uncertainty.analysis.consensus_view import error_factors, widen
 from uncertainty.engines import Engine
 from uncertainty.model.core import Model
 from uncertainty.model.views import View
@@ -246,12 +247,16 @@ def stream(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
         acceptance = acceptance_dataset(model, views, total.accepted)
     found, more = _order_statistics(job, engine, spec, total, resolution)
     stats = _row_stats(model, rows, spec, total, found)
-    summary = summary_dataset(head, model.run.levels,
-                              {ij: stats[r] for ij, r in row_of.items()
-                               if ij[1] == rows[r].view},
-                              attrs=dict(attrs or {}, draws=draws))
-    comparison = (compare_views(model, views, head, summary, row_of, total, claims, pairs,
-                                pre) if compare else None)
+    # The consensus view's MCSEs count its law's error, as in memory (`consensus_view`).
+    factors = error_factors(model, draws)
+    summary = widen(summary_dataset(head, model.run.levels,
+                                    {ij: stats[r] for ij, r in row_of.items()
+                                     if ij[1] == rows[r].view},
+                                    attrs=dict(attrs or {}, draws=draws)), factors)
+    comparison = (widen_comparison(compare_views(model, views, head, summary, row_of, total,
+                                                 claims, pairs, pre), factors,
+                                   error_factors(model, size))  # overlaps: from the prefix
+                  if compare else None)
     inexact = [(rows[i].variable, views[rows[i].view].id, float(level), float(r))
                for i, res in sorted(found.items())
                for level, r in zip(model.run.levels, res["hdi_resolution"], strict=True) if r]

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from uncertainty.runtime.parallel import thread_map
 from uncertainty.sampling.rows import row_groups
-from uncertainty.stats.array import quantile_statistics
+from uncertainty.stats.array import all_positive, quantile_statistics
 from uncertainty.stats.paired import error_of, indicator_correlation
 from uncertainty.stats.pairwise import (
     DrawStat,
@@ -49,11 +49,16 @@ def _keys(da: xr.DataArray) -> list[object]:
 
 
 def _pairs(rows: FloatArray, keys: list[object], log: bool, threads: int) -> FloatArray:
-    """P(A > B), its MCSE, OVL, its resolution and MCSE, shape ``(5, views, views)``."""
+    """P(A > B), its MCSE, OVL, its resolution and MCSE, shape ``(5, views, views)``.
+
+    With `log`, a pair's overlap is binned on the log scale when both its rows are positive
+    (`log` is decided by the views other than the consensus, which may reach 0 or below).
+    """
+    positive = [log and all_positive(row) for row in rows]
 
     def stats(i: int, j: int) -> PairStats:
         return (*prob_greater(rows[i], rows[j]),
-                *overlap_with_mcse(rows[i], rows[j], log=log))
+                *overlap_with_mcse(rows[i], rows[j], log=positive[i] and positive[j]))
 
     return pair_table(keys, stats, lambda i: bool(np.isfinite(rows[i]).any()),
                       threads=threads)

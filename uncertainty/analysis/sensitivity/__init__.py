@@ -26,7 +26,7 @@ from uncertainty.analysis.sensitivity.derived import Variant, figures_summary, v
 from uncertainty.analysis.sensitivity.inputs import Input, input_analysis, inputs_of, work
 from uncertainty.analysis.sensitivity.leave_out import leave_out, without
 from uncertainty.analysis.sensitivity.sweep import spread_sweep
-from uncertainty.model.core import POOLED, Model
+from uncertainty.model.core import CONSENSUS, POOLED, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
 from uncertainty.sampling import Rerun
@@ -116,7 +116,7 @@ def analyze(run: Simulated, *, simulate_model: Callable[[Model], Simulated] | No
              + len(scales))
     with progress.within("sensitivity", total, "analyses") as step:
         rerun: Rerun | None = None
-        compared = [POOLED, *(sc.id for sc in model.scenarios)]
+        compared = [POOLED, CONSENSUS, *(sc.id for sc in model.scenarios)]
         if simulate_model is None:
             rerun = Rerun(model, run.views, seed=seed, draws=n, threads=threads)
             derive = rerun
@@ -126,7 +126,8 @@ def analyze(run: Simulated, *, simulate_model: Callable[[Model], Simulated] | No
                                        threads=derive.threads)
 
             def sweep_variant(m: Model) -> Variant:
-                return figures_summary(derive, replace(m, run=fixed), threads=derive.threads)
+                return figures_summary(derive, replace(m, run=fixed, consensus_laws=()),
+                                       threads=derive.threads)
         else:
             simulate = simulate_model
 
@@ -134,13 +135,15 @@ def analyze(run: Simulated, *, simulate_model: Callable[[Model], Simulated] | No
                 done = simulate(replace(m, run=fixed))
                 return variant_of(done.summary, done.draws)
 
-            sweep_variant = loo_variant
+            def sweep_variant(m: Model) -> Variant:
+                return loo_variant(replace(m, consensus_laws=()))
         inputs, notes = input_analysis(model, run.views, run.draws, seed=seed,
                                        threads=threads, step=step, rerun=rerun)
         log = {str(m): str(s) == "log" for m, s in zip(inputs["metric"].values,
                                                        inputs["scale"].values, strict=True)}
         base = variant_of(run.summary, run.draws)
         loo, loo_notes = leave_out(model, base, simulate=loo_variant, log=log, step=step)
+        # The sweep leaves the consensus out (`spread_sweep`): its variants make none.
         sweep, sweep_notes = (None, []) if rescale is None else spread_sweep(
             replace(model, run=fixed), base, rescale=rescale, simulate=sweep_variant,
             log=log, step=step)

@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from uncertainty.analysis.consensus_view import error_factors, widen
 from uncertainty.model.core import Model
 from uncertainty.model.views import build_views
 from uncertainty.runtime.parallel import thread_map
@@ -132,4 +133,6 @@ def figures_summary(rerun: Rerun, model: Model, views: Collection[str] | None = 
                 "level": list(levels), "ci_bound": ["lower", "upper"],
                 "envelope_of": ("view", [v.envelope_of for v in chosen])},
     )
+    # The consensus view's MCSEs count its law's error, as the run's (`consensus_view`).
+    summary = widen(summary, error_factors(model, rerun.draws))
     return Variant(summary, lambda metric, view: held[metric, view])

@@ -8,6 +8,7 @@ input id               kind                what it is
 ``ua.kia@us_intel``    ``estimate``        that source's estimate of the quantity
 ``ua.kia@pooled``      ``choice``          which source a linear pool takes, draw by draw
 ``ua.kia@pooled``      ``log pool``        a logarithmic pool's own draw
+``ua.kia@consensus``   ``consensus``       the consensus's own draw (its view's)
 =====================  ==================  ==================================================
 """
 
@@ -18,12 +19,12 @@ from typing import Literal
 
 import numpy as np
 
-from uncertainty.model.core import POOLED, Model
+from uncertainty.model.core import CONSENSUS, POOLED, Model
 from uncertainty.model.views import View
 
 __all__ = ["Input", "Kind", "inputs_of"]
 
-Kind = Literal["estimate", "choice", "log pool"]
+Kind = Literal["estimate", "choice", "log pool", "consensus"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Input:
             return f"{self.quantity} from {self.source}"
         if self.kind == "choice":
             return f"{self.quantity}: which source the pool takes"
+        if self.kind == "consensus":
+            return f"{self.quantity}: the consensus"
         return f"{self.quantity}: log pool"
 
 
@@ -54,7 +57,9 @@ def inputs_of(model: Model, view: View, names: tuple[str, ...]) -> list[Input]:
     found = []
     for q in names:
         src = view.source_of(q)
-        if src != POOLED:
+        if src == CONSENSUS:
+            found.append(Input(q, CONSENSUS, "consensus"))
+        elif src != POOLED:
             found.append(Input(q, src, "estimate"))
         elif model.run.pool == "log":
             found.append(Input(q, POOLED, "log pool"))

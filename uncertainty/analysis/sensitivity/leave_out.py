@@ -1,4 +1,4 @@
-"""Leave one source out: the pooled view and each scenario recomputed without it.
+"""Leave one source out: the pooled view, the consensus and each scenario recomputed without it.
 
 Dropping a source is an edit of the model, simulated with the run's seed and draw count:
 
@@ -10,6 +10,9 @@ a scenario                      the scenario takes the pool of the remaining sou
 a correlation                   dropped
 a quantity only it estimated    every metric and constraint using the quantity is dropped,
                                 and the table says why
+the consensus view              the consensus of the remaining sources: the run's
+                                importance draws reweighted without its claim; where the
+                                others alone make no consensus, the view takes their pool
 ==============================  =========================================================
 
 Streams are keyed by names, so every other source's draws are the run's own: the moves
@@ -29,7 +32,7 @@ from numpy.typing import NDArray
 
 from uncertainty.analysis.sensitivity.derived import Variant
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model.core import POOLED, Model, Scenario
+from uncertainty.model.core import CONSENSUS, POOLED, ConsensusLaw, Model, Scenario
 from uncertainty.stats.paired import error_of, indicator_correlation
 
 __all__ = ["CHANGES", "FIGURES", "Figures", "changes", "compared_level", "leave_out",
@@ -75,8 +78,22 @@ def without(model: Model, source_id: str) -> tuple[Model | None, dict[str, str]]
         correlations=tuple(c for c in model.correlations
                            if source_id not in (c.a[0], c.b[0])),
         constraints=tuple(c for c in model.constraints if all(q in left for q in c.names)),
+        consensus_laws=None if model.consensus_laws is None else tuple(
+            law for law in (_law_without(model, c, source_id) for c in model.consensus_laws)
+            if law is not None),
     )
     return reduced, why
+
+
+def _law_without(model: Model, law: ConsensusLaw, source_id: str) -> ConsensusLaw | None:
+    """The consensus `law` without `source_id`'s claim; None where none is left or kept."""
+    found = {sid: (dist, ess) for sid, dist, ess in law.without}
+    if source_id in found:
+        dist, ess = found[source_id]
+        return None if dist is None else ConsensusLaw(law.quantity, dist, ess)
+    if not law.without and model.source(source_id).estimate(law.quantity) is not None:
+        return None  # the run kept no consensus without its claims
+    return law  # not a claim of this quantity
 
 
 class Figures:
@@ -211,7 +228,7 @@ def paired_changes(x: NDArray[np.float64], err: NDArray[np.float64],
 
 
 def _compared_views(model: Model) -> list[str]:
-    return [POOLED] + [sc.id for sc in model.scenarios]
+    return [POOLED, CONSENSUS] + [sc.id for sc in model.scenarios]
 
 
 def leave_out(model: Model, run: Variant, *, simulate: Callable[[Model], Variant],

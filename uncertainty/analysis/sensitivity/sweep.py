@@ -24,7 +24,7 @@ from uncertainty.analysis.sensitivity.leave_out import (
     compared_level,
 )
 from uncertainty.errors import ConstraintConflict
-from uncertainty.model.core import Model
+from uncertainty.model.core import CONSENSUS, Model
 
 __all__ = ["spread_sweep"]
 
@@ -67,7 +67,9 @@ def spread_sweep(model: Model, run: Variant, *, rescale: Callable[[float], Model
     views = [str(v) for v in summary["view"].values]
     parents = [p for p in dict.fromkeys(summary["envelope_of"].values.tolist()) if p] \
         if "envelope_of" in summary.coords else []
-    shown = [v for v in views if v not in _members(summary)] + parents
+    # Not the consensus: scaling every spread changes what the sources jointly imply, which
+    # would take a new synthesis per factor (README, "Sensitivity").
+    shown = [v for v in views if v not in _members(summary) and v != CONSENSUS] + parents
     metrics = [m.name for m in model.metrics]
     value = np.full((len(metrics), len(shown), len(scales), len(FIGURES)), np.nan)
     mcse = np.full(value.shape, np.nan)

@@ -74,6 +74,10 @@ def tornado_inputs(found: list[Input], shares: FloatArray, ids: list[str]) -> li
 def _held_value(model: Model, item: Input, p: float) -> float:
     if item.kind == "log pool":
         return float(log_pool(model, item.quantity).ppf(np.array([p]))[0])
+    if item.kind == "consensus":
+        law = model.consensus_law(item.quantity)
+        assert law is not None  # a view only draws a consensus the model has
+        return float(law.ppf(np.array([p]))[0])
     estimate = model.source(item.source).estimate(item.quantity)
     assert estimate is not None
     return float(estimate.distribution.ppf(np.array([p]))[0])

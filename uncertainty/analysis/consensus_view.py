@@ -1,0 +1,94 @@
+"""The consensus view's Monte Carlo errors: its draws' own, and its law's.
+
+The consensus view draws each consensus quantity from a law known by importance draws
+(`uncertainty.distributions.weighted.WeightedLog`). Its figures therefore err twice: by
+the view's own ``N`` draws, which every MCSE of the summary and the comparison counts, and
+by the law's, about ``N / ess`` times as much in variance by Kish's approximation. Every
+MCSE of the consensus view (and of a comparison with it) of a variable that reads a
+consensus quantity is multiplied by ``sqrt(1 + N / ess)``, the largest over the consensus
+quantities it reads. A figure mixing a consensus with other inputs errs less than that: the
+factor is conservative there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import xarray as xr
+
+from uncertainty.model.core import CONSENSUS, Model
+
+__all__ = ["error_factors", "others", "widen", "widen_each"]
+
+
+def error_factors(model: Model, draws: int) -> dict[str, float]:
+    """Per quantity and metric read in the consensus view from a consensus: its factor."""
+    by_quantity = {law.quantity: (1.0 + draws / law.ess) ** 0.5
+                   for law in model.consensus_laws or ()}
+    factors = dict(by_quantity)
+    for metric in model.metrics:
+        found = [by_quantity[q] for q in metric.expression.names if q in by_quantity]
+        if found:
+            factors[metric.name] = max(found)
+    return factors
+
+
+def others(da: xr.DataArray) -> xr.DataArray:
+    """`da` (a ``view`` dim) without the consensus view's row.
+
+    What decides a variable's scale (log when positive) for the comparison and the
+    sensitivity: the consensus view, which may reach 0 or below where the sources do not,
+    does not change the scale of every other view's figures.
+    """
+    views = [str(v) for v in da["view"].values]
+    if CONSENSUS not in views or len(views) == 1:
+        return da
+    return da.isel(view=[j for j, v in enumerate(views) if v != CONSENSUS])
+
+
+def _errors(ds: xr.Dataset, skip: tuple[str, ...] = ()) -> list[str]:
+    return [str(k) for k in ds.data_vars if "mcse" in str(k) and str(k) not in skip]
+
+
+def widen(ds: xr.Dataset, factors: Mapping[str, float], *,
+          skip: tuple[str, ...] = ()) -> xr.Dataset:
+    """`ds` (dims ``variable``, ``view`` and maybe ``other``) with the consensus's MCSEs widened.
+
+    Every ``*mcse*`` variable but those in `skip` (made from MCSEs already widened), where
+    ``view`` (or ``other``) is the consensus and the variable has a factor. Unchanged
+    without a consensus view.
+    """
+    views = [str(v) for v in ds["view"].values] if "view" in ds.dims else []
+    if CONSENSUS not in views or not factors:
+        return ds
+    names = [str(v) for v in ds["variable"].values]
+    factor = np.array([factors.get(n, 1.0) for n in names])
+    out = ds.copy()
+    for dim in ("view", "other"):
+        if dim not in ds.dims:
+            continue
+        at = np.array([str(v) == CONSENSUS for v in ds[dim].values])
+        scale = xr.DataArray(np.where(at[None, :], factor[:, None], 1.0),
+                             dims=("variable", dim))
+        for k in _errors(ds, skip):
+            out[k] = (out[k] * scale).transpose(*ds[k].dims)
+    return out
+
+
+def widen_each(tables: Mapping[str, xr.Dataset],
+               factors: Mapping[str, float]) -> dict[str, xr.Dataset]:
+    """Per-metric tables (dim ``view``) with the consensus view's MCSEs widened."""
+    out = {}
+    for metric, ds in tables.items():
+        views = [str(v) for v in ds["view"].values]
+        if CONSENSUS not in views or metric not in factors:
+            out[metric] = ds
+            continue
+        at = np.array([str(v) == CONSENSUS for v in ds["view"].values])
+        scale = xr.DataArray(np.where(at, factors[metric], 1.0), dims="view")
+        widened = ds.copy()
+        for k in _errors(ds):
+            widened[k] = (ds[k] * scale).transpose(*ds[k].dims)
+        out[metric] = widened
+    return out
