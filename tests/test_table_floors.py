@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from collections.abc import Callable
@@ -173,3 +174,15 @@ def test_a_floor_is_named_after_aliases_and_as_rows_are_grouped() -> None:
     model = _model(extra)
     estimate = model.source("named_count").estimate("red.deaths")
     assert estimate is not None and estimate.written.startswith("{ at_least = 100,")
+
+
+def test_a_runs_consensus_section_lists_the_floor_as_at_least(cli: Invoke,
+                                                              workdir: Path) -> None:
+    (workdir / "t.csv").write_text(CSV, encoding="utf-8")
+    (workdir / "s.toml").write_text(TABLE.format(extra=FLOORS), encoding="utf-8")
+    result = cli("run", "s.toml", "--no-plots", "--no-sensitivity", "--format", "json")
+    assert result.exit_code == 0, result.output
+    section = json.loads(result.stdout)["consensus"]["quantities"]
+    assert list(section) == ["red.deaths"]  # the only quantity two sources give
+    claims = {c["source"]: (c["kind"], c["claim"]) for c in section["red.deaths"]["claims"]}
+    assert claims == {"counter": ("at_least", 100), "agency": ("central", 150)}
