@@ -30,10 +30,10 @@ key                  meaning                                                    
 A source's grade comes from ``grades``, else from a flag on one of its used rows, else from
 ``grade``.
 
-A name in ``aliases``' results, ``grades`` or ``floors`` is the name after aliases. A
-``floors`` name must be a source of the file (compared as the table groups sources: case and
-punctuation ignored), else the config is refused: a misspelt floor would silently read a
-count as a central figure. ``floors = { "A" = [1.3, 2.5] }`` reads A's row as the seed
+Names in ``grades`` and ``floors`` are names after ``aliases``. A ``floors`` name must be
+a source of the file (compared as the table groups sources: case and punctuation ignored),
+else the config is refused: a misspelt floor would silently read a count as a central
+figure. ``floors = { "A" = [1.3, 2.5] }`` reads A's row as the seed
 config's ``{ at_least = F, undercount = { ci90 = [1.3, 2.5] } }``: the true value is the
 floor ``F`` times a factor ``1 + V``, ``V`` lognormal, with that 90% interval (see
 `uncertainty.config.tables.rows` for which figure of a row is the floor, and how ``carry``
