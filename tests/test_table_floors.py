@@ -78,8 +78,8 @@ def test_a_floor_sources_rows_become_at_least_with_its_undercount() -> None:
         3: ("used", "{ value = 150 }", ""),
         4: ("used", "{ at_least = 40, undercount = { ci90 = [1.3, 2.5] } }",
             "a floor (floors)"),
-        5: ("skipped", "", "its source is read as floors (floors), but the row gives only a "
-                           "high"),
+        5: ("skipped", "", "its source is in floors, but the row gives only a high: a "
+                           "ceiling is no floor"),
         6: ("used", "{ at_least = 30, undercount = { ci90 = [1.3, 2.5] } }",
             "a floor (floors): value 35 and high 50 not used"),
     }

@@ -273,8 +273,8 @@ def estimate_spec(spec: TableSpec, r: TableRow, spread: float, *,
     if undercount is not None:  # a floor: its lowest figure, times an undercount
         floor = low if low is not None else value
         if floor is None:
-            raise ValueError("its source is read as floors (floors), but the row gives only "
-                             "a high")
+            raise ValueError("its source is in floors, but the row gives only a high: a "
+                             "ceiling is no floor")
         left = [f"{k} {_plain(x)}" for k, x in (("value", value), ("high", high))
                 if x is not None and x != floor]
         unused = (f"a floor (floors): {' and '.join(left)} not used" if left
