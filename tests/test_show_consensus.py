@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from test_cli_errors import assert_one_error_line, edit, write
+from test_cli_errors import VALID, assert_one_error_line, edit, write
 from test_init_show import forbid_simulation, table_blocks
 
 import uncertainty.analysis.consensus
@@ -56,6 +56,19 @@ def test_show_prints_the_consensus_lines_run_printed(cli: Invoke, ran: Result) -
     # --metric chooses tables, not quantities: the consensus line stays
     only = cli("show", "results/study", "--metric", "kia_ratio")
     assert _consensus_lines(only.stdout) == lines
+
+
+def test_show_prints_the_consensus_of_two_sources(cli: Invoke, workdir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    write(workdir / "study.toml", VALID)  # two sources of ua.kia, one a bare 8,000
+    ran = cli("run", "study.toml", "--no-plots", "--no-sensitivity")
+    assert ran.exit_code == 0, ran.output
+    lines = _consensus_lines(ran.stdout)
+    assert len(lines) == 1 and lines[0].startswith("Consensus ua.kia: ")
+    forbid_simulation(monkeypatch)
+    shown = cli("show", "results/study")
+    assert shown.exit_code == 0, shown.output
+    assert _consensus_lines(shown.stdout) == lines
 
 
 def test_show_formats_the_consensus(cli: Invoke, ran: Result, workdir: Path) -> None:
