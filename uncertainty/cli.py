@@ -531,8 +531,10 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
     Reads RESULTS_DIR/summary.json (written by `uncertainty run`) and prints each metric's
     table as run printed it (median and equal-tailed intervals by view, rounded to the
     digits their Monte Carlo error supports), with the run's draws, seed, date and config
-    hash. The config file itself is not needed. --format json prints the summary's
-    records of the chosen metrics, unrounded.
+    hash, then each quantity's consensus line (what its sources jointly imply; none for
+    results saved without one). The config file itself is not needed. --format json
+    prints the summary's records of the chosen metrics, unrounded, and its consensus
+    section (null when there is none).
     """
     import json
     from dataclasses import asdict
@@ -556,6 +558,7 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
             "records": [r for r in saved.records if r.get("name") in chosen],
             "casualty_notes": [asdict(n) | {"outside": list(n.outside)}
                                for n in saved.casualty_notes if n.metric in chosen],
+            "consensus": saved.consensus_document,
         }
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return

@@ -22,6 +22,7 @@ from uncertainty.config.tables import (
     TableReport,
     TableRow,
     TableSpec,
+    check_floor_names,
     estimate_spec,
     read_rows,
     select,
@@ -406,6 +407,8 @@ def _table_sources(name: str, node: Node, data: bytes | None, default: Spread,
         rows, outcomes = read_rows(spec, text)
     except ValueError as exc:
         raise ConfigError(node.child_path("columns"), f"{spec.file}: {exc}") from None
+    check_floor_names(spec, node, [*(r.source for r in rows),
+                                   *(spec.aliases.get(o.source, o.source) for o in outcomes)])
     if spec.start is None:
         kept, dropped = select(spec, rows)
         chosen: list[tuple[TableRow, ...]] = [(row,) for row in kept]

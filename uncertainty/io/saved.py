@@ -14,6 +14,9 @@ a statistic ``null``           NaN (shown as ``nan``; a run shows ``inf`` for an
 a (variable, view) with no     NaN throughout
 record
 ``envelopes[].members``        the ``envelope_of`` coordinate, so envelope rows come back
+``consensus``                  `SavedConsensus` per quantity: what ``run``'s console line
+                               of each consensus says (none in a summary written before
+                               the consensus existed, or when no quantity had two sources)
 =============================  ===========================================================
 """
 
@@ -34,6 +37,8 @@ from uncertainty.numbers import level_key
 
 __all__ = [
     "SCHEMA_VERSIONS",
+    "SavedCheck",
+    "SavedConsensus",
     "SavedMetric",
     "SavedSummary",
     "provenance_line",
@@ -57,6 +62,49 @@ class SavedMetric:
 
 
 @dataclass(frozen=True)
+class SavedCheck:
+    """A claim's leave-one-out check, as the ``consensus`` section records it.
+
+    The fields are those of `uncertainty.analysis.consensus.ClaimCheck` the console line
+    shows; `percentile` is NaN for a claim that was not checked.
+    """
+
+    source: str
+    kind: str
+    claim: float
+    percentile: float
+    percentile_mcse: float
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class SavedConsensus:
+    """One quantity's consensus as ``summary.json`` records it, for the console line.
+
+    The fields are those of `uncertainty.analysis.consensus.QuantityConsensus` that line
+    shows: ``T``'s median and equal-tailed intervals at `levels`, ``tau``'s and ``I^2``'s
+    medians, each with its MCSE, and every claim's check.
+    """
+
+    quantity: str
+    levels: tuple[float, ...]
+    median: float
+    median_mcse: float
+    eti: tuple[tuple[float, float], ...]
+    eti_mcse: tuple[tuple[float, float], ...]
+    tau_median: float
+    tau_median_mcse: float
+    i2_median: float
+    i2_median_mcse: float
+    checks: tuple[SavedCheck, ...]
+
+    @property
+    def flagged(self) -> tuple[SavedCheck, ...]:
+        """The claims out of line."""
+        return tuple(c for c in self.checks if c.flagged)
+
+
+@dataclass(frozen=True)
 class SavedSummary:
     """What a results folder's ``summary.json`` says, ready for the tables.
 
@@ -75,6 +123,11 @@ class SavedSummary:
     casualty_notes : tuple of CasualtyNote
         The metrics noted as not the case fatality rate (none in a summary written before
         ``casualty_notes`` existed).
+    consensus : tuple of SavedConsensus
+        Each quantity's consensus, in the order ``run`` printed them (none in a summary
+        without a ``consensus`` section).
+    consensus_document : dict or None
+        The ``consensus`` section as written, unchanged; None when there is none.
     """
 
     title: str
@@ -83,6 +136,8 @@ class SavedSummary:
     records: tuple[dict[str, Any], ...]
     summary: xr.Dataset
     casualty_notes: tuple[CasualtyNote, ...] = ()
+    consensus: tuple[SavedConsensus, ...] = ()
+    consensus_document: dict[str, Any] | None = None
 
     @property
     def inputs(self) -> list[str]:
@@ -133,10 +188,50 @@ def read_summary(document: Any, file: str) -> SavedSummary:
         for i, item in enumerate(document.get("casualty_notes") or ()):
             with _part(f"casualty_notes[{i}]"):
                 notes.append(_casualty_note(item))
+        section = document.get("consensus")
+        with _part("consensus"):
+            found = () if section is None else tuple(
+                _consensus(q, f"consensus.quantities.{name}")
+                for name, q in dict(section["quantities"]).items())
     except _Malformed as exc:
         raise ResultsError(file, f"{exc.place}: {exc.what}") from None
     return SavedSummary(str(document.get("title", "")), provenance, metrics, records, summary,
-                        tuple(notes))
+                        tuple(notes), found, None if section is None else dict(section))
+
+
+def _consensus(item: Mapping[str, Any], place: str) -> SavedConsensus:
+    """A ``consensus.quantities`` entry (`uncertainty.report.consensus`) read back."""
+    with _part(place):
+        true, tau, i2 = item["true_value"], item["tau"], item["i2"]
+        keys = list(true["eti"])
+        levels = tuple(float(k) for k in keys)
+        claims = list(item["claims"])
+    checks = []
+    for i, c in enumerate(claims):
+        where = f"{place}.claims[{i}]"
+        with _part(where):
+            checks.append(SavedCheck(
+                str(c["source"]), str(c["kind"]), _number(c["claim"], f"{where}.claim"),
+                _number(c["percentile"], f"{where}.percentile"),
+                _number(c["percentile_mcse"], f"{where}.percentile_mcse"),
+                bool(c["flagged"])))
+    with _part(place):
+        return SavedConsensus(
+            quantity=str(item["quantity"]), levels=levels,
+            median=_number(true["median"], f"{place}.true_value.median"),
+            median_mcse=_number(true["mcse"]["median"], f"{place}.true_value.mcse.median"),
+            eti=_tuples(_pairs(true["eti"], keys, f"{place}.true_value.eti")),
+            eti_mcse=_tuples(_pairs(true["mcse"]["eti"], keys,
+                                    f"{place}.true_value.mcse.eti")),
+            tau_median=_number(tau["median"], f"{place}.tau.median"),
+            tau_median_mcse=_number(tau["mcse"]["median"], f"{place}.tau.mcse.median"),
+            i2_median=_number(i2["median"], f"{place}.i2.median"),
+            i2_median_mcse=_number(i2["mcse"]["median"], f"{place}.i2.mcse.median"),
+            checks=tuple(checks))
+
+
+def _tuples(pairs: list[list[float]]) -> tuple[tuple[float, float], ...]:
+    return tuple((lo, hi) for lo, hi in pairs)
 
 
 def _casualty_note(item: Mapping[str, Any]) -> CasualtyNote:

@@ -16,6 +16,7 @@ from uncertainty.report.blocks import (
 from uncertainty.report.build import Result, invalid_note
 from uncertainty.report.casualties import casualty_note_blocks
 from uncertainty.report.comparison import comparison_blocks
+from uncertainty.report.consensus import consensus_lines
 from uncertainty.report.sensitivity import sensitivity_blocks
 from uncertainty.report.tables import variable_table
 from uncertainty.summary import envelopes
@@ -57,6 +58,8 @@ def saved_report(saved: SavedSummary, chosen: list[str], folder: str) -> Documen
 
     The brief view is what ``run`` prints; the full view has ``summary.md``'s headings and
     highest-density intervals. A metric noted as not the case fatality rate keeps its note.
+    Each quantity's consensus follows, its line as ``run`` printed it (from the saved
+    ``consensus`` section; nothing when the summary has none).
     """
     summary = saved.summary
     env = envelopes(summary)
@@ -81,5 +84,9 @@ def saved_report(saved: SavedSummary, chosen: list[str], folder: str) -> Documen
                 *([Paragraph((Code(metric.expr),), scope="full")] if metric else []),
                 variable_table(summary, name, hdi=True, env=env, scope="full"),
                 *(casualty_note_blocks(notes[name]) if name in notes else [])]
+    if saved.consensus:
+        out += [*consensus_lines(saved.consensus),
+                Heading(2, prose("What the sources jointly imply"), scope="full"),
+                *consensus_lines(saved.consensus, scope="full")]
     out += invalid_note(summary, chosen, scope="all")
     return Document(tuple(out))

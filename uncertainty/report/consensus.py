@@ -4,14 +4,19 @@ Blocks of scope ``"brief"`` are one line per quantity for the console; ``"full"`
 the section of ``summary.md`` and ``summary.html``: per quantity, ``T``, ``tau`` and ``I^2``
 with their intervals, and each claim's leave-one-out percentile. Numbers stay raw
 (`uncertainty.report.blocks.Num`) until a renderer rounds them by their MCSE.
+
+The console line (`consensus_lines`) reads only what a saved ``summary.json`` keeps too, so
+``uncertainty show`` prints it from the file (`uncertainty.io.saved.SavedConsensus`) as
+``run`` printed it from the computation (`QuantityConsensus`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from uncertainty.analysis.consensus import ClaimCheck, Consensus, QuantityConsensus
+from uncertainty.analysis.consensus import Consensus, QuantityConsensus
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
 from uncertainty.report.blocks import (
@@ -21,6 +26,7 @@ from uncertainty.report.blocks import (
     Num,
     Paragraph,
     Row,
+    Scope,
     Table,
     Text,
     cell,
@@ -29,7 +35,8 @@ from uncertainty.report.blocks import (
 )
 from uncertainty.report.tables import percent_header
 
-__all__ = ["consensus_blocks", "consensus_document"]
+__all__ = ["BriefCheck", "BriefConsensus", "consensus_blocks", "consensus_document",
+           "consensus_lines"]
 
 _INTRO = (
     "The pooled view is a mixture: one of the sources is right, in proportion to its weight. "
@@ -49,6 +56,48 @@ _OUT_OF_LINE = (
 _KIND_WORDS = {"central": "", "at_least": "at least ", "at_most": "at most "}
 
 
+class BriefCheck(Protocol):
+    """What the console line shows of a claim out of line."""
+
+    @property
+    def source(self) -> str: ...  # noqa: D102
+    @property
+    def kind(self) -> str: ...  # noqa: D102
+    @property
+    def claim(self) -> float: ...  # noqa: D102
+    @property
+    def percentile(self) -> float: ...  # noqa: D102
+    @property
+    def percentile_mcse(self) -> float: ...  # noqa: D102
+
+
+class BriefConsensus(Protocol):
+    """What the console line shows of a quantity's consensus (computed or saved)."""
+
+    @property
+    def quantity(self) -> str: ...  # noqa: D102
+    @property
+    def levels(self) -> tuple[float, ...]: ...  # noqa: D102
+    @property
+    def median(self) -> float: ...  # noqa: D102
+    @property
+    def median_mcse(self) -> float: ...  # noqa: D102
+    @property
+    def eti(self) -> tuple[tuple[float, float], ...]: ...  # noqa: D102
+    @property
+    def eti_mcse(self) -> tuple[tuple[float, float], ...]: ...  # noqa: D102
+    @property
+    def tau_median(self) -> float: ...  # noqa: D102
+    @property
+    def tau_median_mcse(self) -> float: ...  # noqa: D102
+    @property
+    def i2_median(self) -> float: ...  # noqa: D102
+    @property
+    def i2_median_mcse(self) -> float: ...  # noqa: D102
+    @property
+    def flagged(self) -> Sequence[BriefCheck]: ...  # noqa: D102
+
+
 def _est(x: float, se: float) -> Num:
     return Num(float(x), "mcse", float(se))
 
@@ -58,15 +107,15 @@ def _interval(pair: tuple[float, float], errors: tuple[float, float]) -> tuple[I
             Text("]"))
 
 
-def _pct(check: ClaimCheck) -> Num:
+def _pct(check: BriefCheck) -> Num:
     return Num(check.percentile, "share", check.percentile_mcse)
 
 
-def _claim(check: ClaimCheck) -> tuple[Inline, ...]:
+def _claim(check: BriefCheck) -> tuple[Inline, ...]:
     return (Text(_KIND_WORDS[check.kind]), Num(check.claim, "plain"))
 
 
-def _flagged_sentence(q: QuantityConsensus) -> tuple[Inline, ...]:
+def _flagged_sentence(q: BriefConsensus) -> tuple[Inline, ...]:
     flagged = q.flagged
     if not flagged:
         return (Text("No claim is out of line."),)
@@ -77,7 +126,7 @@ def _flagged_sentence(q: QuantityConsensus) -> tuple[Inline, ...]:
     return (*parts, Text("."))
 
 
-def _brief(q: QuantityConsensus, *, first: bool) -> Paragraph:
+def _brief(q: BriefConsensus, *, first: bool, scope: Scope) -> Paragraph:
     top = len(q.levels) - 1
     parts: list[Inline] = [
         Text(f"Consensus {q.quantity}: "), _est(q.median, q.median_mcse),
@@ -86,7 +135,18 @@ def _brief(q: QuantityConsensus, *, first: bool) -> Paragraph:
         _est(q.eti[top][1], q.eti_mcse[top][1]), Text("], tau "),
         _est(q.tau_median, q.tau_median_mcse), Text(", I² "),
         Num(q.i2_median, "share", q.i2_median_mcse), Text(". "), *_flagged_sentence(q)]
-    return Paragraph(tuple(parts), scope="brief", tight=not first)
+    # on the console one line follows another; in Markdown each is its own paragraph
+    return Paragraph(tuple(parts), scope=scope, tight=scope == "brief" and not first)
+
+
+def consensus_lines(quantities: Sequence[BriefConsensus], *,
+                    scope: Scope = "brief") -> list[Block]:
+    """One line per quantity, as ``run`` prints them, of scope `scope`.
+
+    Each line: ``T``'s median and widest equal-tailed interval, ``tau``, ``I^2`` and the
+    claims out of line.
+    """
+    return [_brief(q, first=i == 0, scope=scope) for i, q in enumerate(quantities)]
 
 
 def _summary_table(q: QuantityConsensus) -> Table:
@@ -154,7 +214,7 @@ def consensus_blocks(found: Consensus) -> list[Block]:
     """The report's blocks for `found`: a console line and a full section per quantity."""
     if not found.quantities:
         return []
-    out: list[Block] = [_brief(q, first=i == 0) for i, q in enumerate(found.quantities)]
+    out = consensus_lines(found.quantities)
     out += [Heading(2, prose("What the sources jointly imply"), scope="full"),
             Paragraph(prose(_INTRO), scope="full")]
     for q in found.quantities:

@@ -7,7 +7,6 @@ from uncertainty.config.tables.rows import (
            number,
            read_rows,
            select,
-           source_id,
 )
 from uncertainty.config.tables.spec import (
            DEFAULT_FLOW_CORRELATION,
@@ -16,9 +15,11 @@ from uncertainty.config.tables.spec import (
            RowOutcome,
            TableReport,
            TableSpec,
+           check_floor_names,
+           source_id,
            table_spec,
 )
 
 __all__ = ["DEFAULT_FLOW_CORRELATION", "UNPAIRED", "Carry", "Flag", "RowOutcome",
-           "TableReport", "TableRow", "TableSpec", "estimate_spec", "number", "read_rows",
-           "select", "select_pairs", "source_id", "table_spec"]
+           "TableReport", "TableRow", "TableSpec", "check_floor_names", "estimate_spec", "number",
+           "read_rows", "select", "select_pairs", "source_id", "table_spec"]

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from uncertainty.config.tables.rows import TableRow, _days, _listed, source_id
-from uncertainty.config.tables.spec import RowOutcome, TableSpec
+from uncertainty.config.tables.rows import TableRow, _days, _listed
+from uncertainty.config.tables.spec import RowOutcome, TableSpec, source_id
 
 __all__ = ["UNPAIRED", "select_pairs"]
 

@@ -19,6 +19,21 @@ Numbers may carry thousands separators (``"750,000"``) and spaces. With ``as_of`
 rows win ties); other rows are listed as outside the window or superseded. A ``carry``
 rate moves a figure to ``as_of`` (``figure + rate × days``) and widens its interval by
 ``1 + widen × years`` on each side (and a bare value's spread factor by the same).
+
+A row of a source named in ``floors`` (its figures are floors, e.g. counts of named dead)
+becomes ``{ at_least = F, undercount = { ci90 = [lo, hi] } }`` instead:
+
+=========================================  ================================================
+the row gives                              the floor ``F``
+=========================================  ================================================
+a low (with or without a value, a high)    the low; the value and high are noted, not used
+a value (no low)                           the value; a high is noted, not used
+a high only                                skipped: a ceiling is not a floor
+=========================================  ================================================
+
+Carried, the floor moves like any figure (``F + rate × days``) and the undercount's excess
+over 1 (its lognormal part, ``V`` in ``1 + V``) widens by ``1 + widen × years`` on each
+side: ``[1 + (lo - 1) / w, 1 + (hi - 1) × w]``, so the factor stays above 1.
 """
 
 from __future__ import annotations
@@ -32,7 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from uncertainty.config.tables.spec import Flag, RowOutcome, TableSpec
+from uncertainty.config.tables.spec import Flag, RowOutcome, TableSpec, source_id
 
 __all__ = ["TableRow", "estimate_spec", "number", "read_rows", "select",
            "source_id"]
@@ -69,12 +84,6 @@ def _plain(x: float | None) -> str:
     if x is None:
         return ""
     return f"{x:,.0f}" if abs(x) >= 1000 and x == int(x) else f"{x:g}"
-
-
-def source_id(name: str) -> str:
-    """An id from a source's name: lower case, runs of other characters as ``_``."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-    return slug or "source"
 
 
 def number(cell: str) -> float | None:
@@ -259,6 +268,18 @@ def estimate_spec(spec: TableSpec, r: TableRow, spread: float, *,
     earlier figure of an increment.
     """
     value, low, high = r.value, r.low, r.high
+    undercount = spec.undercount(r.source)
+    unused = ""
+    if undercount is not None:  # a floor: its lowest figure, times an undercount
+        floor = low if low is not None else value
+        if floor is None:
+            raise ValueError("its source is in floors, but the row gives only a high: a "
+                             "ceiling is no floor")
+        left = [f"{k} {_plain(x)}" for k, x in (("value", value), ("high", high))
+                if x is not None and x != floor]
+        unused = (f"a floor (floors): {' and '.join(left)} not used" if left
+                  else "a floor (floors)")
+        value, low, high = None, floor, None
     how = ""
     widen = 1.0
     target = spec.start if to == "from" else spec.as_of
@@ -289,6 +310,12 @@ def estimate_spec(spec: TableSpec, r: TableRow, spread: float, *,
         out = {"value": value} if widen == 1 else {"value": value, "ci90_factor": factor}
         if low is not None or high is not None:
             how = "; ".join(p for p in (how, "a lone range end is not used") if p)
+    elif undercount is not None:  # a floor: its undercount's excess widens on each side
+        lo, hi = undercount
+        if widen != 1:
+            lo, hi = _sig(1 + (lo - 1) / widen), _sig(1 + (hi - 1) * widen)
+        out = {"at_least": low, "undercount": {"ci90": [lo, hi]}}
+        how = "; ".join(p for p in (how, unused) if p)
     else:  # one end only: the bound stays, the spread beyond it widens
         key, bound = ("at_least", low) if low is not None else ("at_most", high)
         out = {key: bound} if widen == 1 else {key: bound, "ci90_factor": factor}

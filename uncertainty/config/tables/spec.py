@@ -21,28 +21,51 @@ key                  meaning                                                    
 ``grade``            the grade of every other source of the table                 none
 ``flags``            ``{ "column" = { "yes" = { grade | weight | skip } } }``     none
 ``carry``            ``{ rates = { quantity = per day }, widen = per year }``     none
+``floors``           ``{ "name" = [lo, hi] }``: the source's figures are floors   none
+                     (e.g. counts of named dead): its rows become ``at_least``
+                     with an undercount factor whose 90% interval is
+                     ``[lo, hi]`` (``1 < lo < hi``); not with ``from``
 ===================  ==========================================================  =========
 
 A source's grade comes from ``grades``, else from a flag on one of its used rows, else from
 ``grade``.
+
+Names in ``grades`` and ``floors`` are names after ``aliases``. A ``floors`` name must be
+a source of the file (compared as the table groups sources: case and punctuation ignored),
+else the config is refused: a misspelt floor would silently read a count as a central
+figure. ``floors = { "A" = [1.3, 2.5] }`` reads A's row as the seed
+config's ``{ at_least = F, undercount = { ci90 = [1.3, 2.5] } }``: the true value is the
+floor ``F`` times a factor ``1 + V``, ``V`` lognormal, with that 90% interval (see
+`uncertainty.config.tables.rows` for which figure of a row is the floor, and how ``carry``
+moves it). With ``from`` the option is refused: the increment of two undercounted counts is
+no floor, and an increment is not a bound the consensus could censor.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from uncertainty.config.validation import Node, show
+from uncertainty.config.validation import Node, show, unknown
+from uncertainty.distributions.built import MAX_CI90_FACTOR
+from uncertainty.errors import ConfigError
 
 __all__ = ["DEFAULT_FLOW_CORRELATION", "Carry", "Flag", "RowOutcome", "TableReport",
-           "TableSpec", "table_spec"]
+           "TableSpec", "check_floor_names", "source_id", "table_spec"]
 
 #: How strongly a source's two cumulative figures err together, by default: if the later
 #: total carried the earlier one's error whole and the months between (about 40% of it)
 #: added an independent error of the same relative size, their log errors would correlate
 #: 0.6 / sqrt(0.6**2 + 0.4**2) = 0.83; 0.8 rounds that down (README, "Flows").
 DEFAULT_FLOW_CORRELATION = 0.8
+
+
+def source_id(name: str) -> str:
+    """An id from a source's name: lower case, runs of other characters as ``_``."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return slug or "source"
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,15 @@ class TableSpec:
     carry: Carry | None = None
     start: dt.date | None = None
     flow_correlation: float = DEFAULT_FLOW_CORRELATION
+    floors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    def undercount(self, source: str) -> tuple[float, float] | None:
+        """The 90% interval of `source`'s undercount factor when its figures are floors.
+
+        Names are compared as ids (case and punctuation ignored), as rows are grouped.
+        """
+        wanted = source_id(source)
+        return next((v for k, v in self.floors.items() if source_id(k) == wanted), None)
 
     def columns(self) -> dict[str, str]:
         """Each role (``"source"``, ``"value"``...) and the column that gives it."""
@@ -203,7 +235,7 @@ def table_spec(name: str, node: Node, quantity_ok: Callable[[str], bool]) -> Tab
     """
     node.table().only({"file", "columns", "date_format", "quantity", "range_level", "as_of",
                        "window", "aliases", "grades", "grade", "flags", "carry", "from",
-                       "flow_correlation"}, "a table")
+                       "flow_correlation", "floors"}, "a table")
     columns = node.require("columns").table()
     columns.only({"source", "date", "value", "low", "high", "cite"}, "columns")
     figures = [_column(columns.get(k)) for k in ("value", "low", "high")]
@@ -234,6 +266,12 @@ def table_spec(name: str, node: Node, quantity_ok: Callable[[str], bool]) -> Tab
         window = (lo, hi)
     as_of = node.get("as_of")
     start, rho = _flow(node, _date(as_of) if as_of is not None else None)
+    floors_node = node.get("floors")
+    floors = _floors(floors_node)
+    if floors_node is not None and start is not None:
+        raise floors_node.error("cannot be used with from: the increment "
+                          "of two undercounted counts is no floor (read the table without "
+                          "from, or drop floors)")
     fmt = node.get("date_format")
     return TableSpec(
         name=name,
@@ -253,7 +291,43 @@ def table_spec(name: str, node: Node, quantity_ok: Callable[[str], bool]) -> Tab
         carry=_carry(node.get("carry"), set(quantities.values())),
         start=start,
         flow_correlation=rho,
+        floors=floors,
     )
+
+
+def _floors(node: Node | None) -> dict[str, tuple[float, float]]:
+    """``floors``: each source's undercount interval, checked as ``undercount.ci90`` is."""
+    out: dict[str, tuple[float, float]] = {}
+    for name, child in (node.table().items() if node is not None else ()):
+        lo, hi = child.pair()
+        if not lo > 1:
+            raise child.error(f"lower bound {show(lo)} must be above 1 (the 90% interval of "
+                              "an undercount factor: the true value is the count times it; "
+                              "1.2 means 20% more)")
+        if hi > MAX_CI90_FACTOR:
+            raise child.error(f"upper bound {show(hi)} must be at most "
+                              f"{MAX_CI90_FACTOR:,.0f} (a count off by more than a factor of "
+                              "a million says nothing)")
+        out[name.strip()] = (lo, hi)
+    return out
+
+
+def check_floor_names(spec: TableSpec, node: Node, names: Iterable[str]) -> None:
+    """Refuse a ``floors`` name that is no source of the file (`names`, after aliases).
+
+    Raises
+    ------
+    ConfigError
+        At ``floors.NAME``, listing the file's sources (with the closest, when one is).
+    """
+    known = list(dict.fromkeys(n for n in names if n))
+    ids = {source_id(n) for n in known}
+    floors = node.get("floors")
+    for name in spec.floors:
+        if source_id(name) not in ids:
+            place = floors.child_path(name) if floors is not None else node.path
+            raise ConfigError(place, unknown(f"source in {spec.file}", name, known,
+                                             listed_as="its sources"))
 
 
 def _flow(node: Node, as_of: dt.date | None) -> tuple[dt.date | None, float]:
