@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,25 @@ settings.register_profile("deterministic", derandomize=True, database=None, dead
 settings.register_profile("fuzz", derandomize=False, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("deterministic")  # pytest --hypothesis-profile=fuzz overrides it
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_fsync() -> Iterator[None]:
+    """`os.fsync` as a no-op in the test processes.
+
+    A results folder is written with one fsync per file and two per folder (about 3 ms each
+    on this disk), and the suite writes a few thousand folders: a minute of waiting for a
+    durability no test can observe (it is about power loss, not about a killed process).
+    The fsync calls still happen, in order: the kill test counts them as the steps of a
+    write (test_rerun.py), and the tests that run the entry point in a subprocess sync for
+    real.
+    """
+    real = os.fsync
+    os.fsync = lambda fd: None
+    try:
+        yield
+    finally:
+        os.fsync = real
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 from click.testing import Result
 from mc import K
 from numpy.typing import NDArray
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 import uncertainty
 from uncertainty.analysis.consensus import QuantityConsensus, synthesize
@@ -98,9 +98,13 @@ def test_a_floor_is_a_censored_observation(tau: float | None) -> None:
     mu, lf = math.log(median), math.log(floor)
 
     def joint(theta: FloatArray, t: FloatArray) -> FloatArray:
-        like = stats.norm.pdf(theta, mu, np.sqrt(sigma**2 + t**2))
+        # the normal density and CDF written out (special.ndtr is what stats.norm.cdf
+        # calls): the same numbers without scipy.stats' argument handling, which cost
+        # seconds over the 40,001 x 1,601 grid of the tau = None case
+        s = np.sqrt(sigma**2 + t**2)
+        like = np.exp(-0.5 * ((theta - mu) / s) ** 2) / (s * math.sqrt(2 * math.pi))
         with np.errstate(divide="ignore", invalid="ignore"):
-            censored = np.where(t > 0, stats.norm.cdf((theta - lf) / np.where(t > 0, t, 1)),
+            censored = np.where(t > 0, special.ndtr((theta - lf) / np.where(t > 0, t, 1)),
                                 (theta >= lf).astype(float))
         return np.asarray(like * censored)
 

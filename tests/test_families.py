@@ -7,8 +7,11 @@ mixture table against an independent root-find within its documented tolerance.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -44,9 +47,40 @@ from uncertainty.sampling.streams import standard_normal
 
 N = 200_000
 
+@dataclass(frozen=True)
+class Later:
+    """A mixture, built when a test first needs it rather than when the tests are collected.
+
+    Building a mixture tabulates its quantile function (about half a second each); built
+    at import, every mixture was built in every process of ``make test``, once per list it
+    appears in, whether or not that process ran its tests.
+    """
+
+    label: str
+    make: Callable[[], Distribution]
+
+    def built(self) -> Distribution:
+        return _build(self)
+
+
+@functools.cache
+def _build(later: Later) -> Distribution:
+    return later.make()
+
+
+def _mixture(label: str, *args: object) -> Later:
+    return Later(f"Mixture: {label}", functools.partial(Mixture, *args))
+
+
+#: The mixtures: MIXTURE_LN is in both lists below, built once.
+MIXTURE_LN = _mixture("30% lognormal 8,000, 70% lognormal 12,000",
+                      (LogNormal(8_000.0, 0.25), LogNormal(12_000.0, 0.17)), (0.3, 0.7))
+MIXTURE_NU = _mixture("normal -3, uniform [5, 6]",
+                      (Normal(-3.0, 1.0), Uniform(5.0, 6.0)), (1.0, 1.0))
+
 #: Continuous instances of every family added with this module, and of the old ones whose
 #: density, survival function or breakpoints are new.
-CONTINUOUS: list[Distribution] = [
+CONTINUOUS: list[Distribution | Later] = [
     Pert(1.0, 3.0, 10.0),
     Pert(0.0, 0.0, 1.0, 6.0),
     Triangular(1.0, 3.0, 10.0),
@@ -67,14 +101,23 @@ CONTINUOUS: list[Distribution] = [
     OneSided(8_000.0, ShiftedLogNormal(0.4, 0.3), floor=False),
     QuantileMatched((0.05, 0.5, 0.95), (9_000.0, 12_000.0, 17_000.0), log=True),
     QuantileMatched((0.1, 0.3, 0.8), (-5.0, 1.0, 2.0), log=False),
-    Mixture((LogNormal(8_000.0, 0.25), LogNormal(12_000.0, 0.17)), (0.3, 0.7)),
-    Mixture((Normal(-3.0, 1.0), Uniform(5.0, 6.0)), (1.0, 1.0)),
+    MIXTURE_LN,
+    MIXTURE_NU,
     SplitLogNormal(100.0, 0.2, 0.9),
 ]
 
 
-def ident(dist: Distribution) -> str:
+def ident(dist: Distribution | Later) -> str:
+    if isinstance(dist, Later):
+        return dist.label
     return f"{type(dist).__name__}: {dist.describe()}"[:90]
+
+
+@pytest.fixture(scope="module")
+def dist(request: pytest.FixtureRequest) -> Distribution:
+    """The distribution a test is parametrized with (indirect), a mixture built here."""
+    value = request.param
+    return value.built() if isinstance(value, Later) else value
 
 
 def draws_of(dist: Distribution, seed: int = 5) -> np.ndarray:
@@ -82,14 +125,14 @@ def draws_of(dist: Distribution, seed: int = 5) -> np.ndarray:
 
 
 # -- the latent-normal contract -------------------------------------------------------------
-@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident)
+@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident, indirect=True)
 def test_from_normal_is_ppf_of_the_normal_cdf(dist: Distribution) -> None:
     z = np.linspace(-5, 5, 401)
     np.testing.assert_allclose(dist.from_normal(z), dist.ppf(special.ndtr(z)), rtol=1e-9,
                                atol=1e-12)
 
 
-@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident)
+@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident, indirect=True)
 def test_from_normal_is_monotone(dist: Distribution) -> None:
     # Non-decreasing up to the rounding of the library quantile functions: next to a
     # truncation bound successive values differ by less than an ulp, and ndtri is not
@@ -99,7 +142,7 @@ def test_from_normal_is_monotone(dist: Distribution) -> None:
     assert np.all(np.diff(x) >= -4 * np.spacing(np.abs(x[1:])))
 
 
-@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident)
+@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident, indirect=True)
 @given(q=st.floats(1e-9, 1 - 1e-9))
 def test_cdf_inverts_ppf(dist: Distribution, q: float) -> None:
     # the mixture's ppf is tabulated: its CDF is exact, so the round trip is as good as
@@ -111,7 +154,7 @@ def test_cdf_inverts_ppf(dist: Distribution, q: float) -> None:
     assert abs(float(dist.sf(x)) - (1 - q)) <= tol + 1e-16
 
 
-@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident)
+@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident, indirect=True)
 def test_sampled_quantiles_match_the_analytic_ones(dist: Distribution) -> None:
     draws = draws_of(dist)
     for p in (0.05, 0.25, 0.5, 0.75, 0.95):
@@ -127,7 +170,7 @@ def _pieces(dist: Distribution) -> list[tuple[float, float]]:
     return list(itertools.pairwise(cuts))
 
 
-@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident)
+@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident, indirect=True)
 def test_pdf_integrates_to_one(dist: Distribution) -> None:
     total, error = 0.0, 0.0
     for a, b in _pieces(dist):
@@ -138,7 +181,7 @@ def test_pdf_integrates_to_one(dist: Distribution) -> None:
     assert abs(total - 1) <= 2e-12 + 10 * error + 1e-9
 
 
-@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident)
+@pytest.mark.parametrize("dist", CONTINUOUS, ids=ident, indirect=True)
 def test_pdf_is_the_derivative_of_the_cdf(dist: Distribution) -> None:
     # Central differences with step h = 1e-4 L, L the local scale (the spread, or the
     # distance to a finite end of the support, where the density may blow up): the
@@ -260,18 +303,23 @@ def reference_quantile(dist: Mixture, z: float) -> float:
 
 
 MIXTURES = [
-    Mixture((LogNormal(8_000.0, 0.25), LogNormal(12_000.0, 0.17)), (0.3, 0.7)),
-    Mixture((LogNormal(100.0, 2.0), LogNormal(1e4, 0.1)), (1.0, 1.0)),
-    Mixture((Normal(-3.0, 1.0), Normal(4.0, 0.5)), (1.0, 1.0)),
-    Mixture((SplitLogNormal(10.0, 0.2, 0.9), Gamma(2.0, 10.0)), (0.6, 0.4)),
-    Mixture((Normal(0.0, 1.0), Uniform(5.0, 6.0)), (1.0, 1.0)),
-    Mixture((Triangular(0.0, 0.2, 1.0), Pert(0.1, 0.5, 0.9), Beta(0.5, 0.5)), (1.0, 1.0, 1.0)),
-    Mixture((LogNormal(1.0, 0.3), LogNormal(1e3, 0.3), LogNormal(1e6, 0.3)), (1.0, 1.0, 1.0)),
-    Mixture((Point(0.0), LogNormal(1e4, 0.3)), (0.3, 0.7)),
+    MIXTURE_LN,
+    _mixture("lognormals 100 (sigma 2) and 10,000", (LogNormal(100.0, 2.0), LogNormal(1e4, 0.1)),
+             (1.0, 1.0)),
+    _mixture("normals -3 and 4", (Normal(-3.0, 1.0), Normal(4.0, 0.5)), (1.0, 1.0)),
+    _mixture("split lognormal and gamma",
+             (SplitLogNormal(10.0, 0.2, 0.9), Gamma(2.0, 10.0)), (0.6, 0.4)),
+    _mixture("normal 0, uniform [5, 6]", (Normal(0.0, 1.0), Uniform(5.0, 6.0)), (1.0, 1.0)),
+    _mixture("triangular, PERT, beta",
+             (Triangular(0.0, 0.2, 1.0), Pert(0.1, 0.5, 0.9), Beta(0.5, 0.5)), (1.0, 1.0, 1.0)),
+    _mixture("lognormals 1, 1,000, 1,000,000",
+             (LogNormal(1.0, 0.3), LogNormal(1e3, 0.3), LogNormal(1e6, 0.3)), (1.0, 1.0, 1.0)),
+    _mixture("30% point mass at 0, 70% lognormal",
+             (Point(0.0), LogNormal(1e4, 0.3)), (0.3, 0.7)),
 ]
 
 
-@pytest.mark.parametrize("dist", MIXTURES, ids=ident)
+@pytest.mark.parametrize("dist", MIXTURES, ids=ident, indirect=True)
 def test_mixture_table_is_within_its_documented_tolerance(dist: Mixture) -> None:
     # Documented: |error| <= TABLE_RTOL * x (log x tabulated) or TABLE_RTOL * (|x| +
     # spread) for |z| <= 6, checked at each cell's midpoint; the maximum over a cell of a
@@ -288,14 +336,14 @@ def test_mixture_table_is_within_its_documented_tolerance(dist: Mixture) -> None
 
 
 def test_mixture_reported_quantiles_are_exact_roots() -> None:
-    dist = MIXTURES[0]
+    dist = MIXTURES[0].built()
     for p in (0.05, 0.5, 0.95):
         x = float(dist.ppf(p))
         assert float(dist.cdf(x)) == pytest.approx(p, rel=1e-13)
         assert x == pytest.approx(reference_quantile(dist, float(special.ndtri(p))), rel=1e-14)
 
 
-@pytest.mark.parametrize("dist", MIXTURES[:4], ids=ident)
+@pytest.mark.parametrize("dist", MIXTURES[:4], ids=ident, indirect=True)
 def test_mixture_cdf_and_density_are_the_weighted_sums(dist: Mixture) -> None:
     x = dist.ppf(np.array([0.1, 0.4, 0.8]))
     cdf = sum(w * c.cdf(x) for w, c in zip(dist.weights, dist.components, strict=True))
@@ -306,7 +354,7 @@ def test_mixture_cdf_and_density_are_the_weighted_sums(dist: Mixture) -> None:
 
 def test_mixture_draws_match_the_mixture_cdf() -> None:
     # the fraction of draws below x estimates F(x) = sum w_i F_i(x)
-    dist = MIXTURES[2]
+    dist = MIXTURES[2].built()
     draws = draws_of(dist)
     for x in (-4.0, -1.0, 0.5, 3.5, 4.5):
         assert_probability(int(np.count_nonzero(draws <= x)), N, float(dist.cdf(x)))
@@ -345,14 +393,14 @@ def test_mixture_weights_are_normalised() -> None:
 
 
 def test_truncated_mixture_gets_exact_table_nodes_at_its_bounds() -> None:
-    base = MIXTURES[0].with_knots([10_000.0])
+    base = MIXTURES[0].built().with_knots([10_000.0])
     dist = Truncated(base, lower=10_000.0)
     assert float(dist.ppf(0.0)) == 10_000.0
     assert float(base.ppf(base.cdf(10_000.0))) == pytest.approx(10_000.0, rel=1e-14)
 
 
 def test_mixture_beyond_the_table_is_solved_exactly() -> None:
-    dist = MIXTURES[0]
+    dist = MIXTURES[0].built()
     z = np.array([-9.5, -9.0, 9.0, 9.5])
     np.testing.assert_allclose(dist.from_normal(z), [reference_quantile(dist, v) for v in z],
                                rtol=1e-12)

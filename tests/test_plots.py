@@ -305,15 +305,23 @@ def test_figure_bytes_rejects_other_formats(run: Run) -> None:
 
 
 def test_plots_never_import_pyplot() -> None:
+    # Every kind of figure, forest, density and tornado, in one fresh interpreter.
     code = (
         "import sys\n"
         "import numpy as np, xarray as xr\n"
         "from uncertainty import summarize\n"
-        "from uncertainty.plots import density_plot, figure_bytes, forest_plot\n"
+        "from uncertainty.plots import density_plot, figure_bytes, forest_plot, tornado_plot\n"
         "d = xr.Dataset({'x': (('view', 'draw'), np.arange(1.0, 201.0).reshape(2, 100))},\n"
         "               coords={'view': ['a', 'b']})\n"
         "figure_bytes(forest_plot(summarize(d, (0.9,)), 'x'), 'png')\n"
         "figure_bytes(density_plot(d, 'x'), 'svg')\n"
+        "t = xr.Dataset({'base': (('metric', 'view'), [[1.0]]),\n"
+        "                'median': (('metric', 'view', 'input', 'end'), [[[[0.5, 2.0]]]]),\n"
+        "                'held': (('metric', 'view', 'input', 'end'), [[[['1', '2']]]]),\n"
+        "                'share': (('metric', 'view', 'input'), [[[1.0]]])},\n"
+        "               coords={'metric': ['m'], 'view': ['v'], 'input': ['x'],\n"
+        "                       'end': ['low', 'high']}, attrs={'percentiles': [0.05, 0.95]})\n"
+        "figure_bytes(tornado_plot(t, 'm'), 'png')\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)

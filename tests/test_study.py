@@ -28,13 +28,33 @@ def _without_stamps(data: bytes) -> bytes:
     return _STAMP.sub(b"<time>", data)
 
 
+#: The seed study with a looser precision target of its own, reached from a small first
+#: attempt: the run still has to draw more to meet it (two attempts, 131,072 draws), at a
+#: quarter of the 524,288 draws the shipped target of 0.5% takes. That the adaptive size is
+#: right is test_precision.py's business; this file checks that the API follows the config
+#: and writes what the command line writes.
+TARGET = 0.02
+FIRST = 5_000
+
+
 @pytest.fixture(scope="module")
-def api_and_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
-    """The seed study to its own precision target, once from Python and once from the CLI."""
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    text = SEED.read_text("utf-8")
+    assert "\nprecision = 0.005 " in text
+    path = tmp_path_factory.mktemp("config") / SEED.name
+    path.write_text(text.replace("\nprecision = 0.005 ",
+                                 f"\ndraws = {FIRST}\nprecision = {TARGET} "), "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def api_and_cli(tmp_path_factory: pytest.TempPathFactory,
+                config: Path) -> tuple[Path, Path, object]:
+    """The study to its own precision target, once from Python and once from the CLI."""
     tmp = tmp_path_factory.mktemp("study")
-    result = uncertainty.load(SEED).run()
+    result = uncertainty.load(config).run()
     result.write(tmp / "api")
-    cli = CliRunner().invoke(main, ["run", str(SEED), "--out", str(tmp / "cli"), "--quiet"])
+    cli = CliRunner().invoke(main, ["run", str(config), "--out", str(tmp / "cli"), "--quiet"])
     assert cli.exit_code == 0, cli.output
     return tmp / "api", tmp / "cli", result
 
@@ -42,16 +62,17 @@ def api_and_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, o
 def test_the_api_honours_the_precision_target(api_and_cli) -> None:
     _, _, result = api_and_cli
     precision = result.provenance["precision"]
-    assert precision["target"] == 0.005
-    assert precision["achieved"] <= 0.005
-    assert result.draws.sizes["draw"] == precision["draws"] > 100_000
+    assert precision["target"] == TARGET
+    assert precision["achieved"] <= TARGET
+    assert result.draws.sizes["draw"] == precision["draws"] > FIRST
+    assert precision["attempts"] > 1
     assert result.precision is not None and result.precision.draws == precision["draws"]
 
 
-def test_the_api_records_its_provenance(api_and_cli) -> None:
+def test_the_api_records_its_provenance(api_and_cli, config: Path) -> None:
     _, _, result = api_and_cli
     provenance = result.provenance
-    assert provenance["config_sha256"] == uncertainty.load(SEED).config.sha256
+    assert provenance["config_sha256"] == uncertainty.load(config).config.sha256
     assert provenance["seed"] == 2025 and provenance["seed_from"] == "config"
     assert set(provenance["versions"]) >= {"uncertainty", "numpy", "scipy", "xarray"}
 

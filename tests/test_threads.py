@@ -89,7 +89,11 @@ def test_any_thread_count_gives_identical_draws_and_summary(path: Path) -> None:
 
 @pytest.mark.parametrize("path", [SEED_CONFIG, CLAIMS_CONFIG], ids=["seed", "claims"])
 def test_the_comparison_is_identical_for_any_thread_count(path: Path) -> None:
-    run = simulate(config_model(path), compare=False, threads=1)  # threads pay from 2**16
+    # The comparison threads over its items (pairs, claim groups), each over every draw, and
+    # uses threads from CHUNK_SIZE draws on: at that size every item runs in the pool, as at
+    # any larger one (the draws are not split, so the block-misaligned DRAWS adds nothing).
+    run = simulate(config_model(path, CHUNK_SIZE), compare=False, threads=1)
+    assert threads_for(run.draws.sizes["draw"], 3) == 3
     # Without the summary the intervals are recomputed (sorted again): the same numbers.
     one = compare_run(run.model, run.views, run.draws, threads=1)
     assert one.claims or one.thresholds

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -349,23 +347,6 @@ def test_png_and_svg_render_and_the_png_is_not_blank(inputs: xr.Dataset, metric:
            for _ in range(2)]
     assert b"<svg" in svg[0]
     assert svg[0] == svg[1] == figure_bytes(fig, "svg") == figure_bytes(fig, "svg")
-
-
-def test_tornado_never_imports_pyplot() -> None:
-    code = (
-        "import sys\n"
-        "import numpy as np, xarray as xr\n"
-        "from uncertainty.plots import figure_bytes, tornado_plot\n"
-        "d = xr.Dataset({'base': (('metric', 'view'), [[1.0]]),\n"
-        "                'median': (('metric', 'view', 'input', 'end'), [[[[0.5, 2.0]]]]),\n"
-        "                'held': (('metric', 'view', 'input', 'end'), [[[['1', '2']]]]),\n"
-        "                'share': (('metric', 'view', 'input'), [[[1.0]]])},\n"
-        "               coords={'metric': ['m'], 'view': ['v'], 'input': ['x'],\n"
-        "                       'end': ['low', 'high']}, attrs={'percentiles': [0.05, 0.95]})\n"
-        "figure_bytes(tornado_plot(d, 'm'), 'png')\n"
-        "assert 'matplotlib.pyplot' not in sys.modules\n"
-    )
-    subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)
 
 
 def test_a_bar_on_one_side_of_the_base_keeps_its_values_outside() -> None:
