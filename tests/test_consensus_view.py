@@ -24,6 +24,7 @@ from uncertainty.distributions.weighted import WeightedLog
 from uncertainty.model.core import CONSENSUS
 from uncertainty.model.views import build_views
 from uncertainty.pipeline import simulate
+from uncertainty.report import RENDERERS
 
 #: (median, 90% interval factor) of two sources of `x`; both lognormal.
 A, B = (10_000.0, 2.0), (16_000.0, 1.5)
@@ -192,3 +193,19 @@ def test_consensus_is_a_reserved_source_id(tmp_path: Path) -> None:
     text = _text().replace("[sources.a.estimates.x]", "[sources.consensus.estimates.x]")
     with pytest.raises(uncertainty.ConfigError, match="'consensus' is reserved"):
         uncertainty.parse(text)
+
+
+def test_a_precision_target_leaves_the_consensus_view_out_and_says_how_precise_it_got(
+        ) -> None:
+    text = _text().replace("draws = 20_000", "precision = 0.01")
+    result = uncertainty.parse(text).run(sensitivity=False)
+    target = result.provenance["precision"]
+    assert target["worst"]["view"] != CONSENSUS and target["achieved"] <= 0.01
+    found = target["consensus"]
+    # what the consensus view got, computed as the run computes the others' worst
+    s = result.summary.sel(view=CONSENSUS)
+    scale = np.maximum(np.abs(s["median"].values), s["sd"].values)
+    assert found["achieved"] >= float(np.max(s["mcse_median"].values / scale))
+    assert found["achieved"] > target["achieved"]  # its law's error: why it is no target
+    console = RENDERERS["table"](result.report(plots=False))
+    assert f"in the consensus view, not a target, {found['achieved']:.2%}" in console

@@ -1,7 +1,8 @@
 """Runs that stop when precise enough: as many draws as a stated precision needs.
 
 Every reported number — the median and both equal-tailed interval ends at every level, of
-every quantity and metric in every view — must have a Monte Carlo standard error of at most
+every quantity and metric in every view but the consensus (`worst_precision` says why) —
+must have a Monte Carlo standard error of at most
 ``precision × max(|value|, sd)``: relative to the value, except near zero, where the
 variable's standard deviation stands in (a survival share of 0.01 does not need its MCSE
 below 0.00005). Because streams are prefix-stable, a longer run only adds draws: the draws
@@ -19,7 +20,7 @@ import numpy as np
 
 from uncertainty.analysis.comparison import compare_run
 from uncertainty.engines import Engine, EngineName, open_engine
-from uncertainty.model.core import Model
+from uncertainty.model.core import CONSENSUS, Model
 from uncertainty.pipeline import Run, simulate
 from uncertainty.runtime import progress
 from uncertainty.sampling.streams import BLOCK_SIZE
@@ -60,9 +61,20 @@ class Precision:
     attempts: int
 
 
-def worst_precision(run: Run) -> tuple[float, tuple[str, str, str]]:
-    """The worst ``mcse / max(|value|, sd)`` among medians and ETI ends, and where it is."""
-    s = run.summary
+def worst_precision(run: Run, *, consensus: bool = False) -> tuple[float, tuple[str, str, str]]:
+    """The worst ``mcse / max(|value|, sd)`` among medians and ETI ends, and where it is.
+
+    Over every view but the consensus, or (`consensus`) over the consensus view alone:
+    ``(0.0, ("", "", ""))`` when there is none. The consensus view is not a target: its
+    error is mostly its law's, made from at most `MAX_DRAWS` importance draws
+    (`uncertainty.analysis.consensus_view`); more draws of every view would buy little of
+    it. The run reports how precise it got.
+    """
+    views = [str(v) for v in run.summary["view"].values]
+    chosen = [v for v in views if (v == CONSENSUS) == consensus]
+    if not chosen:
+        return 0.0, ("", "", "")
+    s = run.summary.sel(view=chosen)
     scale = np.maximum(np.abs(s["median"].values), s["sd"].values)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = {"median": s["mcse_median"].values / scale}
@@ -117,6 +129,7 @@ def _to_precision(model: Model, precision: float, *, max_draws: int, config_sha2
         run = simulate(sized, config_sha256=config_sha256, compare=False, threads=threads,
                        engine=engine, memory_budget=memory_budget, stream=stream)
         worst, where = worst_precision(run)
+        agreed, agreed_where = worst_precision(run, consensus=True)
         progress.note(f"{n:,} draws: worst Monte Carlo error {worst:.2%} of its value "
                       f"(target {precision:.2%})")
         if worst <= precision or n >= max_draws:
@@ -128,6 +141,9 @@ def _to_precision(model: Model, precision: float, *, max_draws: int, config_sha2
         "target": precision, "achieved": worst, "draws": n, "capped": result.capped,
         "worst": {"variable": where[0], "view": where[1], "statistic": where[2]},
         "attempts": attempts, "max_draws": max_draws,
+        **({"consensus": {"achieved": agreed, "worst": {
+            "variable": agreed_where[0], "statistic": agreed_where[2]}}} if agreed_where[0]
+           else {}),
     })
     comparison = (run.comparison if run.comparison is not None
                   else compare_run(run.model, run.views, run.draws, summary=run.summary,

@@ -111,6 +111,11 @@ def run_line(provenance: dict[str, Any]) -> list[Inline]:
             out += [Text(", chosen for "), asked,
                     Text(" precision: the worst Monte Carlo error is "), achieved,
                     Text(f" of its value ({variable}, {view}, {stat})")]
+        agreed = target.get("consensus")
+        if agreed:
+            out += [Text("; in the consensus view, not a target, "),
+                    Num(agreed["achieved"], spec=".2%"),
+                    Text(f" ({agreed['worst']['variable']}, {agreed['worst']['statistic']})")]
     return out
 
 
