@@ -209,3 +209,16 @@ def test_a_precision_target_leaves_the_consensus_view_out_and_says_how_precise_i
     assert found["achieved"] > target["achieved"]  # its law's error: why it is no target
     console = RENDERERS["table"](result.report(plots=False))
     assert f"in the consensus view, not a target, {found['achieved']:.2%}" in console
+
+
+def test_without_the_claim_that_locates_it_the_consensus_view_takes_the_others_pool() -> None:
+    # The seed study's ua.kia: the western figure and the US floor. Without the western
+    # figure only the floor is left, which makes no consensus: the view takes the US
+    # figure, as the pool of the others does.
+    study = uncertainty.load(Path(__file__).parents[1] / "configs" / "seed-article-2025.toml")
+    result = study.run(draws=4_000, seed=3)
+    assert result.sensitivity is not None and result.sensitivity.leave_out is not None
+    left = result.sensitivity.leave_out.sel(metric="kia_ratio", left_out="western")
+    agreed, pooled = left.sel(view=CONSENSUS), left.sel(view="pooled")
+    assert np.isfinite(agreed["value"].values).all()
+    np.testing.assert_array_equal(agreed["value"].values, pooled["value"].values)

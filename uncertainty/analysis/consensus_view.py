@@ -25,7 +25,7 @@ __all__ = ["error_factors", "others", "widen", "widen_each"]
 def error_factors(model: Model, draws: int) -> dict[str, float]:
     """Per quantity and metric read in the consensus view from a consensus: its factor."""
     by_quantity = {law.quantity: (1.0 + draws / law.ess) ** 0.5
-                   for law in model.consensus_laws or ()}
+                   for law in model.consensus_laws or () if law.law is not None}
     factors = dict(by_quantity)
     for metric in model.metrics:
         found = [by_quantity[q] for q in metric.expression.names if q in by_quantity]

@@ -192,8 +192,10 @@ class ConsensusLaw:
     Parameters
     ----------
     quantity : str
-    law : Distribution
-        The consensus of the quantity's sources, for the run's seed and draw count.
+    law : Distribution or None
+        The consensus of the quantity's sources, for the run's seed and draw count; None
+        in a variant without a source where the others alone make no consensus (the view
+        then takes their pool).
     ess : float
         The effective sample size behind `law`: the view's MCSEs of this quantity grow by
         ``sqrt(1 + draws / ess)`` for its error.
@@ -204,7 +206,7 @@ class ConsensusLaw:
     """
 
     quantity: str
-    law: Distribution
+    law: Distribution | None
     ess: float
     without: tuple[tuple[str, Distribution | None, float], ...] = ()
 

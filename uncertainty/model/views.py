@@ -66,7 +66,8 @@ def build_views(model: Model) -> tuple[View, ...]:
     """The views of `model`: sources in file order, pool, consensus, then scenarios.
 
     The consensus view is there when the model carries consensus laws (a run's model with
-    a quantity that two or more sources give).
+    a quantity that two or more sources give, or a variant of it without a source, where
+    a law may be None: the view takes the pool there).
     """
 
     def choose(quantity: str, wanted: str) -> str:

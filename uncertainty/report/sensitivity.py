@@ -267,7 +267,8 @@ def sensitivity_blocks(sens: Sensitivity, metric: str,
     out += [_input_table(inputs, metric), BulletList(_dependence_items(inputs, metric))]
     if sens.leave_out is not None and metric in sens.leave_out["metric"].values:
         out += [Paragraph(prose(
-            "Leave one source out: the pool and each scenario recomputed without each source "
+            "Leave one source out: the pool, the consensus and each scenario recomputed without "
+            "each source "
             "in turn (same seed and draws). Width × is the interval's width relative to the "
             "run's" + (" on a log scale." if log else "."))),
             _leave_out_table(sens.leave_out, metric, log)]

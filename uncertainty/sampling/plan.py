@@ -74,7 +74,7 @@ def make_plan(model: Model, views: tuple[View, ...]) -> Plan:
     """
     pooled = [q for q in model.quantities if any(v.source_of(q) == POOLED for v in views)]
     agreed = {c.quantity: c.law for c in model.consensus_laws or ()
-              if any(v.source_of(c.quantity) == CONSENSUS for v in views)}
+              if c.law is not None and any(v.source_of(c.quantity) == CONSENSUS for v in views)}
     log = model.run.pool == "log"
     groups = plan_copula(model.correlations, repair=model.repair_correlations).groups
     used = _used_estimates(model, views, groups, pooled if not log else [])

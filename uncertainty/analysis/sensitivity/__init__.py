@@ -6,7 +6,8 @@ Four analyses of a finished run, each in its own module:
 `inputs`           variance shares (first-order Sobol indices from the run's own draws)
                    and the tornado (median with each input held at its 5th and 95th
                    percentile), per metric and view
-`leave_out`        the pool and each scenario recomputed without each source in turn
+`leave_out`        the pool, the consensus and each scenario recomputed without each
+                   source in turn
 `sweep`            every default spread (grades, ``ci90_factor``) scaled, e.g. ×0.5, ×2
 =================  ====================================================================
 

@@ -79,20 +79,23 @@ def without(model: Model, source_id: str) -> tuple[Model | None, dict[str, str]]
                            if source_id not in (c.a[0], c.b[0])),
         constraints=tuple(c for c in model.constraints if all(q in left for q in c.names)),
         consensus_laws=None if model.consensus_laws is None else tuple(
-            law for law in (_law_without(model, c, source_id) for c in model.consensus_laws)
-            if law is not None),
+            _law_without(model, c, source_id) for c in model.consensus_laws),
     )
     return reduced, why
 
 
-def _law_without(model: Model, law: ConsensusLaw, source_id: str) -> ConsensusLaw | None:
-    """The consensus `law` without `source_id`'s claim; None where none is left or kept."""
+def _law_without(model: Model, law: ConsensusLaw, source_id: str) -> ConsensusLaw:
+    """The consensus `law` without `source_id`'s claim.
+
+    Its law is None where the others alone make none, or the run kept none (the view then
+    takes the others' pool).
+    """
     found = {sid: (dist, ess) for sid, dist, ess in law.without}
     if source_id in found:
         dist, ess = found[source_id]
-        return None if dist is None else ConsensusLaw(law.quantity, dist, ess)
+        return ConsensusLaw(law.quantity, dist, ess)
     if not law.without and model.source(source_id).estimate(law.quantity) is not None:
-        return None  # the run kept no consensus without its claims
+        return ConsensusLaw(law.quantity, None, 0.0)  # the run kept no law without it
     return law  # not a claim of this quantity
 
 
