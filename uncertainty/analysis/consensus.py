@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats
+from scipy import special
 
 from uncertainty.analysis.consensus_claims import (
     Claim,
@@ -40,6 +40,7 @@ from uncertainty.distributions.weighted import WeightedLog
 from uncertainty.errors import ConfigError
 from uncertainty.model.core import ConsensusLaw, ConsensusSettings, Model
 from uncertainty.numbers import plain
+from uncertainty.runtime.parallel import thread_map
 from uncertainty.sampling.streams import BLOCK_SIZE, draw_streams
 from uncertainty.stats.weighted import (
     FloatArray,
@@ -271,17 +272,33 @@ def _t_ppf(u: FloatArray, df: float) -> FloatArray:
         return np.asarray(np.sign(u - 0.5) * 2 * np.sqrt(q - 1), dtype=np.float64)
 
 
+def _t_logpdf(x: FloatArray, df: float, loc: float | FloatArray,
+              scale: float | FloatArray) -> FloatArray:
+    """Student t log-density in closed form (scipy's checks its arguments: 4 times slower)."""
+    const = (special.gammaln((df + 1) / 2) - special.gammaln(df / 2)
+             - 0.5 * math.log(df * math.pi))
+    z = (x - loc) / scale
+    return np.asarray(const - np.log(scale) - (df + 1) / 2 * np.log1p(z * z / df),
+                      dtype=np.float64)
+
+
 def _half_normal(u: FloatArray, scale: float) -> FloatArray:
     return np.asarray(scale * special.ndtri((1.0 + u) / 2.0), dtype=np.float64)
 
 
+def _norm_logpdf(x: FloatArray, loc: float, scale: float) -> FloatArray:
+    z = (x - loc) / scale
+    return np.asarray(-0.5 * z * z - math.log(scale) - 0.5 * math.log(2 * math.pi),
+                      dtype=np.float64)
+
+
 def _log_half_normal(tau: FloatArray, scale: float) -> FloatArray:
-    return np.asarray(math.log(2.0) + stats.norm.logpdf(tau, scale=scale), dtype=np.float64)
+    return np.asarray(math.log(2.0) + _norm_logpdf(tau, 0.0, scale), dtype=np.float64)
 
 
 def _log_folded(tau: FloatArray, loc: float, scale: float) -> FloatArray:
-    return np.asarray(np.logaddexp(stats.norm.logpdf(tau, loc, scale),
-                                   stats.norm.logpdf(-tau, loc, scale)), dtype=np.float64)
+    return np.asarray(np.logaddexp(_norm_logpdf(tau, loc, scale),
+                                   _norm_logpdf(-tau, loc, scale)), dtype=np.float64)
 
 
 def _start(claims: Sequence[Claim], settings: ConsensusSettings) -> tuple[float, float]:
@@ -317,7 +334,7 @@ def _wide(u_theta: FloatArray, u_tau: FloatArray, centre: float, scale: float,
 
 def _log_wide(theta: FloatArray, tau: FloatArray, centre: float, scale: float,
               settings: ConsensusSettings) -> FloatArray:
-    out = stats.t.logpdf(theta, _WIDE_DF, centre, scale)
+    out = _t_logpdf(theta, _WIDE_DF, centre, scale)
     if settings.heterogeneity is None:
         out = out + _log_half_normal(tau, settings.tau_scale)
     return np.asarray(out, dtype=np.float64)
@@ -389,14 +406,14 @@ def _sample(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings,
                                                mid + spread * _t_ppf(u_theta, _FIT_DF)))
     else:
         theta = np.where(wide, theta, fit_theta)
-    log_fit = stats.t.logpdf(theta, _FIT_DF, fit_mean, fit_scale)
+    log_fit = _t_logpdf(theta, _FIT_DF, fit_mean, fit_scale)
     if settings.heterogeneity is None:
         log_tau = _log_folded(tau, tau_mean, tau_scale)
         log_fit = log_fit + log_tau
     terms = [_log_wide(theta, tau, centre, scale, settings), log_fit]
     if parts == 3:
         mid, spread = _given_tau(central, tau)
-        terms.append(stats.t.logpdf(theta, _FIT_DF, mid, spread) + log_tau)
+        terms.append(_t_logpdf(theta, _FIT_DF, mid, spread) + log_tau)
     log_q = np.logaddexp.reduce(np.stack(terms), axis=0) - math.log(parts)
     ll = log_likelihood(claims, theta, tau)
     lw = _log_prior(theta, tau, bounds, settings) + ll.sum(axis=0) - log_q
@@ -444,7 +461,8 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
             f"[{_short(prior[0])}, {_short(prior[1])}] of its true value (widen [consensus] "
             "range), or each other beyond what tau's prior allows (raise [consensus] "
             "tau_scale), or the draws are too few"))
-    by_theta, by_tau = np.argsort(sample.theta), np.argsort(sample.tau)
+    # Two independent sorts, one per thread (numpy releases the GIL while it sorts).
+    by_theta, by_tau = thread_map(np.argsort, [sample.theta, sample.tau], 2)
     median, median_se, eti, eti_se = _intervals(sample.theta, w, levels, np.exp,
                                                 order=by_theta)
     tau_median, tau_se, tau_eti, tau_eti_se = _intervals(sample.tau, w, levels, order=by_tau)
