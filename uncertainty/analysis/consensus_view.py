@@ -47,8 +47,23 @@ def others(da: xr.DataArray) -> xr.DataArray:
     return da.isel(view=[j for j, v in enumerate(views) if v != CONSENSUS])
 
 
-def _errors(ds: xr.Dataset, skip: tuple[str, ...] = ()) -> list[str]:
-    return [str(k) for k in ds.data_vars if "mcse" in str(k) and str(k) not in skip]
+def _scaled(ds: xr.Dataset, dim: str, factor: np.ndarray, skip: tuple[str, ...] = (),
+            ) -> xr.Dataset:
+    """`ds` with its ``*mcse*`` variables (but `skip`) times `factor` at the consensus.
+
+    Where `dim` is the consensus view; `factor` per ``variable`` (1-D) or one number (0-D).
+    """
+    at = np.array([str(v) == CONSENSUS for v in ds[dim].values])
+    if factor.ndim:
+        scale = xr.DataArray(np.where(at[None, :], factor[:, None], 1.0),
+                             dims=("variable", dim))
+    else:
+        scale = xr.DataArray(np.where(at, factor, 1.0), dims=dim)
+    out = ds.copy()
+    for k in (str(k) for k in ds.data_vars):
+        if "mcse" in k and k not in skip:
+            out[k] = (ds[k] * scale).transpose(*ds[k].dims)
+    return out
 
 
 def widen(ds: xr.Dataset, factors: Mapping[str, float], *,
@@ -62,18 +77,11 @@ def widen(ds: xr.Dataset, factors: Mapping[str, float], *,
     views = [str(v) for v in ds["view"].values] if "view" in ds.dims else []
     if CONSENSUS not in views or not factors:
         return ds
-    names = [str(v) for v in ds["variable"].values]
-    factor = np.array([factors.get(n, 1.0) for n in names])
-    out = ds.copy()
+    factor = np.array([factors.get(str(n), 1.0) for n in ds["variable"].values])
     for dim in ("view", "other"):
-        if dim not in ds.dims:
-            continue
-        at = np.array([str(v) == CONSENSUS for v in ds[dim].values])
-        scale = xr.DataArray(np.where(at[None, :], factor[:, None], 1.0),
-                             dims=("variable", dim))
-        for k in _errors(ds, skip):
-            out[k] = (out[k] * scale).transpose(*ds[k].dims)
-    return out
+        if dim in ds.dims:
+            ds = _scaled(ds, dim, factor, skip)
+    return ds
 
 
 def widen_each(tables: Mapping[str, xr.Dataset],
@@ -85,10 +93,5 @@ def widen_each(tables: Mapping[str, xr.Dataset],
         if CONSENSUS not in views or metric not in factors:
             out[metric] = ds
             continue
-        at = np.array([str(v) == CONSENSUS for v in ds["view"].values])
-        scale = xr.DataArray(np.where(at, factors[metric], 1.0), dims="view")
-        widened = ds.copy()
-        for k in _errors(ds):
-            widened[k] = (ds[k] * scale).transpose(*ds[k].dims)
-        out[metric] = widened
+        out[metric] = _scaled(ds, "view", np.array(factors[metric]))
     return out
