@@ -19,7 +19,8 @@ from mc import K
 from scipy import stats
 
 import uncertainty
-from uncertainty.analysis.consensus import consensus
+from uncertainty.analysis.consensus import consensus, with_laws
+from uncertainty.analysis.sensitivity.leave_out import without
 from uncertainty.distributions.weighted import WeightedLog
 from uncertainty.model.core import CONSENSUS
 from uncertainty.model.views import build_views
@@ -155,8 +156,8 @@ def test_comparisons_json_and_forest_carry_the_view(tmp_path: Path) -> None:
     truth = stats.norm.cdf((mu - math.log(A[0])) / math.hypot(sd, s_a))
     assert abs(p - truth) <= K * se, (p, truth, se)
     document = json.loads(result.summary_json)
-    views = [v["id"] if isinstance(v, dict) else v for v in document["views"]]
-    assert CONSENSUS in views
+    assert CONSENSUS in [v["id"] for v in document["views"]]
+    assert {r["view"] for r in document["records"]} >= {CONSENSUS}
     fig = result.plot_forest("x_only")
     gids = {a.get_gid() for a in fig.axes[0].get_children()}
     assert "median-consensus" in gids and "median" in gids
@@ -167,14 +168,14 @@ def test_leaving_a_source_out_of_the_consensus_reweights_its_draws() -> None:
     assert result.sensitivity is not None
     left = result.sensitivity.leave_out
     assert left is not None and CONSENSUS in [str(v) for v in left["view"].values]
-    # Without b, the consensus of x (tau 0, flat prior) is a's own lognormal.
+    # Without b, the consensus of x (tau 0, flat prior) is a's own lognormal. The MCSE
+    # the table gives counts the reweighted law's error already (its own effective size).
     cell = left.sel(metric="x_only", view=CONSENSUS, left_out="b")
     median, err = float(cell["value"].sel(figure="median")), float(cell["mcse"].sel(
         figure="median"))
-    law = dict((s, (d, e)) for s, d, e in result.model.consensus_laws[0].without)["b"]
-    assert law[0] is not None
-    factor = math.sqrt(1 + 20_000 / law[1])
-    assert abs(median - A[0]) <= K * err * factor, (median, err)
+    laws = result.model.consensus_laws or ()
+    assert {s: d for s, d, _ in laws[0].without}["b"] is not None  # kept, and read
+    assert abs(median - A[0]) <= K * err, (median, err)
     # The tornado holds the consensus as an input of its view.
     inputs = [str(i) for i in result.sensitivity.inputs["input"].values]
     assert "x@consensus" in inputs
@@ -222,3 +223,22 @@ def test_without_the_claim_that_locates_it_the_consensus_view_takes_the_others_p
     agreed, pooled = left.sel(view=CONSENSUS), left.sel(view="pooled")
     assert np.isfinite(agreed["value"].values).all()
     np.testing.assert_array_equal(agreed["value"].values, pooled["value"].values)
+
+
+def test_a_run_that_kept_no_leave_one_out_laws_leaves_no_source_in_by_mistake() -> None:
+    # A streamed run keeps none: a variant without a claim's source must not reuse the
+    # consensus that counted it, but take the others' pool. The seed study's ua.kia has a
+    # claim that is read (the US floor) and one that is not (western: the others are
+    # bounds only), the case a partial list would get wrong.
+    model = uncertainty.load(Path(__file__).parents[1] / "configs"
+                             / "seed-article-2025.toml").model
+    kept = with_laws(model, consensus(model, seed=1, draws=4_000, leave_one_out=True))
+    bare = with_laws(model, consensus(model, seed=1, draws=4_000, leave_one_out=False))
+    assert [s for s, _, _ in (kept.consensus_laws or ())[0].without] == ["us_intel",
+                                                                         "western"]
+    assert (bare.consensus_laws or ())[0].without == ()
+    for m, expected in ((kept, True), (bare, False)):
+        reduced, _ = without(m, "us_intel")
+        assert reduced is not None
+        assert (reduced.consensus_law("ua.kia") is not None) is expected
+        assert CONSENSUS in [v.id for v in build_views(reduced)]  # the view stays

@@ -296,7 +296,7 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
                                "`uncertainty run CONFIG --save-draws`, or compare the config")
         chosen = _check_metrics(study.model, metrics)
         rebuilt = rebuild(study.model, saved.draws, saved.summary.get("provenance", {}), chosen)
-        result = Result(study, rebuilt, consensus=rebuilt.consensus)
+        result = Result(study, rebuilt)
     else:
         study = load(target)
         chosen = _check_metrics(study.model, metrics)

@@ -173,7 +173,6 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
                           leave_one_out=mode == "memory")
         model = with_laws(model, found)
         views = build_views(model)
-    factors = error_factors(model, settings.draws)
     provenance: dict[str, Any] = {
         "config_sha256": config_sha256,
         "seed": seed,
@@ -189,7 +188,8 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
         drawn = draw_dataset(model, views, seed=seed, draws=settings.draws, threads=threads)
         draws = drawn.draws
         draws.attrs.update(attrs)
-        summary = widen(summarize(draws, settings.levels, threads=threads), factors)
+        summary = widen(summarize(draws, settings.levels, threads=threads),
+                        error_factors(model, settings.draws))
         comparison = (compare_run(model, views, draws, summary=summary, threads=threads)
                       if compare else None)
         return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison,

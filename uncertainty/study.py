@@ -168,7 +168,7 @@ class Study:
                                    "stream": stream}
         try:
             simulated, reached = _simulate(model, self.config.sha256, options)
-            result = Result(self, simulated, reached, consensus=simulated.consensus)
+            result = Result(self, simulated, reached)
             if sensitivity and model.metrics and not result.streamed:
                 result = result.with_sensitivity(threads=threads)
         except ConfigError as exc:
@@ -227,17 +227,12 @@ class Result:
         How precise an adaptive run got; None for a fixed-draws run.
     sensitivity : Sensitivity or None
         What drives each metric, when analysed (`with_sensitivity`).
-    consensus : Consensus or None
-        What the sources of each quantity jointly imply
-        (`uncertainty.analysis.consensus.consensus`); None when not computed (a result
-        rebuilt from saved draws).
     """
 
     study: Study
     simulation: Run
     precision: Precision | None = None
     sensitivity: Sensitivity | None = None
-    consensus: Consensus | None = None
 
     # -- what was simulated ------------------------------------------------------------------
     @property
@@ -264,6 +259,14 @@ class Result:
     def provenance(self) -> dict[str, Any]:
         """Seed, draws, config hash, creation time and library versions."""
         return self.simulation.provenance
+
+    @property
+    def consensus(self) -> Consensus | None:
+        """What the sources of each quantity jointly imply (None: no quantity has two claims).
+
+        As the run computed it before drawing (`uncertainty.analysis.consensus.consensus`).
+        """
+        return self.simulation.consensus
 
     @property
     def acceptance(self) -> xr.Dataset | None:

@@ -36,6 +36,7 @@ from uncertainty.analysis.consensus_claims import (
     predictive_cdf,
     typical_variance,
 )
+from uncertainty.distributions import Distribution
 from uncertainty.distributions.weighted import WeightedLog
 from uncertainty.errors import ConfigError
 from uncertainty.model.core import ConsensusLaw, ConsensusSettings, Model
@@ -233,11 +234,15 @@ def consensus(model: Model, *, seed: int, draws: int,
 
 def with_laws(model: Model, found: Consensus) -> Model:
     """`model` with the laws its consensus view draws (`Model.consensus_laws`)."""
-    laws = tuple(
-        ConsensusLaw(q.quantity, q.law, q.ess,
-                     tuple((c.source, c.law_without, c.ess_without) for c in q.checks
-                           if c.law_without is not None or c.unread))
-        for q in found.quantities if q.law is not None)
+    def without(q: QuantityConsensus) -> tuple[tuple[str, Distribution | None, float], ...]:
+        # Every claim's, or none when the run kept none (leave_one_out off): a claim missing
+        # from a kept list would read as "not a claim of this quantity".
+        if not any(c.law_without is not None for c in q.checks):
+            return ()
+        return tuple((c.source, c.law_without, c.ess_without) for c in q.checks)
+
+    laws = tuple(ConsensusLaw(q.quantity, q.law, q.ess, without(q))
+                 for q in found.quantities if q.law is not None)
     return replace(model, consensus_laws=laws)
 
 

@@ -299,7 +299,7 @@ def build_report(result: Result, figures: tuple[str, ...] = (), *,
     model, summary = result.model, result.summary
     env = result.envelopes
     out = _head(result, destination) + _metrics(result, figures, env)
-    found = getattr(result, "consensus", None)  # a bare pipeline Run has none
+    found = result.consensus
     if found is not None:
         out += consensus_blocks(found)
     if result.sensitivity is not None:
