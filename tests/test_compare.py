@@ -24,7 +24,7 @@ from uncertainty.stats import (
     percentile_of,
     prob_greater,
 )
-from uncertainty.stats.array import all_positive
+from uncertainty.stats.array import all_positive, all_positive_rows
 from uncertainty.summary import claim_percentiles, compare_views, thresholds_table
 
 N = 200_000
@@ -168,6 +168,15 @@ def test_all_positive_ignores_nan_and_infinities_but_needs_a_finite_value() -> N
     assert not all_positive(np.array([-np.inf, -1.0, 5.0]))  # a finite value below 0
     assert not all_positive(np.array([np.nan, np.inf, -np.inf]))  # nothing finite
     assert not all_positive(np.array([]))
+
+
+@pytest.mark.parametrize("rows", [
+    [[1.0, np.nan], [np.inf, 3.0]], [[np.nan], [2.0, -np.inf]], [[np.nan, np.inf], [-np.inf]],
+    [[1.0], [0.0]], [[-np.inf, 5.0], [-1.0]], [[], [2.0]], [[], []], [[np.nan], [np.nan]],
+])
+def test_all_positive_rows_is_all_positive_of_the_rows_joined(rows: list[list[float]]) -> None:
+    arrays = [np.array(r, dtype=np.float64) for r in rows]
+    assert all_positive_rows(arrays) == all_positive(np.concatenate(arrays))
 
 
 def test_exceedance_and_percentile_on_ties_and_invalid_draws() -> None:

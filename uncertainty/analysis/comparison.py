@@ -17,12 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from uncertainty.analysis.consensus_view import error_factors, others, widen, widen_each
+from uncertainty.analysis.consensus_view import error_factors, others_positive, widen, widen_each
 from uncertainty.model.core import POOLED, Metric, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
 from uncertainty.runtime.parallel import threads_for
-from uncertainty.stats.array import all_positive
 from uncertainty.summary import claim_percentiles, compare_views, summarize, thresholds_table
 
 __all__ = ["Comparison", "compare_run", "point_claims", "widen_comparison"]
@@ -92,7 +91,7 @@ def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
         summary = widen(summarize(draws, model.run.levels, threads=threads), factors)
     chosen = [m for m in model.metrics if metrics is None or m.name in metrics]
     names = [m.name for m in chosen]
-    log = {name: all_positive(others(draws[name]).values) for name in names}
+    log = {name: others_positive(draws[name]) for name in names}
     progress.stage("comparing views", 2, "steps")
     pairs = compare_views(draws, names, model.run.levels, log=log, summary=summary,
                           threads=threads)

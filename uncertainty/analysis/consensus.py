@@ -401,23 +401,23 @@ def _sample(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings,
     parts = 3 if settings.heterogeneity is None and central else 2
     wide, fitted = u_pick < 1 / parts, u_pick < 2 / parts
     theta, tau = _wide(u_theta, u_tau, centre, scale, settings)
-    fit_theta = fit_mean + fit_scale * _t_ppf(u_theta, _FIT_DF)
+    t = _t_ppf(u_theta, _FIT_DF)  # one standard t draw, placed by the fitted component or the third
+    fit_theta = fit_mean + fit_scale * t
     if settings.heterogeneity is None:
         fit_tau = np.abs(tau_mean + tau_scale * special.ndtri(u_tau))
         tau = np.where(wide, tau, fit_tau)
     if parts == 3:
         mid, spread = _given_tau(central, tau)
-        theta = np.where(wide, theta, np.where(fitted, fit_theta,
-                                               mid + spread * _t_ppf(u_theta, _FIT_DF)))
+        theta = np.where(wide, theta, np.where(fitted, fit_theta, mid + spread * t))
     else:
         theta = np.where(wide, theta, fit_theta)
+    del t, fit_theta
     log_fit = _t_logpdf(theta, _FIT_DF, fit_mean, fit_scale)
     if settings.heterogeneity is None:
         log_tau = _log_folded(tau, tau_mean, tau_scale)
         log_fit = log_fit + log_tau
     terms = [_log_wide(theta, tau, centre, scale, settings), log_fit]
     if parts == 3:
-        mid, spread = _given_tau(central, tau)
         terms.append(_t_logpdf(theta, _FIT_DF, mid, spread) + log_tau)
     log_q = np.logaddexp.reduce(np.stack(terms), axis=0) - math.log(parts)
     ll = log_likelihood(claims, theta, tau)

@@ -18,8 +18,9 @@ import numpy as np
 import xarray as xr
 
 from uncertainty.model.core import CONSENSUS, Model
+from uncertainty.stats.array import all_positive_rows
 
-__all__ = ["error_factors", "others", "widen", "widen_each"]
+__all__ = ["error_factors", "others_positive", "widen", "widen_each"]
 
 
 def error_factors(model: Model, draws: int) -> dict[str, float]:
@@ -34,17 +35,18 @@ def error_factors(model: Model, draws: int) -> dict[str, float]:
     return factors
 
 
-def others(da: xr.DataArray) -> xr.DataArray:
-    """`da` (a ``view`` dim) without the consensus view's row.
+def others_positive(da: xr.DataArray) -> bool:
+    """`all_positive` of `da`'s draws (a ``view`` dim) but the consensus view's row.
 
     What decides a variable's scale (log when positive) for the comparison and the
     sensitivity: the consensus view, which may reach 0 or below where the sources do not,
-    does not change the scale of every other view's figures.
+    does not change the scale of every other view's figures. The rows are read in place,
+    not copied.
     """
     views = [str(v) for v in da["view"].values]
-    if CONSENSUS not in views or len(views) == 1:
-        return da
-    return da.isel(view=[j for j, v in enumerate(views) if v != CONSENSUS])
+    values = da.transpose("view", ...).values
+    rows = [values[j] for j, v in enumerate(views) if v != CONSENSUS or len(views) == 1]
+    return all_positive_rows(rows)
 
 
 def _scaled(ds: xr.Dataset, dim: str, factor: np.ndarray, skip: tuple[str, ...] = (),

@@ -119,10 +119,11 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
             return
         # Then the candidates a view rejects become NaN in its rows (views in one group
         # share a constraint key, so the masked row is copied again).
+        rejected = {key: ~overall[key][part] for key in set(ckeys)}
         for name in variables:
             rows = data[name]
             for j, same in groups[name]:
-                np.copyto(rows[j, part], np.nan, where=~overall[ckeys[j]][part])
+                np.copyto(rows[j, part], np.nan, where=rejected[ckeys[j]])
                 for d in same:
                     rows[d, part] = rows[j, part]
 

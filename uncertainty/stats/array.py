@@ -83,14 +83,26 @@ def all_positive(x: ArrayLike) -> bool:
 
     One pass in the usual case: the least non-NaN value decides unless it is ``-inf``.
     """
-    flat = np.asarray(x, dtype=np.float64).ravel()
+    least = _least_finite(np.asarray(x, dtype=np.float64).ravel())
+    return math.isfinite(least) and least > 0
+
+
+def all_positive_rows(rows: Sequence[ArrayLike]) -> bool:
+    """`all_positive` of the rows taken together, without joining them (no copy)."""
+    least = [_least_finite(np.asarray(r, dtype=np.float64).ravel()) for r in rows]
+    finite = [v for v in least if math.isfinite(v)]
+    return bool(finite) and min(finite) > 0
+
+
+def _least_finite(flat: FloatArray) -> float:
+    """The least finite value of `flat`; NaN when it has none."""
     if not flat.size:
-        return False
+        return math.nan
     least = float(np.fmin.reduce(flat))
     if least == -math.inf:  # a -inf draw hides the least finite one
         finite = flat[np.isfinite(flat)]
-        return bool(finite.size) and bool(np.all(finite > 0))
-    return math.isfinite(least) and least > 0
+        return float(finite.min()) if finite.size else math.nan
+    return least if math.isfinite(least) else math.nan
 
 
 def hdi_sorted(s: FloatArray, prob: float) -> tuple[float, float]:

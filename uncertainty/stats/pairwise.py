@@ -481,14 +481,18 @@ def _grid(pooled: FloatArray, bins: int | None) -> tuple[float, float, int]:
 
 def _bin_index(x: FloatArray, lo: float, hi: float, bins: int) -> NDArray[np.int64]:
     """Each draw's bin: 0 below `lo`, 1 to `bins` on ``[lo, hi]`` (equal widths), then above."""
-    inside = (x >= lo) & (x <= hi)
-    index = np.where(x < lo, 0, bins + 1)
     span = hi - lo
     if span > 0:
-        # Halves keep the span finite for draws near the float limit.
-        rel = ((x[inside] - lo) / span if math.isfinite(span)
-               else (x[inside] / 2 - lo / 2) / (hi / 2 - lo / 2))
-        index[inside] = np.minimum((rel * bins).astype(np.int64), bins - 1) + 1
+        # Every draw's position, then the ones outside [lo, hi] (or NaN) overwritten: whole-
+        # array passes, no boolean gather and scatter. Halves keep the span finite for
+        # draws near the float limit; the casts of draws outside are discarded.
+        with np.errstate(over="ignore", invalid="ignore"):
+            rel = ((x - lo) / span if math.isfinite(span)
+                   else (x / 2 - lo / 2) / (hi / 2 - lo / 2))
+            rel *= bins
+            np.minimum(rel, bins - 1, out=rel)
+            inner = rel.astype(np.int64)
+        inner += 1
     else:
-        index[inside] = 1
-    return index
+        inner = np.ones(len(x), dtype=np.int64)
+    return np.where(x < lo, 0, np.where(x <= hi, inner, bins + 1))

@@ -25,7 +25,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from uncertainty.analysis.consensus_view import others
+from uncertainty.analysis.consensus_view import others_positive
 from uncertainty.analysis.sensitivity.dependence import dependence_of, strongest_correlation
 from uncertainty.analysis.sensitivity.input_kinds import Input, inputs_of
 from uncertainty.analysis.sensitivity.tornado import (
@@ -49,14 +49,14 @@ from uncertainty.stats import (
     stable_order_within,
     sum_se,
 )
-from uncertainty.stats.array import all_positive, stable_argsort
+from uncertainty.stats.array import stable_argsort
 
 __all__ = ["Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
 FloatArray = NDArray[np.float64]
 def metric_scale(draws: xr.Dataset, metric: str) -> Literal["log", "linear"]:
     """``"log"`` when every finite draw of `metric` is positive in every view (and one is)."""
-    return "log" if all_positive(others(draws[metric]).values) else "linear"
+    return "log" if others_positive(draws[metric]) else "linear"
 
 
 def _evaluate(quantities: Mapping[str, FloatArray], metric: Metric) -> FloatArray:
