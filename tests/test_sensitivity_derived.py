@@ -31,6 +31,7 @@ from uncertainty.errors import ConfigError, ConstraintConflict
 from uncertainty.model.views import build_views
 from uncertainty.pipeline import Run
 from uncertainty.sampling import Hold, Rerun, ViewDraws, draw_view, view_draws
+from uncertainty.study import Study
 
 SEED_STUDY = Path(__file__).resolve().parents[1] / "configs" / "seed-article-2025.toml"
 
@@ -132,6 +133,32 @@ def test_the_seed_study_derived_equals_redrawn() -> None:
     model = replace(model, run=replace(model.run, draws=20_000, seed=7, precision=None))
     run = simulate(model, threads=2)
     _both(run, functools.partial(with_spread_scale, model))
+
+
+def test_a_run_that_kept_its_candidates_is_analysed_alike(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `keep=True` hands the run's own candidates and streams to the analysis, which then
+    # does not draw the run again: the same figures as a run that kept nothing.
+    model = load_config(SEED_STUDY).model
+    model = replace(model, run=replace(model.run, draws=20_000, seed=8, precision=None))
+    kept = simulate(model, threads=2, keep=True)
+    plain = simulate(model, threads=2)
+    assert kept.kept is not None and plain.kept is None
+    xr.testing.assert_identical(kept.draws, plain.draws)
+    rescale = functools.partial(with_spread_scale, model)
+    expected = analyze_run(plain, rescale=rescale, threads=2)
+
+    def drawn_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the analysis drew the run again")
+
+    monkeypatch.setattr("uncertainty.sampling.derive.draw_kept", drawn_again)
+    _identical(analyze_run(kept, rescale=rescale, threads=2), expected)
+
+
+def test_a_study_run_keeps_its_candidates_only_until_analysed() -> None:
+    study = Study(load_config(SEED_STUDY))
+    assert study.run(draws=4_000, seed=2, sensitivity=False).simulation.kept is None
+    assert study.run(draws=4_000, seed=2).simulation.kept is None  # freed once analysed
 
 
 def test_the_seed_study_analysis_is_identical_for_any_thread_count() -> None:

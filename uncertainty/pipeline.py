@@ -23,6 +23,7 @@ from uncertainty.model.views import View, build_views
 from uncertainty.runtime.parallel import resolve_threads
 from uncertainty.runtime.resources import choose_mode, default_memory_budget
 from uncertainty.sampling import draw_dataset
+from uncertainty.sampling.derive import Kept
 from uncertainty.streaming import memory_bound
 from uncertainty.streaming import stream as stream_run
 from uncertainty.summary import summarize
@@ -64,6 +65,10 @@ class Run:
     consensus : Consensus or None
         What the sources of each quantity jointly imply, computed before drawing (its laws
         are the consensus view's); None when no quantity has two sources' claims.
+    kept : Kept or None
+        A run in memory simulated with ``keep=True``: its candidates and the streams behind
+        them, which the sensitivity analysis derives its variants from
+        (`uncertainty.sampling.Rerun`) instead of drawing the run again.
 
     The study layer (`uncertainty.study.Result`) adds what later stages make of it.
     """
@@ -76,6 +81,7 @@ class Run:
     acceptance: xr.Dataset | None = None
     comparison: Comparison | None = None
     consensus: Consensus | None = None
+    kept: Kept | None = field(default=None, repr=False, compare=False)
 
 
 def view_count(model: Model) -> int:
@@ -104,7 +110,7 @@ def memory_needed(model: Model, views: int, draws: int, threads: int = 1) -> int
 def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
              threads: int | None = None, engine: EngineName | Engine = "local",
              scheduler: str | None = None, memory_budget: int | None = None,
-             stream: bool | None = None) -> Run:
+             stream: bool | None = None, keep: bool = False) -> Run:
     """Draw, evaluate and summarize `model` under every view.
 
     Parameters
@@ -134,6 +140,9 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
     stream : bool or None
         None: stream when the run would not fit in `memory_budget` in memory; True:
         always; False: never (refused when it would not fit, e.g. to save the draws).
+    keep : bool
+        A run in memory keeps its candidates and streams (``Run.kept``) for a sensitivity
+        analysis to derive its variants from; no number changes.
 
     Returns
     -------
@@ -185,7 +194,8 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
              "config_sha256": config_sha256,
              **{f"version_{k}": v for k, v in provenance["versions"].items()}}
     if mode == "memory":
-        drawn = draw_dataset(model, views, seed=seed, draws=settings.draws, threads=threads)
+        drawn = draw_dataset(model, views, seed=seed, draws=settings.draws, threads=threads,
+                             keep=keep)
         draws = drawn.draws
         draws.attrs.update(attrs)
         summary = widen(summarize(draws, settings.levels, threads=threads),
@@ -193,7 +203,7 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
         comparison = (compare_run(model, views, draws, summary=summary, threads=threads)
                       if compare else None)
         return Run(model, views, draws, summary, provenance, drawn.acceptance, comparison,
-                   found)
+                   found, drawn.kept)
     with open_engine(engine, scheduler=scheduler, threads=threads) as opened:
         streamed = stream_run(model, views, seed=seed, draws=settings.draws, engine=opened,
                               attrs=attrs)

@@ -163,13 +163,16 @@ class Study:
             raise ConfigError("--scheduler", "needs --engine dask")
         model = with_overrides(self.model, draws=draws, seed=seed, precision=precision,
                                max_draws=max_draws)
+        analyse = sensitivity and bool(model.metrics)
+        # An analysed run keeps its candidates, which the analysis derives its variants
+        # from instead of drawing the run again (no number changes).
         options: dict[str, Any] = {"threads": resolve_threads(threads), "engine": engine,
                                    "scheduler": scheduler, "memory_budget": memory_budget,
-                                   "stream": stream}
+                                   "stream": stream, "keep": analyse}
         try:
             simulated, reached = _simulate(model, self.config.sha256, options)
             result = Result(self, simulated, reached)
-            if sensitivity and model.metrics and not result.streamed:
+            if analyse and not result.streamed:
                 result = result.with_sensitivity(threads=threads)
         except ConfigError as exc:
             raise exc.with_file(self.config.file) from None
@@ -315,7 +318,8 @@ class Result:
         found = analyze(self.simulation,
                         rescale=functools.partial(with_spread_scale, self.model),
                         threads=threads)
-        return replace(self, sensitivity=found)
+        # The candidates kept for the analysis are not needed again: their memory is freed.
+        return replace(self, sensitivity=found, simulation=replace(self.simulation, kept=None))
 
     # -- figures -----------------------------------------------------------------------------
     def plot_forest(self, metric: str) -> Figure:

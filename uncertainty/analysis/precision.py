@@ -97,15 +97,17 @@ def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DE
                           config_sha256: str = "", threads: int | None = None,
                           engine: EngineName | Engine = "local", scheduler: str | None = None,
                           memory_budget: int | None = None,
-                          stream: bool | None = None) -> tuple[Run, Precision]:
+                          stream: bool | None = None, keep: bool = False,
+                          ) -> tuple[Run, Precision]:
     """Simulate with as many draws as `precision` needs, at most `max_draws`.
 
     The first attempt uses ``model.run.draws`` (or `FIRST_DRAWS`); each later attempt
     draws the count the last one's worst error implies (MCSE falls as ``1/sqrt(n)``), plus
     10%, rounded up to whole blocks. A missing seed is drawn once, before the first attempt,
     so every attempt extends the same streams. `threads`, `engine`, `scheduler`,
-    `memory_budget` and `stream` are passed to `simulate` (a ``"dask"`` engine is opened
-    once for every attempt): every attempt, so the result, is the same for any of them.
+    `memory_budget`, `stream` and `keep` are passed to `simulate` (a ``"dask"`` engine is
+    opened once for every attempt): every attempt, so the result, is the same for any of
+    them.
     A streamed attempt carries its comparison (counted while summing); one in memory is
     compared once, at the end.
     """
@@ -113,12 +115,13 @@ def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DE
         return _to_precision(model, precision, max_draws=max_draws,
                              config_sha256=config_sha256, threads=threads,
                              engine=opened if engine != "local" else "local",
-                             memory_budget=memory_budget, stream=stream)
+                             memory_budget=memory_budget, stream=stream, keep=keep)
 
 
 def _to_precision(model: Model, precision: float, *, max_draws: int, config_sha256: str,
                   threads: int | None, engine: EngineName | Engine,
-                  memory_budget: int | None, stream: bool | None) -> tuple[Run, Precision]:
+                  memory_budget: int | None, stream: bool | None,
+                  keep: bool) -> tuple[Run, Precision]:
     seed_from = "config" if model.run.seed is not None else "random"
     seed = model.run.seed if model.run.seed is not None else secrets.randbits(32)
     n = min(model.run.draws or FIRST_DRAWS, max_draws)
@@ -127,7 +130,8 @@ def _to_precision(model: Model, precision: float, *, max_draws: int, config_sha2
         attempts += 1
         sized = replace(model, run=replace(model.run, draws=n, seed=seed))
         run = simulate(sized, config_sha256=config_sha256, compare=False, threads=threads,
-                       engine=engine, memory_budget=memory_budget, stream=stream)
+                       engine=engine, memory_budget=memory_budget, stream=stream,
+                       keep=keep)
         worst, where = worst_precision(run)
         agreed, agreed_where = worst_precision(run, consensus=True)
         progress.note(f"{n:,} draws: worst Monte Carlo error {worst:.2%} of its value "

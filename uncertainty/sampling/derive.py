@@ -34,7 +34,7 @@ approximation: the tests compare the two bit for bit.
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -47,13 +47,52 @@ from uncertainty.sampling.kernel import Candidates, FloatArray, Hold, make_candi
 from uncertainty.sampling.plan import Plan, make_plan
 from uncertainty.sampling.streams import Kind, draw_streams
 
-__all__ = ["Rerun"]
+__all__ = ["Kept", "Rerun", "draw_kept"]
 
 Names = tuple[str, ...]
 
 
 def _group_id(group: CopulaGroup) -> tuple[object, ...]:
     return (group.members, group.factor.shape, group.factor.tobytes())
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A run's candidates, and the streams behind them as drawn (before the kernel).
+
+    What `Rerun` derives variants from; a run that will be analysed keeps it
+    (`uncertainty.sampling.draw_dataset` with ``keep=True``) so that the analysis does not
+    draw the run again.
+
+    Parameters
+    ----------
+    plan : Plan
+        The run's plan (`uncertainty.sampling.plan.make_plan` of its model and views).
+    streams : dict of tuple of str to ndarray
+        Each stream of the plan, by its names, as `draw_streams` drew it. Only read.
+    base : Candidates
+        What the kernel made of them.
+    """
+
+    plan: Plan
+    streams: dict[Names, FloatArray]
+    base: Candidates
+
+
+def draw_kept(model: Model, views: tuple[View, ...], *, seed: int, draws: int, threads: int,
+              chunk: int, report: bool = True) -> Kept:
+    """Draw the candidates of `views`, keeping a copy of the streams behind them.
+
+    The candidates are those `make_candidates` makes of the plan's streams without a
+    copy kept: the same numbers. `report` as for `make_candidates`.
+    """
+    plan = make_plan(model, views)
+    buffers = draw_streams(seed, plan.requests, draws, threads=threads)
+    # The streams a variant may read again: kept before the kernel transforms them.
+    streams = {names: buf.copy()
+               for (_, names), buf in zip(plan.requests, buffers, strict=True)}
+    base = make_candidates(model, plan, buffers, threads=threads, chunk=chunk, report=report)
+    return Kept(plan, streams, base)
 
 
 class Rerun:
@@ -71,6 +110,9 @@ class Rerun:
         Threads; every number is the same for any count.
     chunk : int
         Draws per chunk of elementwise work, as for `uncertainty.sampling.draw_dataset`.
+    kept : Kept or None
+        The run's own candidates and streams, when it kept them (of `model` and `views`
+        with this seed, draw count and chunk): read instead of drawn again.
 
     Raises
     ------
@@ -79,17 +121,15 @@ class Rerun:
     """
 
     def __init__(self, model: Model, views: tuple[View, ...], *, seed: int, draws: int,
-                 threads: int | None = None, chunk: int = CHUNK_SIZE) -> None:
+                 threads: int | None = None, chunk: int = CHUNK_SIZE,
+                 kept: Kept | None = None) -> None:
         self.model, self.views, self.seed, self.draws = model, views, seed, draws
         self.threads, self.chunk = resolve_threads(threads), chunk
-        self.plan = make_plan(model, views)
-        buffers = draw_streams(seed, self.plan.requests, draws, threads=self.threads)
-        # The streams a variant may read again: kept before the kernel transforms them.
-        self._streams: dict[Names, FloatArray] = {
-            names: buf.copy() for (_, names), buf in zip(self.plan.requests, buffers,
-                                                          strict=True)}
-        self.base = make_candidates(model, self.plan, buffers, threads=self.threads,
-                                    chunk=chunk, report=False)
+        if kept is None:
+            kept = draw_kept(model, views, seed=seed, draws=draws, threads=self.threads,
+                             chunk=chunk, report=False)
+        self.plan, self.base = kept.plan, kept.base
+        self._streams: dict[Names, FloatArray] = dict(kept.streams)  # more may be added
         if model.constraints:
             check_conflicts(model, views, count_accepted(self.base))
 

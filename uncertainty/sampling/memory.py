@@ -19,6 +19,7 @@ from uncertainty.sampling.acceptance import (
     check_conflicts,
     count_accepted,
 )
+from uncertainty.sampling.derive import Kept, draw_kept
 from uncertainty.sampling.kernel import Candidates, Hold, make_candidates
 from uncertainty.sampling.plan import constraint_key, make_plan
 from uncertainty.sampling.rows import draws_dataset, row_groups, view_keys
@@ -41,10 +42,14 @@ class Drawn:
         With constraints: ``rate`` over ``(view, constraint)`` (share of candidate draws
         meeting each constraint), ``overall``, ``accepted`` and ``candidates`` over
         ``view``.
+    kept : Kept or None
+        With ``keep=True``: the candidates and the streams behind them, for
+        `uncertainty.sampling.Rerun` to derive variants from.
     """
 
     draws: xr.Dataset
     acceptance: xr.Dataset | None = None
+    kept: Kept | None = None
 
 
 def _candidates(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
@@ -58,8 +63,18 @@ def _candidates(model: Model, views: tuple[View, ...], seed: int, n: int, *, thr
     return drawn
 
 
+def _kept_candidates(model: Model, views: tuple[View, ...], seed: int, n: int, *,
+                     threads: int, chunk: int) -> Kept:
+    """`_candidates`, with the streams behind them kept (`draw_kept`): the same numbers."""
+    kept = draw_kept(model, views, seed=seed, draws=n, threads=threads, chunk=chunk)
+    if model.constraints:
+        check_conflicts(model, views, count_accepted(kept.base))
+    return kept
+
+
 def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int,
-                 threads: int | None = None, chunk: int = CHUNK_SIZE) -> Drawn:
+                 threads: int | None = None, chunk: int = CHUNK_SIZE,
+                 keep: bool = False) -> Drawn:
     """Draw every input and metric under every view.
 
     Parameters
@@ -77,6 +92,10 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
         Threads to use (see `uncertainty.runtime.parallel`); None: every core.
     chunk : int
         Draws per chunk of elementwise work (at least 1).
+    keep : bool
+        Also return the candidates and a copy of the streams behind them (``kept``), so
+        that a sensitivity analysis derives its variants without drawing the run again.
+        The draws are the same either way.
 
     Returns
     -------
@@ -93,7 +112,10 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
     threads = resolve_threads(threads)
     if chunk < 1:
         raise ValueError(f"chunk must be at least 1, got {chunk}")
-    drawn = _candidates(model, views, seed, draws, threads=threads, chunk=chunk)
+    kept = (_kept_candidates(model, views, seed, draws, threads=threads, chunk=chunk)
+            if keep else None)
+    drawn = (kept.base if kept is not None else
+             _candidates(model, views, seed, draws, threads=threads, chunk=chunk))
     arrays, overall = drawn.arrays, drawn.overall
     ckeys, keys = view_keys(model, views)
     variables = [*model.quantities, *(m.name for m in model.metrics)]
@@ -134,10 +156,10 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
     progress.stage("evaluating metrics", draws, "draws")
     thread_map(counted, chunks(draws, chunk), threads)
     if not model.constraints:
-        return Drawn(draws_dataset(model, views, data, keys))
+        return Drawn(draws_dataset(model, views, data, keys), kept=kept)
     mask = accepted_mask(views, model, overall)
     return Drawn(draws_dataset(model, views, data, keys, mask),
-                 acceptance_dataset(model, views, count_accepted(drawn)))
+                 acceptance_dataset(model, views, count_accepted(drawn)), kept)
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,10 @@ def analyze(run: Simulated, *, simulate_model: Callable[[Model], Simulated] | No
         rerun: Rerun | None = None
         compared = [POOLED, CONSENSUS, *(sc.id for sc in model.scenarios)]
         if simulate_model is None:
-            rerun = Rerun(model, run.views, seed=seed, draws=n, threads=threads)
+            # A run that kept its candidates (`uncertainty.pipeline.simulate` with
+            # ``keep=True``) is not drawn again.
+            rerun = Rerun(model, run.views, seed=seed, draws=n, threads=threads,
+                          kept=getattr(run, "kept", None))
             derive = rerun
 
             def loo_variant(m: Model) -> Variant:
