@@ -228,6 +228,24 @@ def test_the_same_seed_gives_the_same_consensus_and_another_seed_another() -> No
     assert a.quantities[0].median != c.quantities[0].median
 
 
+def test_the_consensus_is_identical_for_any_thread_count() -> None:
+    # The proposal's draws are made in chunks (65,536 each) over the threads, and the
+    # claims' checks one per thread: three chunks, a floor and a claim of another family.
+    claims = [*_claims(), Claim("floor", "at_least", 8_000.0, 0.0),
+              claim_of("n", Normal(11_000.0, 2_000.0))]
+    assert claims[-1] is not None
+    settings = ConsensusSettings(ranges=WIDE, min_ess=100)
+    found = [synthesize("q", claims, settings, seed=4, draws=150_000, levels=LEVELS,
+                        leave_one_out=True, threads=t) for t in (1, 2, 3)]
+    laws = [(f.law, *(c.law_without for c in f.checks)) for f in found]
+    for other, its_laws in zip(found[1:], laws[1:], strict=True):
+        assert other == found[0]  # every figure and check (laws are not compared by ==)
+        for law, first in zip(its_laws, laws[0], strict=True):
+            assert law is not None and first is not None
+            np.testing.assert_array_equal(law.theta, first.theta)
+            np.testing.assert_array_equal(law.weights, first.weights)
+
+
 def _config(tmp: Path, consensus: str) -> Path:
     text = SEED.read_text("utf-8").replace("\n[run]\n", f"\n[consensus]\n{consensus}\n[run]\n")
     path = tmp / "study.toml"

@@ -179,7 +179,7 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
     found = None
     if model.consensus_laws is None:
         found = consensus(model, seed=seed, draws=settings.draws,
-                          leave_one_out=mode == "memory")
+                          leave_one_out=mode == "memory", threads=threads)
         model = with_laws(model, found)
         views = build_views(model)
     provenance: dict[str, Any] = {
@@ -226,7 +226,8 @@ def rebuild(model: Model, draws: xr.Dataset, provenance: dict[str, Any],
     """A `Run` from saved draws: the summary and comparison recomputed, nothing redrawn."""
     found = None
     if model.consensus_laws is None:
-        found = consensus(model, seed=int(provenance["seed"]), draws=draws.sizes["draw"])
+        found = consensus(model, seed=int(provenance["seed"]), draws=draws.sizes["draw"],
+                          threads=threads)
         model = with_laws(model, found)
     views = build_views(model)
     summary = widen(summarize(draws, model.run.levels, threads=threads),

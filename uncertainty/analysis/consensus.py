@@ -41,7 +41,7 @@ from uncertainty.distributions.weighted import WeightedLog
 from uncertainty.errors import ConfigError
 from uncertainty.model.core import ConsensusLaw, ConsensusSettings, Model
 from uncertainty.numbers import plain
-from uncertainty.runtime.parallel import thread_map
+from uncertainty.runtime.parallel import chunks, resolve_threads, thread_map
 from uncertainty.sampling.streams import BLOCK_SIZE, draw_streams
 from uncertainty.stats.weighted import (
     FloatArray,
@@ -202,8 +202,8 @@ class Consensus:
         return next((q for q in self.quantities if q.quantity == quantity), None)
 
 
-def consensus(model: Model, *, seed: int, draws: int,
-              leave_one_out: bool = False) -> Consensus:
+def consensus(model: Model, *, seed: int, draws: int, leave_one_out: bool = False,
+              threads: int | None = None) -> Consensus:
     """The consensus of every quantity of `model` that two or more sources give.
 
     Parameters
@@ -215,6 +215,8 @@ def consensus(model: Model, *, seed: int, draws: int,
     leave_one_out : bool
         Also keep, per claim, the consensus without it as a law (`ClaimCheck.law_without`):
         as many weights as draws per claim, so not for a streamed run.
+    threads : int or None
+        Threads to use (None: every core); the numbers are the same for any count.
 
     Raises
     ------
@@ -228,7 +230,7 @@ def consensus(model: Model, *, seed: int, draws: int,
         if len(claims) >= 2:
             out.append(synthesize(quantity, claims, model.consensus, seed=seed,
                                   draws=min(draws, MAX_DRAWS), levels=model.run.levels,
-                                  leave_one_out=leave_one_out))
+                                  leave_one_out=leave_one_out, threads=threads))
     return Consensus(model.consensus, tuple(out))
 
 
@@ -370,9 +372,13 @@ def _given_tau(central: Sequence[Claim], tau: FloatArray) -> tuple[FloatArray, F
 
 
 def _sample(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings,
-            bounds: tuple[float, float], *, seed: int,
-            draws: int) -> tuple[_Draws, FloatArray, FloatArray]:
-    """Proposal draws, each claim's log-likelihood at them, and the log-weights."""
+            bounds: tuple[float, float], *, seed: int, draws: int,
+            threads: int) -> tuple[_Draws, FloatArray, FloatArray]:
+    """Proposal draws, each claim's log-likelihood at them, and the log-weights.
+
+    The run's draws are made in chunks over `threads` threads; the numbers are the same
+    for any count.
+    """
     centre, scale = _start(claims, settings)
     # Pilot: the wide component alone, to find the posterior's centre and spread.
     n_pilot = min(draws, BLOCK_SIZE)
@@ -399,29 +405,37 @@ def _sample(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings,
                                               ("theta", "tau", "component"), draws)
     central = [c for c in claims if c.kind == "central"]
     parts = 3 if settings.heterogeneity is None and central else 2
-    wide, fitted = u_pick < 1 / parts, u_pick < 2 / parts
-    theta, tau = _wide(u_theta, u_tau, centre, scale, settings)
-    t = _t_ppf(u_theta, _FIT_DF)  # one standard t draw, placed by the fitted component or the third
-    fit_theta = fit_mean + fit_scale * t
-    if settings.heterogeneity is None:
-        fit_tau = np.abs(tau_mean + tau_scale * special.ndtri(u_tau))
-        tau = np.where(wide, tau, fit_tau)
-    if parts == 3:
-        mid, spread = _given_tau(central, tau)
-        theta = np.where(wide, theta, np.where(fitted, fit_theta, mid + spread * t))
-    else:
-        theta = np.where(wide, theta, fit_theta)
-    del t, fit_theta
-    log_fit = _t_logpdf(theta, _FIT_DF, fit_mean, fit_scale)
-    if settings.heterogeneity is None:
-        log_tau = _log_folded(tau, tau_mean, tau_scale)
-        log_fit = log_fit + log_tau
-    terms = [_log_wide(theta, tau, centre, scale, settings), log_fit]
-    if parts == 3:
-        terms.append(_t_logpdf(theta, _FIT_DF, mid, spread) + log_tau)
-    log_q = np.logaddexp.reduce(np.stack(terms), axis=0) - math.log(parts)
-    ll = log_likelihood(claims, theta, tau)
-    lw = _log_prior(theta, tau, bounds, settings) + ll.sum(axis=0) - log_q
+    theta, tau, log_q, lw = (np.empty(draws) for _ in range(4))
+    ll = np.empty((len(claims), draws))
+
+    def run(part: slice) -> None:
+        # Every step is elementwise along the draws, so any chunking gives the same numbers.
+        wide, fitted = u_pick[part] < 1 / parts, u_pick[part] < 2 / parts
+        th, ta = _wide(u_theta[part], u_tau[part], centre, scale, settings)
+        t = _t_ppf(u_theta[part], _FIT_DF)  # one standard t, for the fitted or the third
+        fit_theta = fit_mean + fit_scale * t
+        if settings.heterogeneity is None:
+            fit_tau = np.abs(tau_mean + tau_scale * special.ndtri(u_tau[part]))
+            ta = np.where(wide, ta, fit_tau)
+        if parts == 3:
+            mid, spread = _given_tau(central, ta)
+            th = np.where(wide, th, np.where(fitted, fit_theta, mid + spread * t))
+        else:
+            th = np.where(wide, th, fit_theta)
+        log_fit = _t_logpdf(th, _FIT_DF, fit_mean, fit_scale)
+        if settings.heterogeneity is None:
+            log_tau = _log_folded(ta, tau_mean, tau_scale)
+            log_fit = log_fit + log_tau
+        terms = [_log_wide(th, ta, centre, scale, settings), log_fit]
+        if parts == 3:
+            terms.append(_t_logpdf(th, _FIT_DF, mid, spread) + log_tau)
+        theta[part], tau[part] = th, ta
+        log_q[part] = np.logaddexp.reduce(np.stack(terms), axis=0) - math.log(parts)
+        ll[:, part] = log_likelihood(claims, th, ta)
+        lw[part] = (_log_prior(th, ta, bounds, settings) + ll[:, part].sum(axis=0)
+                    - log_q[part])
+
+    thread_map(run, chunks(draws), threads)
     return _Draws(theta, tau, log_q), ll, lw
 
 
@@ -440,10 +454,11 @@ def _intervals(values: FloatArray, weights: FloatArray, levels: Sequence[float],
 
 def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettings, *,
                seed: int, draws: int, levels: Sequence[float],
-               leave_one_out: bool = False) -> QuantityConsensus:
+               leave_one_out: bool = False, threads: int | None = None) -> QuantityConsensus:
     """The consensus of `claims` about `quantity` (see the module docstring).
 
     With `leave_one_out`, each check keeps the consensus without its claim as a law.
+    `threads` (None: every core) changes no number.
 
     Raises
     ------
@@ -455,7 +470,9 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
     values = [c.value for c in claims]
     prior = stated or (min(values) / RANGE_FACTOR, max(values) * RANGE_FACTOR)
     bounds = (math.log(prior[0]), math.log(prior[1]))
-    sample, ll, lw = _sample(quantity, claims, settings, bounds, seed=seed, draws=draws)
+    threads = resolve_threads(threads)
+    sample, ll, lw = _sample(quantity, claims, settings, bounds, seed=seed, draws=draws,
+                             threads=threads)
     w = normalized(lw)
     ess = effective_size(w)
     floor = ess_floor(settings, draws)
@@ -479,8 +496,10 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
     i2_median, i2_se, i2_eti, i2_eti_se = _intervals(sample.tau, w, levels, share,
                                                      order=by_tau)
     base = _log_prior(sample.theta, sample.tau, bounds, settings) - sample.log_q
-    checks = tuple(_check(i, claims, sample, ll, base, settings, by_theta, floor,
-                          keep=leave_one_out) for i in range(len(claims)))
+    # Each claim's check is a whole computation of its own: one per thread.
+    checks = tuple(thread_map(lambda i: _check(i, claims, sample, ll, base, settings,
+                                               by_theta, floor, keep=leave_one_out),
+                              range(len(claims)), threads))
     return QuantityConsensus(
         quantity=quantity, claims=tuple(claims), prior_range=prior,
         range_from="config" if stated else "default", heterogeneity=settings.heterogeneity,
