@@ -24,10 +24,12 @@ __all__ = [
     "interval_overlap",
     "overlap_arrays",
     "overlap_coefficient",
+    "overlap_of_scaled",
     "overlap_with_mcse",
     "percentile_of",
     "percentiles",
     "prob_greater",
+    "scaled_draws",
     "share_and_mcse",
     "valid_draws",
 ]
@@ -393,13 +395,32 @@ def overlap_with_mcse(a: FloatArray, b: FloatArray, *, log: bool = False,
     if bins is not None and bins < 1:
         raise ValueError(f"bins must be at least 1, got {bins}")
     raw_a, raw_b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    x, y = _scaled(raw_a, log, "a"), _scaled(raw_b, log, "b")
+    return overlap_of_scaled(_scaled(raw_a, log, "a"), _scaled(raw_b, log, "b"), raw_a, raw_b,
+                             bins=bins)
+
+
+def scaled_draws(x: FloatArray, log: bool) -> FloatArray:
+    """The valid draws of `x` as `overlap_with_mcse` bins them (their logs with `log`).
+
+    For `overlap_of_scaled`, when one row is compared with several others.
+
+    Raises
+    ------
+    ValueError
+        With `log`, for a draw at or below 0.
+    """
+    return _scaled(np.asarray(x, dtype=np.float64), log, "a")
+
+
+def overlap_of_scaled(x: FloatArray, y: FloatArray, raw_a: FloatArray, raw_b: FloatArray, *,
+                      bins: int | None = None) -> tuple[float, float, float]:
+    """`overlap_with_mcse` of rows `raw_a` and `raw_b`, given their `scaled_draws` x and y."""
     na, nb = len(x), len(y)
     if na == 0 or nb == 0:
         return math.nan, math.nan, math.nan
     if na == nb and np.array_equal(x, y):
         return 1.0, 0.0, 0.0
-    lo, hi, bins = _grid(np.concatenate([x, y]), bins)
+    lo, hi, bins = _grid(x, y, bins)
     ia, ib = _bin_index(x, lo, hi, bins), _bin_index(y, lo, hi, bins)
     ca = np.bincount(ia, minlength=bins + 2).astype(np.int64)
     cb = np.bincount(ib, minlength=bins + 2).astype(np.int64)
@@ -456,22 +477,26 @@ def _crossings(diff: FloatArray, shared: FloatArray) -> float:
     return float(np.minimum(np.abs(np.diff(d)) / 8, cap)[flips].sum())
 
 
-def _grid(pooled: FloatArray, bins: int | None) -> tuple[float, float, int]:
-    """Range and number of the equal-width bins (see `overlap_coefficient`)."""
-    lo, hi = float(pooled.min()), float(pooled.max())
+def _grid(x: FloatArray, y: FloatArray, bins: int | None) -> tuple[float, float, int]:
+    """Range and number of the equal-width bins of `x` and `y` pooled (`overlap_coefficient`)."""
+    lo, hi = min(float(x.min()), float(y.min())), max(float(x.max()), float(y.max()))
     if bins is not None:
         return lo, hi, bins
+    n = len(x) + len(y)
     # Draws near the float limit can overflow a difference: an infinite width or count,
     # which the comparisons below handle, not a crash.
     with np.errstate(over="ignore", invalid="ignore"):
         # The grid only needs the spread and the tails approximately: quantiles of an even
-        # stride of at most GRID_SAMPLE draws (independent draws, so a fair sample) cost a
-        # fraction of a full selection, and every draw is still counted in the bins.
-        step = max(1, len(pooled) // GRID_SAMPLE)
-        q = np.quantile(pooled[::step], [TAIL, 0.25, 0.75, 1 - TAIL])
-        width = 2 * float(q[2] - q[1]) / len(pooled) ** (1 / 3)
+        # stride of at most GRID_SAMPLE draws of the two pooled (independent draws, so a
+        # fair sample) cost a fraction of a full selection, and every draw is still counted
+        # in the bins. The stride is taken of each sample in turn, as of their
+        # concatenation, into a new array that the selection may reorder.
+        step = max(1, n // GRID_SAMPLE)
+        sample = np.concatenate([x[::step], y[(-len(x)) % step::step]])
+        q = np.quantile(sample, [TAIL, 0.25, 0.75, 1 - TAIL], overwrite_input=True)
+        width = 2 * float(q[2] - q[1]) / n ** (1 / 3)
         if width == 0:
-            return lo, hi, math.ceil(math.log2(len(pooled)) + 1)
+            return lo, hi, math.ceil(math.log2(n) + 1)
         count = (hi - lo) / width
         if not count <= MAX_BINS:
             lo, hi = float(q[0]), float(q[3])

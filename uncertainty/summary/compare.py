@@ -8,6 +8,7 @@ exceeding thresholds; `claim_percentiles` where each source's own point claim fa
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -24,9 +25,10 @@ from uncertainty.stats.pairwise import (
     describe_percentile,
     exceedances,
     overlap_arrays,
-    overlap_with_mcse,
+    overlap_of_scaled,
     percentiles,
     prob_greater,
+    scaled_draws,
     valid_draws,
 )
 
@@ -55,10 +57,25 @@ def _pairs(rows: FloatArray, keys: list[object], log: bool, threads: int) -> Flo
     (`log` is decided by the views other than the consensus, which may reach 0 or below).
     """
     positive = [log and all_positive(row) for row in rows]
+    # Each row's valid draws, on each scale a pair bins it on, are made once and shared by
+    # its pairs (as `overlap_with_mcse` makes them: the same numbers).
+    scaled: dict[tuple[int, bool], FloatArray] = {}
+    lock = threading.Lock()
+
+    def scaled_row(i: int, on_log: bool) -> FloatArray:
+        with lock:
+            found = scaled.get((i, on_log))
+        if found is None:
+            found = scaled_draws(rows[i], on_log)
+            with lock:
+                found = scaled.setdefault((i, on_log), found)
+        return found
 
     def stats(i: int, j: int) -> PairStats:
+        on_log = positive[i] and positive[j]
         return (*prob_greater(rows[i], rows[j]),
-                *overlap_with_mcse(rows[i], rows[j], log=positive[i] and positive[j]))
+                *overlap_of_scaled(scaled_row(i, on_log), scaled_row(j, on_log), rows[i],
+                                   rows[j]))
 
     return pair_table(keys, stats, lambda i: bool(np.isfinite(rows[i]).any()),
                       threads=threads)
