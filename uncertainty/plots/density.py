@@ -21,6 +21,7 @@ from uncertainty.plots.layout import (
     _WIDTH,
     DENSITY_BINS,
     _axis_label,
+    _Figure,
     _fit_x_tick_labels,
     _legend_below,
     _legend_fits,
@@ -162,7 +163,7 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     left = _EDGE + _text_height(1, _LABEL_SIZE) + _LABEL_PAD / 72
     height = _tenths(top + 3.0 + bottom)
     axes_height = height - top - bottom
-    fig = Figure(figsize=(_WIDTH, height))
+    fig = _Figure(figsize=(_WIDTH, height))
     ax = fig.add_axes((0, 0, 1, 1))
     _set_margins(fig, ax, left=max(left, 0.3), right=0.3, bottom=bottom, height=axes_height)
     ax.grid(axis="x", color="0.92", linewidth=0.8)

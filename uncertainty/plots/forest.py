@@ -25,6 +25,7 @@ from uncertainty.plots.layout import (
     _SHORT_LABEL,
     _WIDTH,
     _axis_label,
+    _Figure,
     _fit_x_tick_labels,
     _legend_below,
     _legend_fits,
@@ -160,7 +161,7 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
               + _GAP + legend + _EDGE)
     height = _tenths(max(top + n * row_height + 0.3 + bottom, 2.6))
     axes_height = height - top - bottom
-    fig = Figure(figsize=(_WIDTH, height))
+    fig = _Figure(figsize=(_WIDTH, height))
     ax = fig.add_axes((0, 0, 1, 1))
     _set_margins(fig, ax, left=left, right=right, bottom=bottom, height=axes_height)
 
