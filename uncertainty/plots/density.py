@@ -23,6 +23,7 @@ from uncertainty.plots.layout import (
     _axis_label,
     _Figure,
     _fit_x_tick_labels,
+    _fixed_x_ticks,
     _legend_below,
     _legend_fits,
     _legend_height,
@@ -195,6 +196,7 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     ax.tick_params(axis="y", left=False, labelleft=False)
     ax.set_xlabel(xlabel)
     _fit_x_tick_labels(fig, [ax])
+    _fixed_x_ticks(ax)
     if title_text:
         _title(fig, title_text)
     _legend_below(fig, ax.get_lines(), legend_cols)

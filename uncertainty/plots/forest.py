@@ -27,6 +27,7 @@ from uncertainty.plots.layout import (
     _axis_label,
     _Figure,
     _fit_x_tick_labels,
+    _fixed_x_ticks,
     _legend_below,
     _legend_fits,
     _legend_height,
@@ -217,6 +218,7 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     _style_value_axis(ax, log, lo, hi)
     ax.set_xlabel(xlabel)
     _fit_x_tick_labels(fig, [ax])
+    _fixed_x_ticks(ax)
     if title_text:
         _title(fig, title_text)
     handles = _rows_first([key, marks], legend_cols,

@@ -315,17 +315,28 @@ def _fit_x_tick_labels(fig: Figure, axes: Sequence[Axes]) -> None:
 def _fixed_x_ticks(ax: Axes) -> np.ndarray:
     """Fix the x ticks of `ax` where its locators put them now; the major ones in view.
 
-    Call once the axes has its final size: a render then asks no locator again, and the
-    returned locations can place grid lines drawn by the figure itself.
+    Call once the axes has its final size: a render then asks no locator again, and makes
+    no tick for a location outside the limits (a log locator gives a decade or so beyond
+    each end, and every tick costs a render about a millisecond even when it is not drawn).
+    Ticks within matplotlib's tolerance of the limits (1e-10 of the span, on the axis'
+    scale) are kept for it to decide, as it would unfixed. The returned major locations,
+    strictly within the limits, can place grid lines drawn by the figure itself.
     """
     lo, hi = sorted(ax.get_xlim())
-    major = np.asarray(ax.xaxis.get_majorticklocs(), dtype=float)
-    major = major[(major >= lo) & (major <= hi)]
-    minor = np.asarray(ax.xaxis.get_minorticklocs(), dtype=float)
-    minor = minor[(minor >= lo) & (minor <= hi)]
+    scale = ax.xaxis.get_transform()
+    ends = np.sort(scale.transform(np.array([lo, hi], dtype=float)))
+    slack = 1e-9 * (ends[1] - ends[0])
+
+    def near(locs: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.asarray(scale.transform(locs), dtype=float) if locs.size else locs
+        return locs[(t >= ends[0] - slack) & (t <= ends[1] + slack)]
+
+    major = near(np.asarray(ax.xaxis.get_majorticklocs(), dtype=float))
+    minor = near(np.asarray(ax.xaxis.get_minorticklocs(), dtype=float))
     ax.xaxis.set_major_locator(FixedLocator(major.tolist()))
     ax.xaxis.set_minor_locator(FixedLocator(minor.tolist()) if minor.size else NullLocator())
-    return major
+    return major[(major >= lo) & (major <= hi)]
 
 
 def _legend_fits(columns: Sequence[Sequence[str]], size: float = _LEGEND_SIZE) -> bool:
