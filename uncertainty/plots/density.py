@@ -118,8 +118,13 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     groups = _distinct_rows(da)
     values = da.values
 
+    # Whether each row is all finite, found once: such a row is used as it is (a view), and
+    # only a row with non-finite draws is filtered, anew each time it is read.
+    whole = [bool(np.isfinite(values[group[0]]).all()) for group in groups]
+
     def row(k: int) -> np.ndarray:
-        return _finite(values[groups[k][0]])
+        raw = values[groups[k][0]]
+        return np.asarray(raw, dtype=float) if whole[k] else _finite(raw)
 
     # One pass of quantiles per row on the raw draws (quantiles commute with ln x); the
     # rows are then transformed one at a time, so memory stays at one row's copy.

@@ -169,7 +169,7 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     y = np.arange(n, dtype=float)
     ax.set_ylim(n - 0.5, -0.5)  # first view on top
     ax.set_yticks(y, labels)
-    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="y", length=0, left=False)  # labels only: no zero-length marks
     ax.grid(axis="x", color="0.9", linewidth=0.8, zorder=0)
     ax.set_axisbelow(True)
     _envelope_bands(ax, summary, views)

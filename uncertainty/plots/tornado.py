@@ -255,7 +255,7 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
     # Views apart: a line across the axes above each view's band but the first.
     ax.add_collection(LineCollection([[(0, s), (1, s)] for s in spans], colors="0.5",
                                      linewidths=0.8, transform=ax.get_yaxis_transform(),
-                                     gid="separators"))
+                                     gid="separators"), autolim=False)
     _title(fig, heading)
     _legend_below(fig, handles, 2)
     return fig
@@ -338,7 +338,7 @@ def _draw_panel(ax: Axes, p: _View, mids: np.ndarray, span: tuple[float, float],
                 names: list[str], log: bool, grid: np.ndarray) -> None:
     """Grid, bars, end values and base line of one view, in its rows `span` of `ax`."""
     ax.add_collection(LineCollection([[(x, span[0]), (x, span[1])] for x in grid],
-                                     colors="0.9", linewidths=0.8, zorder=0.5))
+                                     colors="0.9", linewidths=0.8, zorder=0.5), autolim=False)
     if math.isfinite(p.base):
         ax.plot([p.base, p.base], span, color="0.15", linewidth=1.0, zorder=4, gid="base")
     if not p.rows:
