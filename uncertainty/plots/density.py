@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from scipy.ndimage import gaussian_filter1d
 
 from uncertainty.plots.layout import (
@@ -174,6 +175,7 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     _set_margins(fig, ax, left=max(left, 0.3), right=0.3, bottom=bottom, height=axes_height)
     ax.grid(axis="x", color="0.92", linewidth=0.8)
     ax.set_axisbelow(True)
+    curves: list[Line2D] = []
     for k, (name, q) in enumerate(zip(names, stats, strict=True)):
         # Views can differ only slightly (e.g. by which draws a constraint kept); each curve
         # gets its own dash pattern and a thinner line than the one before, so curves lying
@@ -182,11 +184,11 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
                                  "linestyle": _CURVE_STYLES[k % len(_CURVE_STYLES)],
                                  "linewidth": max(3.0 - 0.5 * k, 1.2)}
         if q is None:
-            ax.plot([], [], label=name, gid=f"density-{k}", **style)
+            curves += ax.plot([], [], label=name, gid=f"density-{k}", **style)
             continue
         t = np.log(row(k)) if log else row(k)
         density = _binned_density(t, lo, hi, iqr=float(q[3] - q[2]))
-        ax.plot(x, density, label=name, gid=f"density-{k}", **style)
+        curves += ax.plot(x, density, label=name, gid=f"density-{k}", **style)
 
     if log:
         _style_value_axis(ax, True, float(x[0]), float(x[-1]))
@@ -204,7 +206,7 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     _fixed_x_ticks(ax)
     if title_text:
         _title(fig, title_text)
-    _legend_below(fig, ax.get_lines(), legend_cols)
+    _legend_below(fig, curves, legend_cols)
     return fig
 
 

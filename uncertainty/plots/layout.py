@@ -36,6 +36,7 @@ from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import (
     FixedLocator,
@@ -334,9 +335,27 @@ def _fixed_x_ticks(ax: Axes) -> np.ndarray:
 
     major = near(np.asarray(ax.xaxis.get_majorticklocs(), dtype=float))
     minor = near(np.asarray(ax.xaxis.get_minorticklocs(), dtype=float))
+    minor = minor[(minor >= lo) & (minor <= hi)]
     ax.xaxis.set_major_locator(FixedLocator(major.tolist()))
-    ax.xaxis.set_minor_locator(FixedLocator(minor.tolist()) if minor.size else NullLocator())
+    ax.xaxis.set_minor_locator(NullLocator())
+    if minor.size:
+        _minor_marks(ax, minor)
     return major[(major >= lo) & (major <= hi)]
+
+
+def _minor_marks(ax: Axes, locs: np.ndarray) -> None:
+    """Minor tick marks of the x axis of `ax` at `locs`, drawn as one line of markers.
+
+    They look as the axis draws them (a minor tick's mark, its style copied), at the axis'
+    place in the drawing order; a minor tick has no label, and one line of `len(locs)`
+    markers renders several times faster than as many ticks.
+    """
+    (tick,) = ax.xaxis.get_minor_ticks(1)
+    marks = Line2D(locs, np.zeros(locs.size), gid="minor-ticks")
+    marks.update_from(tick.tick1line)
+    marks.set(transform=ax.get_xaxis_transform(which="tick1"), clip_on=False,
+              zorder=ax.xaxis.get_zorder(), visible=tick.tick1line.get_visible())
+    ax.add_line(marks)
 
 
 def _legend_fits(columns: Sequence[Sequence[str]], size: float = _LEGEND_SIZE) -> bool:
