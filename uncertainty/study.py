@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from uncertainty.model.views import View
     from uncertainty.pipeline import Run
     from uncertainty.report.blocks import Document
+    from uncertainty.runtime.ahead import Ahead
 
 __all__ = ["FIGURE_KINDS", "Result", "Study", "load", "parse", "recorded_run", "reopen"]
 
@@ -169,11 +170,18 @@ class Study:
         try:
             simulated, reached = _simulate(model, self.config.sha256, options)
             result = Result(self, simulated, reached)
-            if sensitivity and model.metrics and not result.streamed:
-                result = result.with_sensitivity(threads=threads)
         except ConfigError as exc:
             raise exc.with_file(self.config.file) from None
-        return result
+        return self._analysed(result, sensitivity=sensitivity, threads=threads)
+
+    def _analysed(self, result: Result, *, sensitivity: bool, threads: int | None) -> Result:
+        """`result` with its sensitivity analysis, if asked for and possible (see `run`)."""
+        if not (sensitivity and result.model.metrics and not result.streamed):
+            return result
+        try:
+            return result.with_sensitivity(threads=threads)
+        except ConfigError as exc:
+            raise exc.with_file(self.config.file) from None
 
     def run_into(self, folder: str | Path, *, force: bool = False, plots: bool = True,
                  save_draws: bool = False, png: bool = False, **options: Any) -> Result:
@@ -191,7 +199,21 @@ class Study:
             check_replaceable(path, self.config.sha256, force=force)
             if save_draws:
                 options["stream"] = False
-            result = self.run(**options)
+            sensitivity = options.pop("sensitivity", True)
+            result = self.run(**options, sensitivity=False)
+            # The forest and density figures need no sensitivity analysis: they are drawn
+            # in the background while it runs (`Result._figures_ahead`), byte for byte as
+            # the figures stage would draw them.
+            ahead = result._figures_ahead(png=png) if plots else None
+            try:
+                result = self._analysed(result, sensitivity=sensitivity,
+                                        threads=options.get("threads"))
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()
+                raise
+            if ahead is not None:
+                result.__dict__["_ahead"] = ahead
             # One report for the folder and the console: it names the folder the console
             # shows, and the files' renderers do not show that line.
             result.report(plots=plots, destination=str(path))
@@ -438,21 +460,43 @@ class Result:
         """``<kind>-<metric>.svg`` plots (the reports show these), and ``.png`` with `png`.
 
         Each figure is built once; the PNG, when asked for, is rendered from the same figure.
+        A figure drawn ahead (`_figures_ahead`) is taken as drawn; any other, or one whose
+        drawing ahead failed, is drawn here.
         """
-        from uncertainty.plots import figure_bytes
-
         kinds = self.figure_kinds()
-        draw = {"forest": self.plot_forest, "density": self.plot_density,
-                "tornado": self.plot_tornado}
+        formats = ("svg", "png") if png else ("svg",)
+        ahead = self.__dict__.pop("_ahead", None)
         progress.stage("plots", len(kinds) * len(self.model.metrics), "figures")
-        files = {}
+        files: dict[str, bytes] = {}
         for metric in self.model.metrics:
             for kind in kinds:
-                figure = draw[kind](metric.name)
-                for fmt in ("svg", "png") if png else ("svg",):
-                    files[f"{kind}-{metric.name}.{fmt}"] = figure_bytes(figure, fmt)
+                make = functools.partial(self._figure_bytes, kind, metric.name, formats)
+                name = f"{kind}-{metric.name}"
+                drawn = (cast("Ahead[dict[str, bytes]]", ahead).take(f"{name}.{png}", make)
+                         if ahead is not None else make())
+                files |= {f"{name}.{fmt}": data for fmt, data in drawn.items()}
                 progress.advance()
         return files
+
+    def _figure_bytes(self, kind: str, metric: str, formats: tuple[str, ...]) -> dict[str, bytes]:
+        """One figure built once and rendered in each of `formats`, by format."""
+        from uncertainty.plots import figure_bytes
+
+        figure = getattr(self, f"plot_{kind}")(metric)
+        return {fmt: figure_bytes(figure, fmt) for fmt in formats}
+
+    def _figures_ahead(self, *, png: bool = False) -> Ahead[dict[str, bytes]]:
+        """Start drawing, in the background, the figures that need no sensitivity analysis.
+
+        The forest and density figures of every metric, each made by `_figure_bytes` as
+        the figures stage makes it, for `_figure_files` to take (`uncertainty.runtime.ahead`).
+        """
+        from uncertainty.runtime.ahead import Ahead
+
+        formats = ("svg", "png") if png else ("svg",)
+        return Ahead({f"{kind}-{metric.name}.{png}":
+                      functools.partial(self._figure_bytes, kind, metric.name, formats)
+                      for metric in self.model.metrics for kind in FIGURE_KINDS[:2]})
 
     def write(self, folder: str | Path, *, plots: bool = True, save_draws: bool = False,
               png: bool = False, force: bool = False) -> Path:

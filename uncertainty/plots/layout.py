@@ -25,8 +25,9 @@ from __future__ import annotations
 import functools
 import io
 import math
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -99,6 +100,9 @@ _CLAIM_COLOURS = ("tab:orange", "tab:red", "tab:green", "tab:purple", "tab:brown
 _CURVE_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
                   "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
 _CURVE_STYLES = ("-", "--", ":", "-.")
+
+#: Held while a figure renders: `figure_bytes` sets global ``rcParams`` for the render.
+_RENDERING = threading.Lock()
 
 _FORMATS: dict[str, dict[str, Any]] = {
     "png": {"dpi": 150, "metadata": {"Software": None}},
@@ -191,7 +195,8 @@ _FONT_SETTINGS = ("text.kerning_factor", "font.family", "font.sans-serif", "font
                   "font.monospace", "font.cursive", "font.fantasy")
 
 
-def _text_metrics(s: str, prop: FontProperties, ismath: bool | str) -> tuple[float, ...]:
+def _text_metrics(s: str, prop: FontProperties,
+                  ismath: bool | Literal["TeX"]) -> tuple[float, float, float]:
     """Width, height and descent in points of text `s`, as the SVG renderer measures it.
 
     The SVG renderer measures with `TextToPath`, whose numbers depend only on the text,
@@ -201,8 +206,10 @@ def _text_metrics(s: str, prop: FontProperties, ismath: bool | str) -> tuple[flo
     measured anew each time (it follows more settings; the figures escape ``$``).
     """
     if ismath:
-        return tuple(_MEASURE.get_text_width_height_descent(s, prop, ismath))
-    key = (s, prop.copy(), *(str(mpl.rcParams[k]) for k in _FONT_SETTINGS))
+        w, h, d = _MEASURE.get_text_width_height_descent(s, prop, ismath)
+        return float(w), float(h), float(d)
+    settings = cast("Mapping[str, Any]", mpl.rcParams)
+    key = (s, prop.copy(), *(str(settings[k]) for k in _FONT_SETTINGS))
     found = _METRICS.get(key)
     if found is None:
         if len(_METRICS) >= _METRICS_SIZE:
@@ -331,7 +338,7 @@ def _fixed_x_ticks(ax: Axes) -> np.ndarray:
     def near(locs: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             t = np.asarray(scale.transform(locs), dtype=float) if locs.size else locs
-        return locs[(t >= ends[0] - slack) & (t <= ends[1] + slack)]
+        return np.asarray(locs[(t >= ends[0] - slack) & (t <= ends[1] + slack)])
 
     major = near(np.asarray(ax.xaxis.get_majorticklocs(), dtype=float))
     minor = near(np.asarray(ax.xaxis.get_minorticklocs(), dtype=float))
@@ -455,12 +462,13 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     Notes
     -----
     The SVG hash salt is set with `matplotlib.rc_context`, which changes the global
-    ``rcParams`` while the figure is saved; render from one thread at a time.
+    ``rcParams`` while the figure is saved: figures are rendered one at a time (a lock),
+    whichever thread asks.
     """
     key = fmt.lower()
     if key not in _FORMATS:
         raise ValueError(f"unsupported figure format {fmt!r}; use one of {sorted(_FORMATS)}")
     buffer = io.BytesIO()
-    with mpl.rc_context({"svg.hashsalt": "uncertainty", "svg.fonttype": "none"}):
+    with _RENDERING, mpl.rc_context({"svg.hashsalt": "uncertainty", "svg.fonttype": "none"}):
         fig.savefig(buffer, format=key, **_FORMATS[key])
     return buffer.getvalue()
