@@ -208,16 +208,16 @@ class Study:
             try:
                 result = self._analysed(result, sensitivity=sensitivity,
                                         threads=options.get("threads"))
-            except BaseException:
                 if ahead is not None:
+                    result.__dict__["_ahead"] = ahead  # for `_figure_files`, which takes it
+                # One report for the folder and the console: it names the folder the
+                # console shows, and the files' renderers do not show that line.
+                result.report(plots=plots, destination=str(path))
+                result._write(path, plots=plots, save_draws=save_draws, png=png, force=force)
+            except BaseException:
+                if ahead is not None:  # no figure drawn for a run that stopped
                     ahead.cancel()
                 raise
-            if ahead is not None:
-                result.__dict__["_ahead"] = ahead
-            # One report for the folder and the console: it names the folder the console
-            # shows, and the files' renderers do not show that line.
-            result.report(plots=plots, destination=str(path))
-            result._write(path, plots=plots, save_draws=save_draws, png=png, force=force)
         return result
 
 
