@@ -26,7 +26,7 @@ from uncertainty.runtime.ahead import Ahead
 from uncertainty.study import Result, Study
 
 SEED = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
-RUN = {"draws": 4_000, "seed": 5, "threads": 1}
+RUN = {"draws": 4_000, "seed": 5, "threads": 2}
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +166,18 @@ def test_a_run_drawing_ahead_writes_the_figures_of_a_serial_run(
     # Forest and density were drawn ahead, the tornado (it needs the analysis) was not.
     assert where == {"forest": {"uncertainty-ahead"}, "density": {"uncertainty-ahead"},
                      "tornado": {threading.main_thread().name}}
+
+
+def test_one_thread_draws_nothing_ahead(study: Study, serial: dict[str, bytes],
+                                        tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(Result, "_figures_ahead",
+                        lambda self, **kw: started.append(kw))  # never called
+    study.run_into(tmp_path / "r", **{**RUN, "threads": 1})
+    assert started == []
+    assert figure_files(tmp_path / "r") == {n: d for n, d in serial.items()
+                                            if n.endswith(".svg")}
 
 
 def test_a_figure_failing_ahead_is_drawn_by_the_figures_stage(

@@ -191,8 +191,11 @@ class Study:
         run writing it meanwhile stops at once, and results of another config are refused
         (unless `force`) before any work. A run whose draws are saved never streams.
         `plots`, `save_draws` and `png` are as in `Result.write`; `options` go to `run`.
+        With more than one thread, the figures that need no sensitivity analysis are drawn
+        in the background while it runs (`uncertainty.runtime.ahead`): the same bytes.
         """
         from uncertainty.io.results import check_replaceable, results_lock
+        from uncertainty.runtime.parallel import resolve_threads
 
         path = Path(folder)
         with results_lock(path):
@@ -201,10 +204,11 @@ class Study:
                 options["stream"] = False
             sensitivity = options.pop("sensitivity", True)
             result = self.run(**options, sensitivity=False)
-            # The forest and density figures need no sensitivity analysis: they are drawn
-            # in the background while it runs (`Result._figures_ahead`), byte for byte as
-            # the figures stage would draw them.
-            ahead = result._figures_ahead(png=png) if plots else None
+            # The forest and density figures need no sensitivity analysis: with a thread to
+            # spare, they are drawn in the background while it runs (`_figures_ahead`),
+            # byte for byte as the figures stage would draw them.
+            spare = resolve_threads(options.get("threads")) > 1
+            ahead = result._figures_ahead(png=png) if plots and spare else None
             try:
                 result = self._analysed(result, sensitivity=sensitivity,
                                         threads=options.get("threads"))
