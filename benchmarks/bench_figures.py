@@ -27,7 +27,11 @@ ratios), then the totals and the mean ms per figure. The package's goal is at mo
 figure. Times are CPU time of this thread (`time.thread_time`), the best of R. Figures are
 rendered one at a time in this thread, as `Result.files` renders them: matplotlib holds the
 GIL while it draws, and two threads over the 12 figures gave identical bytes but no
-measurable gain.
+measurable gain. (``uncertainty run`` draws the forest and density figures in a background
+thread while the sensitivity analysis runs, `uncertainty.runtime.ahead`: the same work per
+figure, at another time.) The first repeat of a figure measures its texts; later repeats
+find them measured (`uncertainty.plots.layout._text_metrics`), as every figure of a run
+but the first finds the tick labels and legend words it shares with the others.
 
 Run::
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from uncertainty.model.views import View
     from uncertainty.pipeline import Run
     from uncertainty.report.blocks import Document
+    from uncertainty.runtime.ahead import Ahead
 
 __all__ = ["FIGURE_KINDS", "Result", "Study", "load", "parse", "recorded_run", "reopen"]
 
@@ -153,6 +154,22 @@ class Study:
         ResourceError
             When the run would not fit the memory budget in the form allowed.
         """
+        result = self._simulated(draws=draws, seed=seed, precision=precision,
+                                 max_draws=max_draws, threads=threads, engine=engine,
+                                 scheduler=scheduler, memory_budget=memory_budget,
+                                 stream=stream, keep=sensitivity)
+        return self._analysed(result, sensitivity=sensitivity, threads=threads)
+
+    def _simulated(self, *, draws: int | None = None, seed: int | None = None,
+                   precision: float | None = None, max_draws: int | None = None,
+                   threads: int | None = None, engine: EngineName | Engine = "local",
+                   scheduler: str | None = None, memory_budget: int | None = None,
+                   stream: bool | None = None, keep: bool = False) -> Result:
+        """`run` without the sensitivity analysis; with `keep`, the run keeps its candidates.
+
+        A run that will be analysed keeps them: the analysis derives its variants from them
+        instead of drawing the run again (`uncertainty.sampling.Rerun`; no number changes).
+        """
         from uncertainty.config.schema import with_overrides
         from uncertainty.config.validation import Node
         from uncertainty.runtime.parallel import resolve_threads
@@ -163,20 +180,23 @@ class Study:
             raise ConfigError("--scheduler", "needs --engine dask")
         model = with_overrides(self.model, draws=draws, seed=seed, precision=precision,
                                max_draws=max_draws)
-        analyse = sensitivity and bool(model.metrics)
-        # An analysed run keeps its candidates, which the analysis derives its variants
-        # from instead of drawing the run again (no number changes).
         options: dict[str, Any] = {"threads": resolve_threads(threads), "engine": engine,
                                    "scheduler": scheduler, "memory_budget": memory_budget,
-                                   "stream": stream, "keep": analyse}
+                                   "stream": stream, "keep": keep and bool(model.metrics)}
         try:
             simulated, reached = _simulate(model, self.config.sha256, options)
-            result = Result(self, simulated, reached)
-            if analyse and not result.streamed:
-                result = result.with_sensitivity(threads=threads)
         except ConfigError as exc:
             raise exc.with_file(self.config.file) from None
-        return result
+        return Result(self, simulated, reached)
+
+    def _analysed(self, result: Result, *, sensitivity: bool, threads: int | None) -> Result:
+        """`result` with its sensitivity analysis, if asked for and possible (see `run`)."""
+        if not (sensitivity and result.model.metrics and not result.streamed):
+            return result
+        try:
+            return result.with_sensitivity(threads=threads)
+        except ConfigError as exc:
+            raise exc.with_file(self.config.file) from None
 
     def run_into(self, folder: str | Path, *, force: bool = False, plots: bool = True,
                  save_draws: bool = False, png: bool = False, **options: Any) -> Result:
@@ -186,19 +206,36 @@ class Study:
         run writing it meanwhile stops at once, and results of another config are refused
         (unless `force`) before any work. A run whose draws are saved never streams.
         `plots`, `save_draws` and `png` are as in `Result.write`; `options` go to `run`.
+        With more than one thread, the figures that need no sensitivity analysis are drawn
+        in the background while it runs (`uncertainty.runtime.ahead`): the same bytes.
         """
         from uncertainty.io.results import check_replaceable, results_lock
+        from uncertainty.runtime.parallel import resolve_threads
 
         path = Path(folder)
         with results_lock(path):
             check_replaceable(path, self.config.sha256, force=force)
             if save_draws:
                 options["stream"] = False
-            result = self.run(**options)
-            # One report for the folder and the console: it names the folder the console
-            # shows, and the files' renderers do not show that line.
-            result.report(plots=plots, destination=str(path))
-            result._write(path, plots=plots, save_draws=save_draws, png=png, force=force)
+            sensitivity = options.pop("sensitivity", True)
+            result = self._simulated(**options, keep=sensitivity)
+            # The forest and density figures need no sensitivity analysis: with a thread to
+            # spare, they are drawn in the background while it runs (`_figures_ahead`),
+            # byte for byte as the figures stage would draw them.
+            spare = resolve_threads(options.get("threads")) > 1
+            ahead = result._figures_ahead(png=png) if plots and spare else None
+            try:
+                result = self._analysed(result, sensitivity=sensitivity,
+                                        threads=options.get("threads"))
+                # One report for the folder and the console: it names the folder the
+                # console shows, and the files' renderers do not show that line.
+                result.report(plots=plots, destination=str(path))
+                result._write(path, plots=plots, save_draws=save_draws, png=png, force=force,
+                              ahead=ahead)
+            except BaseException:
+                if ahead is not None:  # no figure drawn for a run that stopped
+                    ahead.cancel()
+                raise
         return result
 
 
@@ -418,6 +455,11 @@ class Result:
     def files(self, *, plots: bool = True, save_draws: bool = False,
               png: bool = False) -> dict[str, bytes]:
         """Every file of the results folder, by name: what `write` writes."""
+        return self._files(plots=plots, save_draws=save_draws, png=png)
+
+    def _files(self, *, plots: bool, save_draws: bool, png: bool,
+               ahead: Ahead[dict[str, bytes]] | None = None) -> dict[str, bytes]:
+        """`files`, taking the figures drawn `ahead` (`_figures_ahead`) as drawn."""
         from uncertainty.io.results import DRAWS_FILE, draws_bytes, saved_table
         from uncertainty.report import render_html, render_markdown
 
@@ -430,7 +472,7 @@ class Result:
                  "summary.md": render_markdown(report).encode(), "config.toml": config.text}
         files |= {saved_table(name): data for name, data in config.tables.items()}
         if plots:
-            files |= self._figure_files(png=png)
+            files |= self._figure_files(png=png, ahead=ahead)
         svgs = {name: data.decode("utf-8") for name, data in files.items()
                 if name.endswith(".svg")}
         files["summary.html"] = render_html(report, svgs, self.model.title).encode()
@@ -438,25 +480,46 @@ class Result:
             files[DRAWS_FILE] = draws_bytes(self.draws)
         return files
 
-    def _figure_files(self, *, png: bool = False) -> dict[str, bytes]:
+    def _figure_files(self, *, png: bool = False,
+                      ahead: Ahead[dict[str, bytes]] | None = None) -> dict[str, bytes]:
         """``<kind>-<metric>.svg`` plots (the reports show these), and ``.png`` with `png`.
 
         Each figure is built once; the PNG, when asked for, is rendered from the same figure.
+        A figure drawn ahead (`_figures_ahead`) is taken as drawn; any other, or one whose
+        drawing ahead failed, is drawn here.
         """
-        from uncertainty.plots import figure_bytes
-
         kinds = self.figure_kinds()
-        draw = {"forest": self.plot_forest, "density": self.plot_density,
-                "tornado": self.plot_tornado}
+        formats = ("svg", "png") if png else ("svg",)
         progress.stage("plots", len(kinds) * len(self.model.metrics), "figures")
-        files = {}
+        files: dict[str, bytes] = {}
         for metric in self.model.metrics:
             for kind in kinds:
-                figure = draw[kind](metric.name)
-                for fmt in ("svg", "png") if png else ("svg",):
-                    files[f"{kind}-{metric.name}.{fmt}"] = figure_bytes(figure, fmt)
+                make = functools.partial(self._figure_bytes, kind, metric.name, formats)
+                name = f"{kind}-{metric.name}"
+                drawn = ahead.take(f"{name}.{png}", make) if ahead is not None else make()
+                files |= {f"{name}.{fmt}": data for fmt, data in drawn.items()}
                 progress.advance()
         return files
+
+    def _figure_bytes(self, kind: str, metric: str, formats: tuple[str, ...]) -> dict[str, bytes]:
+        """One figure built once and rendered in each of `formats`, by format."""
+        from uncertainty.plots import figure_bytes
+
+        figure = getattr(self, f"plot_{kind}")(metric)
+        return {fmt: figure_bytes(figure, fmt) for fmt in formats}
+
+    def _figures_ahead(self, *, png: bool = False) -> Ahead[dict[str, bytes]]:
+        """Start drawing, in the background, the figures that need no sensitivity analysis.
+
+        The forest and density figures of every metric, each made by `_figure_bytes` as
+        the figures stage makes it, for `_figure_files` to take (`uncertainty.runtime.ahead`).
+        """
+        from uncertainty.runtime.ahead import Ahead
+
+        formats = ("svg", "png") if png else ("svg",)
+        return Ahead({f"{kind}-{metric.name}.{png}":
+                      functools.partial(self._figure_bytes, kind, metric.name, formats)
+                      for metric in self.model.metrics for kind in FIGURE_KINDS[:2]})
 
     def write(self, folder: str | Path, *, plots: bool = True, save_draws: bool = False,
               png: bool = False, force: bool = False) -> Path:
@@ -481,11 +544,12 @@ class Result:
         return path
 
     def _write(self, path: Path, *, plots: bool, save_draws: bool, force: bool,
-               png: bool = False) -> None:
-        """`write` for a caller holding the folder's lock."""
+               png: bool = False, ahead: Ahead[dict[str, bytes]] | None = None) -> None:
+        """`write` for a caller holding the folder's lock (figures drawn `ahead` taken)."""
         from uncertainty.io.results import write_results
 
-        write_results(path, self.files(plots=plots, save_draws=save_draws, png=png),
+        write_results(path, self._files(plots=plots, save_draws=save_draws, png=png,
+                                        ahead=ahead),
                       config_sha256=self.study.config.sha256, force=force)
 
     def _repr_html_(self) -> str:

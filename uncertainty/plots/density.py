@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from scipy.ndimage import gaussian_filter1d
 
 from uncertainty.plots.layout import (
@@ -21,7 +22,9 @@ from uncertainty.plots.layout import (
     _WIDTH,
     DENSITY_BINS,
     _axis_label,
+    _Figure,
     _fit_x_tick_labels,
+    _fixed_x_ticks,
     _legend_below,
     _legend_fits,
     _legend_height,
@@ -116,8 +119,13 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     groups = _distinct_rows(da)
     values = da.values
 
+    # Whether each row is all finite, found once: such a row is used as it is (a view), and
+    # only a row with non-finite draws is filtered, anew each time it is read.
+    whole = [bool(np.isfinite(values[group[0]]).all()) for group in groups]
+
     def row(k: int) -> np.ndarray:
-        return _finite(values[groups[k][0]])
+        raw = values[groups[k][0]]
+        return np.asarray(raw, dtype=float) if whole[k] else _finite(raw)
 
     # One pass of quantiles per row on the raw draws (quantiles commute with ln x); the
     # rows are then transformed one at a time, so memory stays at one row's copy.
@@ -162,11 +170,12 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     left = _EDGE + _text_height(1, _LABEL_SIZE) + _LABEL_PAD / 72
     height = _tenths(top + 3.0 + bottom)
     axes_height = height - top - bottom
-    fig = Figure(figsize=(_WIDTH, height))
+    fig = _Figure(figsize=(_WIDTH, height))
     ax = fig.add_axes((0, 0, 1, 1))
     _set_margins(fig, ax, left=max(left, 0.3), right=0.3, bottom=bottom, height=axes_height)
     ax.grid(axis="x", color="0.92", linewidth=0.8)
     ax.set_axisbelow(True)
+    curves: list[Line2D] = []
     for k, (name, q) in enumerate(zip(names, stats, strict=True)):
         # Views can differ only slightly (e.g. by which draws a constraint kept); each curve
         # gets its own dash pattern and a thinner line than the one before, so curves lying
@@ -175,11 +184,11 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
                                  "linestyle": _CURVE_STYLES[k % len(_CURVE_STYLES)],
                                  "linewidth": max(3.0 - 0.5 * k, 1.2)}
         if q is None:
-            ax.plot([], [], label=name, gid=f"density-{k}", **style)
+            curves += ax.plot([], [], label=name, gid=f"density-{k}", **style)
             continue
         t = np.log(row(k)) if log else row(k)
         density = _binned_density(t, lo, hi, iqr=float(q[3] - q[2]))
-        ax.plot(x, density, label=name, gid=f"density-{k}", **style)
+        curves += ax.plot(x, density, label=name, gid=f"density-{k}", **style)
 
     if log:
         _style_value_axis(ax, True, float(x[0]), float(x[-1]))
@@ -194,9 +203,10 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     ax.tick_params(axis="y", left=False, labelleft=False)
     ax.set_xlabel(xlabel)
     _fit_x_tick_labels(fig, [ax])
+    _fixed_x_ticks(ax)
     if title_text:
         _title(fig, title_text)
-    _legend_below(fig, ax.get_lines(), legend_cols)
+    _legend_below(fig, curves, legend_cols)
     return fig
 
 

@@ -25,7 +25,9 @@ from uncertainty.plots.layout import (
     _SHORT_LABEL,
     _WIDTH,
     _axis_label,
+    _Figure,
     _fit_x_tick_labels,
+    _fixed_x_ticks,
     _legend_below,
     _legend_fits,
     _legend_height,
@@ -160,14 +162,14 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
               + _GAP + legend + _EDGE)
     height = _tenths(max(top + n * row_height + 0.3 + bottom, 2.6))
     axes_height = height - top - bottom
-    fig = Figure(figsize=(_WIDTH, height))
+    fig = _Figure(figsize=(_WIDTH, height))
     ax = fig.add_axes((0, 0, 1, 1))
     _set_margins(fig, ax, left=left, right=right, bottom=bottom, height=axes_height)
 
     y = np.arange(n, dtype=float)
     ax.set_ylim(n - 0.5, -0.5)  # first view on top
     ax.set_yticks(y, labels)
-    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="y", length=0, left=False)  # labels only: no zero-length marks
     ax.grid(axis="x", color="0.9", linewidth=0.8, zorder=0)
     ax.set_axisbelow(True)
     _envelope_bands(ax, summary, views)
@@ -216,6 +218,7 @@ def forest_plot(summary: xr.Dataset, variable: str, *,
     _style_value_axis(ax, log, lo, hi)
     ax.set_xlabel(xlabel)
     _fit_x_tick_labels(fig, [ax])
+    _fixed_x_ticks(ax)
     if title_text:
         _title(fig, title_text)
     handles = _rows_first([key, marks], legend_cols,

@@ -21,6 +21,7 @@ from uncertainty.plots.layout import (
     _LABEL_SIZE,
     _RASTER,
     _WIDTH,
+    _Figure,
     _fit_x_tick_labels,
     _fixed_x_ticks,
     _legend_below,
@@ -223,7 +224,7 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
     # A whole number of tenths of an inch (a whole number of pixels at 150 dpi); the
     # rounding goes to the space under the heading.
     total = max(_tenths(top + inner + below), 2.6)
-    fig = Figure(figsize=(_WIDTH, total))
+    fig = _Figure(figsize=(_WIDTH, total))
     ax = fig.add_axes((0, 0, 1, 1))
     _set_margins(fig, ax, left=left, right=_RIGHT, bottom=below, height=inner)
     ax.set_ylim(inner, 0.0)
@@ -254,7 +255,7 @@ def tornado_plot(inputs: xr.Dataset, metric: str, *, title: str = "",
     # Views apart: a line across the axes above each view's band but the first.
     ax.add_collection(LineCollection([[(0, s), (1, s)] for s in spans], colors="0.5",
                                      linewidths=0.8, transform=ax.get_yaxis_transform(),
-                                     gid="separators"))
+                                     gid="separators"), autolim=False)
     _title(fig, heading)
     _legend_below(fig, handles, 2)
     return fig
@@ -337,7 +338,7 @@ def _draw_panel(ax: Axes, p: _View, mids: np.ndarray, span: tuple[float, float],
                 names: list[str], log: bool, grid: np.ndarray) -> None:
     """Grid, bars, end values and base line of one view, in its rows `span` of `ax`."""
     ax.add_collection(LineCollection([[(x, span[0]), (x, span[1])] for x in grid],
-                                     colors="0.9", linewidths=0.8, zorder=0.5))
+                                     colors="0.9", linewidths=0.8, zorder=0.5), autolim=False)
     if math.isfinite(p.base):
         ax.plot([p.base, p.base], span, color="0.15", linewidth=1.0, zorder=4, gid="base")
     if not p.rows:
@@ -368,7 +369,7 @@ def _draw_panel(ax: Axes, p: _View, mids: np.ndarray, span: tuple[float, float],
 
 def _empty_figure(heading: str) -> Figure:
     """A figure saying that no input moves the metric in any drawn view."""
-    fig = Figure(figsize=(_WIDTH, max(2.6, _tenths(1.6 + _text_height(heading, 12)))))
+    fig = _Figure(figsize=(_WIDTH, max(2.6, _tenths(1.6 + _text_height(heading, 12)))))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     ax.text(0.5, 0.5, "no inputs vary this metric", transform=ax.transAxes, ha="center",
