@@ -41,7 +41,7 @@ from uncertainty.distributions.weighted import WeightedLog
 from uncertainty.errors import ConfigError
 from uncertainty.model.core import ConsensusLaw, ConsensusSettings, Model
 from uncertainty.numbers import plain
-from uncertainty.runtime.parallel import chunks, resolve_threads, thread_map
+from uncertainty.runtime.parallel import chunks, thread_map, threads_for
 from uncertainty.sampling.streams import BLOCK_SIZE, draw_streams
 from uncertainty.stats.weighted import (
     FloatArray,
@@ -470,7 +470,7 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
     values = [c.value for c in claims]
     prior = stated or (min(values) / RANGE_FACTOR, max(values) * RANGE_FACTOR)
     bounds = (math.log(prior[0]), math.log(prior[1]))
-    threads = resolve_threads(threads)
+    threads = threads_for(draws, threads)  # a small synthesis stays in this thread
     sample, ll, lw = _sample(quantity, claims, settings, bounds, seed=seed, draws=draws,
                              threads=threads)
     w = normalized(lw)
@@ -484,7 +484,7 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
             "range), or each other beyond what tau's prior allows (raise [consensus] "
             "tau_scale), or the draws are too few"))
     # Two independent sorts, one per thread (numpy releases the GIL while it sorts).
-    by_theta, by_tau = thread_map(np.argsort, [sample.theta, sample.tau], 2)
+    by_theta, by_tau = thread_map(np.argsort, [sample.theta, sample.tau], min(threads, 2))
     median, median_se, eti, eti_se = _intervals(sample.theta, w, levels, np.exp,
                                                 order=by_theta)
     tau_median, tau_se, tau_eti, tau_eti_se = _intervals(sample.tau, w, levels, order=by_tau)
