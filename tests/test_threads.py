@@ -72,11 +72,13 @@ def config_model(path: Path, draws: int = DRAWS) -> Model:
 def with_consensus(model: Model) -> Model:
     """`model` with the consensus laws `simulate` would compute for it in memory.
 
-    The consensus is computed before drawing, on two threads whatever the run's count
-    (`uncertainty.analysis.consensus.synthesize`), so runs of one model at several thread
-    counts can share it: `simulate` computes it only for a model without laws. Computing it
-    once instead of once per run saves most of a run of the claims config; whether the
-    consensus itself is reproducible is test_determinism's and test_consensus's business.
+    `simulate` computes the consensus only for a model without laws, so runs of one model
+    at several thread counts can share it: computed once instead of once per run, which
+    saves most of a run of the claims config. That the consensus is the same for any
+    thread count is checked where it is cheaper and aimed at, across its chunks, a floor
+    and a claim of another family (test_consensus.py,
+    `test_the_consensus_is_identical_for_any_thread_count`); these tests check the draws,
+    the summary and the comparison made from it.
     """
     seed = model.run.seed
     assert seed is not None
