@@ -77,8 +77,8 @@ def with_consensus(model: Model) -> Model:
     saves most of a run of the claims config. That the consensus is the same for any
     thread count is checked where it is cheaper and aimed at, across its chunks, a floor
     and a claim of another family (test_consensus.py,
-    `test_the_consensus_is_identical_for_any_thread_count`); these tests check the draws,
-    the summary and the comparison made from it.
+    `test_the_consensus_is_identical_for_any_thread_count`); here, the draws and the
+    summary made from it.
     """
     seed = model.run.seed
     assert seed is not None
