@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 
 from uncertainty.cli import main
+
+if TYPE_CHECKING:
+    from uncertainty.pipeline import Run
 
 # `make test` replays a fixed sequence of examples on every machine, CI or not, so that a
 # red run always means a change, not a newly drawn example: derandomized, with no example
@@ -63,3 +67,24 @@ def cli(workdir: Path) -> Callable[..., Result]:
         return runner.invoke(main, [str(a) for a in args])
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def seed_streamed() -> Run:
+    """The seed config at 300,000 draws, streamed by the local engine on two threads.
+
+    The reference of the streaming tests (against the run in memory) and of the Dask engine
+    tests (against the same blocks as Dask tasks): at 300,000 draws a streamed run reads a
+    prefix shorter than its draws, and its passes cut the draws into more than one chunk.
+    About 20 seconds, so made once per process: its readers are marked
+    ``@pytest.mark.xdist_group("seed_streamed")``, which ``--dist loadgroup`` (pyproject.toml)
+    runs in one process.
+    """
+    from dataclasses import replace
+
+    from uncertainty import load_config
+    from uncertainty.pipeline import simulate
+
+    model = load_config(Path(__file__).parents[1] / "configs" / "seed-article-2025.toml").model
+    model = replace(model, run=replace(model.run, draws=300_000, precision=None))
+    return simulate(model, threads=2, stream=True)

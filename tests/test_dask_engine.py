@@ -7,19 +7,15 @@ Determinism tests only, comparing runs made in this process. They need the optio
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import xarray as xr
 
-from uncertainty import load_config
 from uncertainty.engines import open_engine
 from uncertainty.pipeline import Run, simulate
 
 distributed = pytest.importorskip("distributed")
 
-SEED_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "seed-article-2025.toml"
 DRAWS = 300_000
 
 
@@ -37,20 +33,27 @@ def assert_identical_runs(a: Run, b: Run) -> None:
                                     b.comparison.thresholds[name])
 
 
+#: The tests reading conftest.py's `seed_streamed`: in one process, so it is made once.
+SEED_STREAMED = pytest.mark.xdist_group("seed_streamed")
+
+
 @pytest.fixture(scope="module")
-def local() -> Run:
-    model = load_config(SEED_CONFIG).model
-    model = replace(model, run=replace(model.run, draws=DRAWS, precision=None))
-    return simulate(model, threads=2, stream=True)
+def local(seed_streamed: Run) -> Run:
+    """The seed config at `DRAWS` draws streamed by the local engine (conftest.py's)."""
+    assert seed_streamed.model.run.draws == DRAWS
+    return seed_streamed
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[object]:
+    # ":0": the scheduler's HTTP server on a free port. With None it still takes 8787, and
+    # warns (an error in this suite) when another process on the machine holds that port.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as running:
+                                  dashboard_address=":0") as running:
         yield running
 
 
+@SEED_STREAMED
 def test_local_cluster_gives_the_local_engines_numbers(local: Run) -> None:
     # engine="dask" with no scheduler starts its own LocalCluster of 2 processes.
     run = simulate(local.model, engine="dask")
@@ -59,6 +62,7 @@ def test_local_cluster_gives_the_local_engines_numbers(local: Run) -> None:
     assert_identical_runs(local, run)
 
 
+@SEED_STREAMED
 def test_a_scheduler_address_gives_the_local_engines_numbers(local: Run,
                                                              cluster: object) -> None:
     address = cluster.scheduler_address  # type: ignore[attr-defined]
@@ -66,6 +70,7 @@ def test_a_scheduler_address_gives_the_local_engines_numbers(local: Run,
     assert_identical_runs(local, run)
 
 
+@SEED_STREAMED
 def test_an_open_engine_is_reused_across_runs(local: Run, cluster: object) -> None:
     address = cluster.scheduler_address  # type: ignore[attr-defined]
     with open_engine("dask", scheduler=address) as engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -50,8 +51,13 @@ def figure_svgs(run: Run) -> dict[str, str]:
     return svgs
 
 
+@functools.cache
 def seed_report(draws: int) -> tuple[Run, str]:
-    """The seed config run at `draws` with its sensitivity, and its page with every plot."""
+    """The seed config run at `draws` with its sensitivity, and its page with every plot.
+
+    Made once per test process: test_browser lays out the same page (several seconds of
+    simulation, sensitivity and figures); the tests only read it.
+    """
     run = uncertainty.load(SEED).run(draws=draws)
     document = build_report(run, ("forest", "density", "tornado"))
     return run, render_html(document, figure_svgs(run), run.model.title)

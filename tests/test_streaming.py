@@ -118,12 +118,19 @@ def assert_same_numbers(memory: Run, streamed: Run) -> None:
             xr.testing.assert_identical(ta[key], tb[key])
 
 
+#: The tests reading conftest.py's `seed_streamed`: in one process, so it is made once.
+SEED_STREAMED = pytest.mark.xdist_group("seed_streamed")
+
+
 @pytest.fixture(scope="module")
-def seed_runs() -> tuple[Run, Run]:
+def seed_runs(seed_streamed: Run) -> tuple[Run, Run]:
+    """The seed config at 300,000 draws in memory, and streamed (conftest.py's, shared)."""
     model = sized(load_config(SEED_CONFIG).model, 300_000)
-    return simulate(model, threads=2), simulate(model, threads=2, stream=True)
+    assert seed_streamed.model.run.draws == model.run.draws
+    return simulate(model, threads=2), seed_streamed
 
 
+@SEED_STREAMED
 def test_seed_config_streamed_equals_in_memory(seed_runs: tuple[Run, Run]) -> None:
     memory, streamed = seed_runs
     assert "streaming" not in memory.provenance
@@ -133,6 +140,7 @@ def test_seed_config_streamed_equals_in_memory(seed_runs: tuple[Run, Run]) -> No
     assert_same_numbers(memory, streamed)
 
 
+@SEED_STREAMED
 def test_streamed_draws_are_the_in_memory_prefix(seed_runs: tuple[Run, Run]) -> None:
     memory, streamed = seed_runs
     head = streamed.draws
@@ -142,6 +150,7 @@ def test_streamed_draws_are_the_in_memory_prefix(seed_runs: tuple[Run, Run]) -> 
                                 head.drop_attrs())
 
 
+@SEED_STREAMED
 def test_streamed_overlap_comes_from_the_prefix(seed_runs: tuple[Run, Run]) -> None:
     _, streamed = seed_runs
     assert streamed.comparison is not None
