@@ -2,8 +2,9 @@
 
 What is measured
 ----------------
-For each config and draw count: ``Study.run(draws=N, sensitivity=False)`` (the simulation:
-drawing, the summary and the comparison of views), then ``Result.with_sensitivity()`` (the
+For each config and draw count: the simulation as ``Study.run(draws=N)`` makes it (drawing,
+the consensus, the summary and the comparison of views, keeping the candidates for the
+analysis), then ``Result.with_sensitivity()`` (the
 sensitivity stage as the study runs it: shares and tornado, leave one source out, the
 spread sweep, every variant derived from the run's own streams), and, unless
 ``--no-redraw``, the same analysis with every variant redrawn and simulated whole
@@ -60,7 +61,9 @@ def measure(config: str, draws: int, *, threads: int | None, redraw: bool) -> di
     study.run(draws=min(n, 20_000), threads=threads)  # warm-up, untimed
     out: dict[str, float] = {"draws": n}
     w0, c0 = _clock()
-    result = study.run(draws=n, threads=threads, sensitivity=False)
+    # The simulation as `Study.run` makes it before analysing it: keeping its candidates,
+    # which the analysis then derives its variants from (`uncertainty.sampling.Rerun`).
+    result = study._simulated(draws=n, threads=threads, keep=True)
     w1, c1 = _clock()
     result.with_sensitivity(threads=threads)
     w2, c2 = _clock()
