@@ -80,19 +80,21 @@ class Kept:
 
 
 def draw_kept(model: Model, views: tuple[View, ...], *, seed: int, draws: int, threads: int,
-              chunk: int, report: bool = True) -> Kept:
-    """Draw the candidates of `views`, keeping a copy of the streams behind them.
+              chunk: int, hold: Hold | None = None, report: bool = True,
+              streams: bool = True) -> Kept:
+    """Draw the candidates of `views` (with `hold`), keeping a copy of the streams behind them.
 
-    The candidates are those `make_candidates` makes of the plan's streams without a
-    copy kept: the same numbers. `report` as for `make_candidates`.
+    Without `streams`, no copy is kept (``Kept.streams`` is empty). The candidates are the
+    same either way. `hold` and `report` as for `make_candidates`.
     """
     plan = make_plan(model, views)
     buffers = draw_streams(seed, plan.requests, draws, threads=threads)
     # The streams a variant may read again: kept before the kernel transforms them.
-    streams = {names: buf.copy()
-               for (_, names), buf in zip(plan.requests, buffers, strict=True)}
-    base = make_candidates(model, plan, buffers, threads=threads, chunk=chunk, report=report)
-    return Kept(plan, streams, base)
+    copies = ({names: buf.copy() for (_, names), buf in zip(plan.requests, buffers, strict=True)}
+              if streams else {})
+    base = make_candidates(model, plan, buffers, threads=threads, chunk=chunk, hold=hold,
+                           report=report)
+    return Kept(plan, copies, base)
 
 
 class Rerun:
@@ -112,7 +114,8 @@ class Rerun:
         Draws per chunk of elementwise work, as for `uncertainty.sampling.draw_dataset`.
     kept : Kept or None
         The run's own candidates and streams, when it kept them (of `model` and `views`
-        with this seed, draw count and chunk): read instead of drawn again.
+        with this seed, draw count and chunk, checked against the constraints): read
+        instead of drawn again.
 
     Raises
     ------
@@ -128,10 +131,10 @@ class Rerun:
         if kept is None:
             kept = draw_kept(model, views, seed=seed, draws=draws, threads=self.threads,
                              chunk=chunk, report=False)
+            if model.constraints:  # (a run that kept its candidates checked them)
+                check_conflicts(model, views, count_accepted(kept.base))
         self.plan, self.base = kept.plan, kept.base
         self._streams: dict[Names, FloatArray] = dict(kept.streams)  # more may be added
-        if model.constraints:
-            check_conflicts(model, views, count_accepted(self.base))
 
     def _stream(self, kind: Kind, names: Names) -> FloatArray:
         """A fresh copy of the stream `names` (drawn now if the run did not draw it)."""

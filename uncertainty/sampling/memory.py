@@ -20,10 +20,9 @@ from uncertainty.sampling.acceptance import (
     count_accepted,
 )
 from uncertainty.sampling.derive import Kept, draw_kept
-from uncertainty.sampling.kernel import Candidates, Hold, make_candidates
-from uncertainty.sampling.plan import constraint_key, make_plan
+from uncertainty.sampling.kernel import Candidates, Hold
+from uncertainty.sampling.plan import constraint_key
 from uncertainty.sampling.rows import draws_dataset, row_groups, view_keys
-from uncertainty.sampling.streams import draw_streams
 
 __all__ = ["Drawn", "ViewDraws", "draw_dataset", "draw_view", "view_draws"]
 
@@ -53,20 +52,13 @@ class Drawn:
 
 
 def _candidates(model: Model, views: tuple[View, ...], seed: int, n: int, *, threads: int,
-                chunk: int, hold: Hold | None = None) -> Candidates:
-    """Draws of every (quantity, source id or "pooled") some view uses, and their tests."""
-    plan = make_plan(model, views)
-    buffers = draw_streams(seed, plan.requests, n, threads=threads)
-    drawn = make_candidates(model, plan, buffers, threads=threads, chunk=chunk, hold=hold)
-    if model.constraints:
-        check_conflicts(model, views, count_accepted(drawn))
-    return drawn
+                chunk: int, hold: Hold | None = None, keep: bool = False) -> Kept:
+    """Draws of every (quantity, source id or "pooled") some view uses, and their tests.
 
-
-def _kept_candidates(model: Model, views: tuple[View, ...], seed: int, n: int, *,
-                     threads: int, chunk: int) -> Kept:
-    """`_candidates`, with the streams behind them kept (`draw_kept`): the same numbers."""
-    kept = draw_kept(model, views, seed=seed, draws=n, threads=threads, chunk=chunk)
+    With `keep`, a copy of the streams behind them too (`draw_kept`).
+    """
+    kept = draw_kept(model, views, seed=seed, draws=n, threads=threads, chunk=chunk,
+                     hold=hold, streams=keep)
     if model.constraints:
         check_conflicts(model, views, count_accepted(kept.base))
     return kept
@@ -112,10 +104,8 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
     threads = resolve_threads(threads)
     if chunk < 1:
         raise ValueError(f"chunk must be at least 1, got {chunk}")
-    kept = (_kept_candidates(model, views, seed, draws, threads=threads, chunk=chunk)
-            if keep else None)
-    drawn = (kept.base if kept is not None else
-             _candidates(model, views, seed, draws, threads=threads, chunk=chunk))
+    found = _candidates(model, views, seed, draws, threads=threads, chunk=chunk, keep=keep)
+    drawn, kept = found.base, found if keep else None
     arrays, overall = drawn.arrays, drawn.overall
     ckeys, keys = view_keys(model, views)
     variables = [*model.quantities, *(m.name for m in model.metrics)]
@@ -201,7 +191,8 @@ def draw_view(model: Model, view: View, *, seed: int, draws: int, hold: Hold | N
         `MIN_ACCEPTANCE` of the time.
     """
     threads = resolve_threads(threads)
-    drawn = _candidates(model, (view,), seed, draws, threads=threads, chunk=chunk, hold=hold)
+    drawn = _candidates(model, (view,), seed, draws, threads=threads, chunk=chunk,
+                        hold=hold).base
     return view_draws(model, view, drawn, draws)
 
 

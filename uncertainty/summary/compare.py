@@ -8,7 +8,6 @@ exceeding thresholds; `claim_percentiles` where each source's own point claim fa
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -58,18 +57,11 @@ def _pairs(rows: FloatArray, keys: list[object], log: bool, threads: int) -> Flo
     """
     positive = [log and all_positive(row) for row in rows]
     # Each row's valid draws, on each scale a pair bins it on, are made once and shared by
-    # its pairs (as `overlap_with_mcse` makes them: the same numbers).
-    scaled: dict[tuple[int, bool], FloatArray] = {}
-    lock = threading.Lock()
-
+    # its pairs (as `overlap_with_mcse` makes them: the same numbers). Two threads asking
+    # for one row at once may both make it: the same array either way.
+    @functools.cache
     def scaled_row(i: int, on_log: bool) -> FloatArray:
-        with lock:
-            found = scaled.get((i, on_log))
-        if found is None:
-            found = scaled_draws(rows[i], on_log)
-            with lock:
-                found = scaled.setdefault((i, on_log), found)
-        return found
+        return scaled_draws(rows[i], on_log)
 
     def stats(i: int, j: int) -> PairStats:
         on_log = positive[i] and positive[j]
