@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from uncertainty.stats.hdi import hdi_span, hdi_start_sorted
 from uncertainty.stats.hdi_error import hdi_mcse_sorted
+from uncertainty.stats.ranks import unique_ints
 
 __all__ = [
     "INTERVAL_STATISTICS",
@@ -186,7 +187,7 @@ def partly_sorted(x: FloatArray, read: Callable[[Any], object]) -> FloatArray:
     """
     probe = _Ranks(len(x))
     read(probe)
-    ranks = np.unique(np.concatenate(probe.read))
+    ranks = unique_ints(np.concatenate(probe.read))
     n = len(x)
     # Ranges: ranks closer than a bracket's typical width share one.
     breaks = np.flatnonzero(np.diff(ranks) > n // 64) + 1

@@ -26,6 +26,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from uncertainty.stats.ranks import unique_ints
+
 __all__ = ["RankCells", "SortedRow", "hdi_search", "hdi_span", "hdi_start_sorted",
            "narrowest_window"]
 
@@ -130,7 +132,7 @@ def hdi_search(cells: RankCells, k: int, *, final: bool = False,
             whole = cells.draws(k, cells.n - 1) - cells.draws(0, windows - 1)
         return narrowest_window(np.arange(windows), whole), 0.0
     inner = cells.starts[1:-1]
-    breaks = np.unique(np.concatenate(([0], inner, inner - k)))
+    breaks = unique_ints(np.concatenate(([0], inner, inner - k)))
     lo = breaks[(breaks >= 0) & (breaks < windows)]
     hi = np.append(lo[1:], windows) - 1
     a, c = cells.cell_of(lo), cells.cell_of(lo + k)

@@ -32,6 +32,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from uncertainty.stats.ranks import unique_ints
+
 __all__ = ["hdi_mcse_sorted"]
 
 FloatArray = NDArray[np.float64]
@@ -123,7 +125,7 @@ def _argmin_scale(s: FloatArray, start: int, span: int, m: int) -> float:
     """
     n = len(s)
     lo, hi = max(-m, -start), min(m, n - span - 1 - start)
-    d = np.unique(np.round(np.linspace(lo, hi, _POINTS)).astype(np.intp))
+    d = unique_ints(np.round(np.linspace(lo, hi, _POINTS)).astype(np.intp))
     if len(d) < 3:
         return float(m)
     ends = np.asarray(s[np.concatenate((start + d, start + span + d))], dtype=np.float64)

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from uncertainty.stats.ranks import unique_ints
+
 __all__ = ["COLLECT", "COUNT", "SKIP", "CellTally", "Needs", "Partition", "Query",
            "Resolution", "first_query", "next_query", "tally_cells"]
 
@@ -106,8 +108,8 @@ def first_query(prefix: FloatArray, resolution: Resolution) -> Query:
     if len(prefix) == 0:
         bounds = np.empty(0)
     else:
-        take = np.unique(np.linspace(0, len(prefix) - 1, min(resolution.edges, len(prefix)))
-                         .astype(np.intp))
+        take = unique_ints(np.linspace(0, len(prefix) - 1, min(resolution.edges, len(prefix)))
+                           .astype(np.intp))
         values, counts = np.unique(prefix, return_counts=True)
         atoms = values[counts > 1]
         if len(atoms) > resolution.edges:

@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from uncertainty.stats.array import quantile_statistics
 from uncertainty.stats.hdi import hdi_search, hdi_span
 from uncertainty.stats.hdi_error import hdi_mcse_sorted
+from uncertainty.stats.ranks import unique_ints
 from uncertainty.streaming.cells import Needs, Partition
 
 __all__ = ["SparseSorted", "attempt", "fourth_moment", "moments"]
@@ -118,7 +119,7 @@ def attempt(part: Partition, levels: Sequence[float], *,
             # rank still unknown reads as 0 and may ask for ranks it will not need; the
             # next attempt, with those resolved, asks only for the ones it does.
             hdi_mcse_sorted(s, i, j - i)
-    ranges += [(int(r), int(r)) for miss in probe.missing for r in np.unique(miss)]
+    ranges += [(int(r), int(r)) for miss in probe.missing for r in unique_ints(miss)]
     if ranges:
         return Needs([(max(a, 0), min(b, n - 1)) for a, b in ranges])
     s = cast(FloatArray, SparseSorted(part))
