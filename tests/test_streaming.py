@@ -32,7 +32,17 @@ from uncertainty.sampling.streams import BLOCK_SIZE
 from uncertainty.stats.array import summarize_draws
 from uncertainty.stats.paired import LIMIT
 from uncertainty.streaming import PREFIX_DRAWS, Resolution, stream
-from uncertainty.streaming.cells import Partition, Query, first_query, next_query, tally_cells
+from uncertainty.streaming.cells import (
+    COLLECT,
+    COUNT,
+    SKIP,
+    Partition,
+    Query,
+    asked_draws,
+    first_query,
+    next_query,
+    tally_cells,
+)
 from uncertainty.streaming.order import attempt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,7 +300,8 @@ def _streamed_stats(x: np.ndarray, levels: tuple[float, ...], resolution: Resolu
         total = None
         for start in range(0, len(x), chunk):
             part = x[start:start + chunk]
-            found = tally_cells(np.sort(part[np.isfinite(part)]), query)
+            # As a pass does it: only the draws the query asks about sorted.
+            found = tally_cells(np.sort(asked_draws(part[np.isfinite(part)], query)), query)
             if total is None:
                 total = found
             else:
@@ -306,6 +317,30 @@ def _streamed_stats(x: np.ndarray, levels: tuple[float, ...], resolution: Resolu
             return result
         query = next_query(part, result, resolution)
         part = part.update(query, tally(query))
+
+
+#: Draws and cell edges on one grid, so that draws fall on edges, with a few off it.
+_GRID = st.one_of(st.sampled_from([k / 4 for k in range(-12, 37)]), st.floats(-4, 10))
+
+
+@given(st.lists(_GRID, max_size=300), st.lists(_GRID, min_size=30, max_size=60),
+       st.lists(st.sampled_from([SKIP, SKIP, COUNT, COLLECT]), min_size=61, max_size=61))
+def test_the_asked_draws_tally_as_every_draw_does(values: list[float], edges: list[float],
+                                                  modes: list[int]) -> None:
+    # Draws on the edges, cells of every mode, often more runs of asked cells than
+    # ASKED_RANGES: the cells a pass reads hold the same draws, in the same order.
+    x = np.array(values)
+    bounds = np.unique(np.array(edges, dtype=np.float64))
+    query = Query(bounds, np.array(modes[:len(bounds) + 1], dtype=np.int8))
+    asked = asked_draws(x, query)
+    assert len(asked) <= len(x)
+    want, got = tally_cells(np.sort(x), query), tally_cells(np.sort(asked), query)
+    np.testing.assert_array_equal(got.count, want.count)
+    np.testing.assert_array_equal(got.vmin, want.vmin)
+    np.testing.assert_array_equal(got.vmax, want.vmax)
+    assert len(got.collected) == len(want.collected)
+    for a, b in zip(got.collected, want.collected, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 _values = st.one_of(

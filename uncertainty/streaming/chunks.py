@@ -25,7 +25,7 @@ from uncertainty.model.views import View
 from uncertainty.runtime.parallel import CHUNK_SIZE
 from uncertainty.sampling import Accepted, Candidates, Plan, count_accepted, make_candidates
 from uncertainty.sampling.streams import BLOCK_SIZE, draw_blocks
-from uncertainty.streaming.cells import CellTally, Query, tally_cells
+from uncertainty.streaming.cells import CellTally, Query, asked_draws, tally_cells
 
 __all__ = ["ITEMS_PER_WORKER", "RANK_CHUNK", "Job", "PassSpec", "RowSpec", "Tally",
            "row_values", "spread", "tally_chunks"]
@@ -229,8 +229,10 @@ def _tally(job: Job, spec: PassSpec, start: int, stop: int) -> Tally:
             continue
         x = rows[i]
         fin = finite[i] if spec.moments else np.isfinite(x)
-        s = np.sort(x if fin.all() else x[fin])
-        valid[i] = len(s)
+        xs = x if fin.all() else x[fin]
+        valid[i] = len(xs)
+        # The moments need every draw sorted; a refining pass only those it asks about.
+        s = np.sort(xs if spec.moments else asked_draws(xs, spec.queries[i]))
         cells.append(tally_cells(s, spec.queries[i]))
         if spec.moments:
             with np.errstate(over="ignore", invalid="ignore"):
