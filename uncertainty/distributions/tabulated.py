@@ -199,9 +199,14 @@ class Mixture(Distribution):
         even far in the tails.
         """
         out = np.empty_like(x)
+        lower = ~upper
         with np.errstate(divide="ignore"):
-            out[~upper] = special.ndtri(self.cdf(x[~upper])) - z[~upper]
-            out[upper] = -special.ndtri(self.sf(x[upper])) - z[upper]
+            # A half with no point is not evaluated: each component's call costs as much
+            # as a few thousand points (the iteration's late steps have a few points left).
+            if lower.any():
+                out[lower] = special.ndtri(self.cdf(x[lower])) - z[lower]
+            if upper.any():
+                out[upper] = -special.ndtri(self.sf(x[upper])) - z[upper]
         return out
 
     def _solve(
