@@ -547,3 +547,34 @@ def test_overlap_mcse_is_the_sd_of_the_paired_indicators_and_zero_when_exact() -
     assert overlap_with_mcse(a, a) == (1.0, 0.0, 0.0)
     assert overlap_with_mcse(a, a + 100)[::2] == (0.0, 0.0)
     assert all(math.isnan(v) for v in overlap_with_mcse(np.array([np.nan]), a))
+
+
+def _bin_by_definition(x: float, lo: float, hi: float, bins: int) -> int:
+    """One draw's overlap bin as documented, computed on its own."""
+    if not x <= hi:  # above the grid, or NaN
+        return bins + 1
+    if x < lo:
+        return 0
+    span = hi - lo
+    if not span > 0:
+        return 1
+    rel = (x - lo) / span if math.isfinite(span) else (x / 2 - lo / 2) / (hi / 2 - lo / 2)
+    return min(int(rel * bins), bins - 1) + 1
+
+
+_EDGES = st.one_of(st.floats(-1e308, 1e308), st.sampled_from([-1.7e308, 0.0, 1.0, 1.7e308]))
+
+
+@given(arrays(np.float64, st.integers(0, 40),
+              elements=st.one_of(st.floats(allow_nan=True, allow_infinity=True), _EDGES)),
+       _EDGES, _EDGES, st.integers(1, 400))
+def test_each_draw_gets_its_documented_bin(x: np.ndarray, a: float, b: float,
+                                           bins: int) -> None:
+    from uncertainty.stats.pairwise import _bin_index
+
+    lo, hi = min(a, b), max(a, b)
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = [_bin_by_definition(float(v), lo, hi, bins) for v in x]
+    got = _bin_index(x, lo, hi, bins)
+    assert got.dtype == np.int64
+    assert got.tolist() == want

@@ -509,15 +509,26 @@ def _bin_index(x: FloatArray, lo: float, hi: float, bins: int) -> NDArray[np.int
     span = hi - lo
     if span > 0:
         # Every draw's position, then the ones outside [lo, hi] (or NaN) overwritten: whole-
-        # array passes, no boolean gather and scatter. Halves keep the span finite for
-        # draws near the float limit; the casts of draws outside are discarded.
+        # array passes in place, no boolean gather and scatter and one integer array.
+        # Halves keep the span finite for draws near the float limit; the casts of draws
+        # outside are discarded.
         with np.errstate(over="ignore", invalid="ignore"):
-            rel = ((x - lo) / span if math.isfinite(span)
-                   else (x / 2 - lo / 2) / (hi / 2 - lo / 2))
+            if math.isfinite(span):
+                rel = np.subtract(x, lo)
+                rel /= span
+            else:
+                rel = np.divide(x, 2)
+                rel -= lo / 2
+                rel /= hi / 2 - lo / 2
             rel *= bins
             np.minimum(rel, bins - 1, out=rel)
-            inner = rel.astype(np.int64)
-        inner += 1
+            index = rel.astype(np.int64)
+        del rel
+        index += 1
     else:
-        inner = np.ones(len(x), dtype=np.int64)
-    return np.where(x < lo, 0, np.where(x <= hi, inner, bins + 1))
+        index = np.ones(len(x), dtype=np.int64)
+    outside = np.less_equal(x, hi)
+    np.logical_not(outside, out=outside)  # above hi, or NaN
+    np.copyto(index, bins + 1, where=outside)
+    np.copyto(index, 0, where=np.less(x, lo, out=outside))
+    return index
