@@ -302,3 +302,32 @@ def test_the_outputs_carry_the_consensus(cli: Invoke, workdir: Path) -> None:
     assert "| us_intel | at least 8,000 |" in markdown
     assert "What the sources jointly imply" in (workdir / "out" / "summary.html").read_text(
         "utf-8")
+
+
+@pytest.mark.parametrize("dist", [uncertainty.distributions.Gamma(3.0, 2000.0),
+                                  uncertainty.distributions.Triangular(1000.0, 4000.0, 9000.0)],
+                         ids=["gamma", "triangular"])
+def test_a_claims_quadrature_is_summed_node_by_node_whatever_the_slices(dist: object) -> None:
+    # The density and the CDF are evaluated for many nodes and draws per call; the sums
+    # must be those of one call per node, in node order, bit for bit, across slices.
+    from uncertainty.analysis import consensus_claims as cc
+
+    claim = claim_of("s", dist)  # type: ignore[arg-type]
+    assert claim is not None and claim.distribution is not None
+    rng = np.random.default_rng(3)
+    n = 3 * (cc.NODE_POINTS // cc.QUADRATURE_NODES) + 17
+    theta = math.log(claim.value) + rng.normal(0.0, 1.5, n)
+    tau = np.abs(rng.normal(0.0, 0.7, n))
+    tau[:5] = 0.0
+    dens, cdf = np.zeros(n), np.zeros(n)
+    for node, weight in zip(cc._NODES, cc._WEIGHTS, strict=True):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            x = np.exp(theta + tau * node)
+            f = claim.distribution.pdf(x) * x
+            dens += weight * np.where(np.isfinite(f), f, 0.0)
+            cdf += weight * np.nan_to_num(claim.distribution.cdf(
+                np.exp(2 * math.log(claim.value) - theta - tau * node)))
+    with np.errstate(divide="ignore"):
+        want = np.log(dens)
+    assert np.array_equal(cc.log_likelihood([claim], theta, tau)[0], want)
+    assert np.array_equal(cc.predictive_cdf(claim, theta, tau), cdf)
