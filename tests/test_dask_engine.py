@@ -6,6 +6,8 @@ Determinism tests only, comparing runs made in this process. They need the optio
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -53,10 +55,24 @@ def cluster() -> Iterator[object]:
         yield running
 
 
+@contextlib.contextmanager
+def port_taken(port: int) -> Iterator[None]:
+    """`port` held by someone else meanwhile (as by another cluster's dashboard)."""
+    with socket.socket() as held:
+        try:
+            held.bind(("127.0.0.1", port))
+            held.listen()
+        except OSError:  # taken already, which is the point
+            pass
+        yield
+
+
 @SEED_STREAMED
 def test_local_cluster_gives_the_local_engines_numbers(local: Run) -> None:
-    # engine="dask" with no scheduler starts its own LocalCluster of 2 processes.
-    run = simulate(local.model, engine="dask")
+    # engine="dask" with no scheduler starts its own LocalCluster of 2 processes, and says
+    # nothing (a warning is an error here) when another one's dashboard holds port 8787.
+    with port_taken(8787):
+        run = simulate(local.model, engine="dask")
     assert run.provenance["streaming"]["engine"] == "dask"
     assert run.provenance["streaming"]["workers"] == 2
     assert_identical_runs(local, run)

@@ -107,9 +107,11 @@ def dask_engine(scheduler: str | None = None, *,
             environ = dict(config.get("distributed.nanny.pre-spawn-environ", default={}))
             stack.enter_context(config.set(
                 {"distributed.nanny.pre-spawn-environ": environ | WORKER_ENVIRON}))
+            # The dashboard (which nothing shows) on a free port: with None it still takes
+            # 8787, and warns on stderr when another cluster or notebook holds that port.
             cluster = stack.enter_context(distributed.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None))
+                dashboard_address=":0"))
             client = stack.enter_context(distributed.Client(cluster))
         else:
             client = stack.enter_context(distributed.Client(scheduler))
