@@ -59,10 +59,9 @@ def _scaled(ds: xr.Dataset, dim: str, factor: np.ndarray, skip: tuple[str, ...] 
     (`xarray.Dataset.copy` with new data: no alignment or merge per variable).
     """
     at = np.array([str(v) == CONSENSUS for v in ds[dim].values])
-    if factor.ndim:
-        scale, scale_dims = np.where(at[None, :], factor[:, None], 1.0), ("variable", dim)
-    else:
-        scale, scale_dims = np.where(at, factor, 1.0), (dim,)
+    scale_dims: tuple[str, ...] = ("variable", dim) if factor.ndim else (dim,)
+    scale = np.where(at[None, :], factor[:, None], 1.0) if factor.ndim else np.where(
+        at, factor, 1.0)
     data = {}
     for k in ds.data_vars:
         variable = ds.variables[k]

@@ -18,20 +18,20 @@ from numpy.typing import NDArray
 from uncertainty.runtime.parallel import thread_map
 from uncertainty.sampling.rows import row_groups
 from uncertainty.stats.array import all_positive, quantile_statistics
-from uncertainty.stats.paired import error_of, indicator_correlation
 from uncertainty.stats.pairwise import (
     DrawStat,
     describe_percentile,
     exceedances,
-    overlap_arrays,
     overlap_of_scaled,
     percentiles,
     prob_greater,
     scaled_draws,
     valid_draws,
 )
+from uncertainty.summary.eti_overlap import eti_overlap_errors, eti_overlaps
 
-__all__ = ["claim_percentiles", "compare_views", "thresholds_table"]
+__all__ = ["claim_percentiles", "compare_views", "eti_overlap_errors", "eti_overlaps",
+           "thresholds_table"]
 
 FloatArray = NDArray[np.float64]
 #: What `pair_table` computes for a pair of views, in order: P(A > B), its MCSE, the
@@ -203,49 +203,6 @@ def _per_row(keys: Sequence[object], compute: Callable[[int], FloatArray],
     for (first, same), value in zip(groups, found, strict=True):
         out[[first, *same]] = value
     return out
-
-
-def eti_overlaps(eti: FloatArray) -> FloatArray:
-    """The `interval_overlap` share of every pair of intervals ``eti[view, level]``.
-
-    `eti` has shape ``(views, levels, 2)``; the result ``(views, views, levels)``.
-    """
-    return overlap_arrays(eti[:, None, :, 0], eti[:, None, :, 1],
-                           eti[None, :, :, 0], eti[None, :, :, 1])[1]
-
-
-def eti_overlap_errors(rows: FloatArray, eti: FloatArray, mcse: FloatArray) -> FloatArray:
-    """The MCSE of every `eti_overlaps` share.
-
-    `rows` holds each view's draws, paired by position (``(views, draws)``); `eti` and
-    `mcse` the intervals' ends and their MCSEs, ``(views, levels, 2)``. The errors of the
-    four ends of two intervals are correlated (the two ends of one interval, and the ends
-    of two views that share inputs): their covariance is counted over the paired draws
-    (`uncertainty.stats.paired.indicator_correlation`), and the share's MCSE follows by the
-    delta method. It is 0 where the share is flat: one interval well inside the other
-    (share 1), or the two well apart (0). Result ``(views, views, levels)``, 0 on the
-    diagonal, NaN where a view has no interval.
-    """
-    nv, nl = eti.shape[:2]
-    index = np.arange(nv * 2).reshape(nv, 2)
-    stacked = [rows[v] for v in range(nv) for _ in range(2)]
-    out = np.zeros((nv, nv, nl))
-    for k in range(nl):  # only ends at one level are compared
-        ends, err = eti[:, k].reshape(-1), mcse[:, k].reshape(-1)
-        corr = indicator_correlation(stacked, ends)
-        for i in range(nv):
-            for j in range(i + 1, nv):
-                at = np.r_[index[i], index[j]]
-                out[i, j, k] = out[j, i, k] = error_of(_share, ends[at], err[at],
-                                                         corr[np.ix_(at, at)])
-    return np.where(np.isnan(eti_overlaps(eti)), np.nan, out)
-
-
-def _share(ends: FloatArray) -> float:
-    """The overlap share of ``[a_lo, a_hi]`` and ``[b_lo, b_hi]``, as `overlap_arrays`."""
-    gap = min(ends[1], ends[3]) - max(ends[0], ends[2])
-    shorter = min(ends[1] - ends[0], ends[3] - ends[2])
-    return float(max(gap, 0.0) / shorter) if shorter > 0 else float(gap >= 0)
 
 
 def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[float],
