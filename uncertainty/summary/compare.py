@@ -164,12 +164,12 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
     flags = [bool((log or {}).get(n, False)) for n in names]
     pairs = np.full((len(names), len(PAIR_NAMES), nv, nv), np.nan)
     eti_share = np.full((2, len(names), nv, nv, nl), np.nan)
+    given = _intervals(summary, names, levels) if summary is not None else None
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
         rows = np.asarray(draws[name].values, dtype=np.float64)
         keys = _keys(draws[name])
-        if summary is not None:
-            eti, eti_mcse = (summary[k].sel(variable=name, level=list(levels)).transpose(
-                "view", "level", "ci_bound").values for k in ("eti", "mcse_eti"))
+        if given is not None:
+            eti, eti_mcse = given[0][v], given[1][v]
         else:
             both = _per_row(keys, functools.partial(_eti_of, rows, levels), (2, nl, 2),
                             threads)
@@ -177,6 +177,25 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
         eti_share[:, v] = eti_overlaps(eti), eti_overlap_errors(rows, eti, eti_mcse)
         pairs[v] = _pairs(rows, keys, flag, threads)
     return pairs_dataset(draws, names, levels, flags, pairs, eti_share)
+
+
+def _intervals(summary: xr.Dataset, names: Sequence[str],
+               levels: Sequence[float]) -> tuple[FloatArray, FloatArray]:
+    """The ``eti`` and ``mcse_eti`` of `summary` at `names` and `levels`, as arrays.
+
+    Each ``(variables, view, level, ci_bound)``: what selecting them variable by variable
+    gives (a missing name or level is a KeyError), read from the arrays at once.
+    """
+    at = []
+    for dim, labels in (("variable", names), ("level", levels)):
+        found = summary.indexes[dim].get_indexer(list(labels))
+        if (found < 0).any():
+            raise KeyError(f"{list(labels)} not all in the summary's {dim}")
+        at.append(found)
+    order = ("variable", "view", "level", "ci_bound")
+    eti, mcse = (summary.variables[k].transpose(*order).values[at[0]][:, :, at[1]]
+                 for k in ("eti", "mcse_eti"))
+    return eti, mcse
 
 
 def _eti_of(rows: FloatArray, levels: Sequence[float], i: int) -> FloatArray:
