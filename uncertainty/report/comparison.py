@@ -30,8 +30,9 @@ __all__ = ["comparison_blocks", "comparison_document", "thresholds_document"]
 def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
     """Views grouped by identical draws (the ``same_as`` coordinate of the comparison)."""
     groups: dict[str, list[str]] = {}
-    for view, first in zip(pairs["view"].values, pairs["same_as"].sel(variable=variable).values,
-                           strict=True):
+    row = int(pairs.indexes["variable"].get_loc(variable))
+    same_as = _axes(pairs.variables["same_as"], "variable", "view")[row]
+    for view, first in zip(pairs["view"].values, same_as, strict=True):
         groups.setdefault(str(first), []).append(str(view))
     return list(groups.values())
 
@@ -39,13 +40,12 @@ def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
 def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) -> Table:
     """One row per unordered pair of views with different draws; a view stands for its group."""
     pairs = comparison.pairs
-    p = pairs.sel(variable=variable)
-    levels = [float(x) for x in p["level"].values]
+    levels = [float(x) for x in pairs["level"].values]
     header: list[Content] = [(Text("A"),), (Text("B"),), (Text("P(A > B)"),),
                              (Text("overlap coefficient"),)]
     header += [percent_header(lv, "ETI overlap") for lv in levels]
     firsts = [g[0] for g in groups]
-    index = {str(v): i for i, v in enumerate(p["view"].values)}
+    index = {str(v): i for i, v in enumerate(pairs["view"].values)}
     row = [str(v) for v in pairs["variable"].values].index(variable)
     grid = {k: _axes(pairs[k].variable, "variable", "view", "other",
                      *(("level",) if k.startswith("eti") else ()))[row]

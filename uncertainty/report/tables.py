@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from uncertainty.report.blocks import Cell, Content, Num, Row, Scope, Table, Text, cell, columns
 
-__all__ = ["percent_header", "statistic_arrays", "variable_table"]
+__all__ = ["envelope_arrays", "percent_header", "statistic_arrays", "variable_table"]
 
 
 def percent_header(level: float, what: str) -> Content:
@@ -37,16 +37,34 @@ def _interval(values: Sequence[float], errors: Sequence[float]) -> Cell:
 
 def _envelope_row(env: xr.Dataset, parent: str, variable: str, n_levels: int, hdi: bool,
                   width: int) -> Row:
-    e = env.sel(envelope=parent, variable=variable)
+    e = {k: v[int(env.indexes["variable"].get_loc(variable))]
+         for k, v in envelope_arrays(env, parent).items()}
     m_err = float(e["mcse_median"])
-    lo, hi = (float(v) for v in e["median"].values)
+    lo, hi = (float(v) for v in e["median"])
     row = [cell(f"{parent} (envelope)"), cell(_mcse(lo, m_err), " to ", _mcse(hi, m_err))]
-    errors = e["mcse_eti"].values
-    row += [_interval(e["eti"].values[i], errors[i]) for i in range(n_levels)]
+    errors = e["mcse_eti"]
+    row += [_interval(e["eti"][i], errors[i]) for i in range(n_levels)]
     if hdi:
-        hdi_errors = e["mcse_hdi"].values
-        row += [_interval(e["hdi"].values[i], hdi_errors[i]) for i in range(n_levels)]
+        hdi_errors = e["mcse_hdi"]
+        row += [_interval(e["hdi"][i], hdi_errors[i]) for i in range(n_levels)]
     return tuple(row + [cell("")] * (width - len(row)))
+
+
+def envelope_arrays(env: xr.Dataset, parent: str) -> dict[str, NDArray[Any]]:
+    """The statistics of envelope `parent` (`uncertainty.summary.envelopes`) as arrays.
+
+    Indexed ``[variable, bound]`` (``median``), ``[variable]`` (``mcse_median``) or
+    ``[variable, level, ci_bound]``: what ``env.sel(envelope=parent)`` holds, read from the
+    Dataset's variables without a selection per number.
+    """
+    i = int(env.indexes["envelope"].get_loc(parent))
+    out = {}
+    for name in ("median", "eti", "hdi", "mcse_median", "mcse_eti", "mcse_hdi"):
+        var = env.variables[name]
+        order = [d for d in ("envelope", "variable", "bound", "level", "ci_bound")
+                 if d in var.dims]
+        out[name] = var.transpose(*order).values[i]
+    return out
 
 
 def statistic_arrays(summary: xr.Dataset, variable: str,
