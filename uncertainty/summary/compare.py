@@ -40,7 +40,7 @@ PairStats = tuple[float, float, float, float, float]
 #: Their names in the Dataset `compare_views` returns.
 PAIR_NAMES = ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution", "ovl_mcse")
 
-def _keys(da: xr.DataArray) -> list[object]:
+def _keys(da: xr.DataArray | xr.Variable) -> list[object]:
     """One key per view, equal exactly when the rows are identical."""
     if "view_sources" in da.attrs:
         return list(da.attrs["view_sources"])
@@ -166,8 +166,8 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
     eti_share = np.full((2, len(names), nv, nv, nl), np.nan)
     given = _intervals(summary, names, levels) if summary is not None else None
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
-        rows = np.asarray(draws[name].values, dtype=np.float64)
-        keys = _keys(draws[name])
+        rows = np.asarray(draws.variables[name].values, dtype=np.float64)
+        keys = _keys(draws.variables[name])
         if given is not None:
             eti, eti_mcse = given[0][v], given[1][v]
         else:
@@ -242,7 +242,7 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
     # Each view's first view with identical draws (itself when none before it).
     same_as = np.empty((len(names), len(views)), dtype=object)
     for v, name in enumerate(names):
-        for j, same in row_groups(_keys(draws[name])):
+        for j, same in row_groups(_keys(draws.variables[name])):
             same_as[v, [j, *same]] = str(views[j])
     coords["same_as"] = (("variable", "view"), same_as.astype(str))
     data = {k: (dims, pairs[:, m]) for m, k in enumerate(PAIR_NAMES)}
@@ -254,12 +254,12 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
 def _per_view(draws: xr.Dataset, variable: str, values: FloatArray,
               stat: DrawStat, threads: int = 1) -> tuple[FloatArray, FloatArray]:
     """``stat(valid draws, values)`` for each view, once per distinct row."""
-    rows = np.asarray(draws[variable].values, dtype=np.float64)
+    rows = np.asarray(draws.variables[variable].values, dtype=np.float64)
 
     def compute(i: int) -> FloatArray:
         return np.stack(stat(valid_draws(rows[i]), values))
 
-    both = _per_row(_keys(draws[variable]), compute, (2, len(values)), threads)
+    both = _per_row(_keys(draws.variables[variable]), compute, (2, len(values)), threads)
     return both[:, 0], both[:, 1]
 
 

@@ -49,7 +49,7 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
     the candidates it accepts; ``valid`` and ``invalid`` count only those.
     """
     distinct, _ = distinct_rows(draws)
-    values = [draws[name].values for name in draws.data_vars]
+    values = [draws.variables[name].values for name in draws.data_vars]
     # Candidates a view rejects (NaN in its rows) are not draws of it, so not invalid ones.
     rejected = (draws.sizes["draw"] - draws["accepted"].values.sum(axis=1)
                 if "accepted" in draws.coords else np.zeros(draws.sizes["view"], dtype=int))
@@ -106,8 +106,8 @@ def summary_dataset(draws: xr.Dataset, levels: tuple[float, ...],
         "view": draws["view"].values,
         "level": list(levels),
         "ci_bound": ["lower", "upper"],
-        "kind": ("variable", [draws[n].attrs.get("kind", "") for n in names]),
-        "label": ("variable", [draws[n].attrs.get("label", n) for n in names]),
+        "kind": ("variable", [draws.variables[n].attrs.get("kind", "") for n in names]),
+        "label": ("variable", [draws.variables[n].attrs.get("label", n) for n in names]),
     }
     for name in ("view_label", "envelope_of"):
         if name in draws.coords:
