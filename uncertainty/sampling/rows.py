@@ -83,15 +83,14 @@ def draws_dataset(model: Model, views: tuple[View, ...], data: Mapping[str, Floa
     the candidates each view keeps. Its rejected candidates are NaN in every variable.
     """
     dims = ("view", "draw")
-    # Variables, not DataArrays: a Dataset is made of them, and a DataArray each costs more.
-    data_vars: dict[str, xr.Variable] = {
-        q: xr.Variable(dims, data[q],
-                       attrs={"kind": "input", "label": q, "view_sources": keys[q]})
+    data_vars: dict[str, xr.DataArray] = {
+        q: xr.DataArray(data[q], dims=dims,
+                        attrs={"kind": "input", "label": q, "view_sources": keys[q]})
         for q in model.quantities
     }
     for metric in model.metrics:
-        data_vars[metric.name] = xr.Variable(
-            dims, data[metric.name],
+        data_vars[metric.name] = xr.DataArray(
+            data[metric.name], dims=dims,
             attrs={"kind": "metric", "label": metric.label, "expr": metric.expression.text,
                    "view_sources": keys[metric.name]},
         )
