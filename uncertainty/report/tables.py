@@ -97,7 +97,7 @@ def variable_table(summary: xr.Dataset, variable: str, *, hdi: bool = False,
     """
     a = statistic_arrays(summary, variable, ("median", "mcse_median", "eti", "mcse_eti", "hdi",
                                              "mcse_hdi", "invalid", "valid"))
-    levels = [float(p) for p in summary["level"].values]
+    levels = [float(p) for p in summary.variables["level"].values]
     header = [(Text("view"),), (Text("median"),)] + [percent_header(p, "ETI") for p in levels]
     if hdi:
         header += [percent_header(p, "HDI") for p in levels]
@@ -105,8 +105,8 @@ def variable_table(summary: xr.Dataset, variable: str, *, hdi: bool = False,
     if show_invalid:
         header.append((Text("invalid draws"),))
     rows: list[Row] = []
-    views = summary["view"].values
-    parents = (summary["envelope_of"].values if "envelope_of" in summary.coords
+    views = summary.variables["view"].values
+    parents = (summary.variables["envelope_of"].values if "envelope_of" in summary.coords
                else [""] * len(views))
     shown: set[str] = set()
     for j, (view, parent) in enumerate(zip(views, parents, strict=True)):
