@@ -302,3 +302,41 @@ def test_the_outputs_carry_the_consensus(cli: Invoke, workdir: Path) -> None:
     assert "| us_intel | at least 8,000 |" in markdown
     assert "What the sources jointly imply" in (workdir / "out" / "summary.html").read_text(
         "utf-8")
+
+
+def _by_each_node(claim: Claim, theta: np.ndarray, tau: np.ndarray) -> tuple[bytes, bytes]:
+    """A claim's quadrature likelihood and predictive CDF as defined: one node at a time."""
+    from uncertainty.analysis.consensus_claims import _NODES, _WEIGHTS, _log, _log_density
+
+    dist, log_c = claim.distribution, math.log(claim.value)
+    assert dist is not None
+    dens, cdf = np.zeros_like(theta), np.zeros_like(theta)
+    for node, weight in zip(_NODES, _WEIGHTS, strict=True):
+        dens += weight * _log_density(dist, theta + tau * node)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            cdf += weight * np.nan_to_num(dist.cdf(np.exp(2 * log_c - theta - tau * node)))
+    return _log(dens).tobytes(), cdf.tobytes()
+
+
+@pytest.mark.parametrize("call_size", [None, 1, 700])
+def test_quadrature_over_nodes_at_once_is_node_by_node(call_size: int | None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # The nodes are evaluated several at a time (one density or CDF call for up to
+    # _CALL_SIZE values): the same numbers, bit for bit, as one node at a time, whatever
+    # the grouping (all nodes at once, one by one, groups that do not divide 24).
+    from uncertainty.analysis import consensus_claims
+    from uncertainty.analysis.consensus_claims import log_likelihood, predictive_cdf
+    from uncertainty.distributions import Gamma, Pert, SplitLogNormal
+
+    if call_size is not None:
+        monkeypatch.setattr(consensus_claims, "_CALL_SIZE", call_size)
+    r = np.random.default_rng(8)
+    for dist in (Gamma(2.5, 3.0), SplitLogNormal(100.0, 0.2, 0.9), Pert(1.0, 2.0, 10.0),
+                 Normal(50.0, 10.0)):
+        claim = claim_of("s", dist)
+        assert claim is not None and claim.distribution is not None
+        theta = math.log(claim.value) + 2 * r.standard_normal(300)
+        tau = np.abs(r.standard_normal(300)) * r.choice([0.0, 0.3, 3.0], size=300)
+        found = (log_likelihood([claim], theta, tau)[0].tobytes(),
+                 predictive_cdf(claim, theta, tau).tobytes())
+        assert found == _by_each_node(claim, theta, tau), dist.describe()

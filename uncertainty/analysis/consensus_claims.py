@@ -20,7 +20,7 @@ any other central one     density of ``log X`` at ``theta``,         ``E_e F_X(m
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +37,8 @@ QUADRATURE_NODES = 24
 _NODES, _WEIGHTS = np.polynomial.hermite.hermgauss(QUADRATURE_NODES)
 _NODES = math.sqrt(2.0) * _NODES  # for a standard normal: E f(e) = sum w f(x) / sqrt(pi)
 _WEIGHTS = _WEIGHTS / math.sqrt(math.pi)
+#: Most values a density or CDF takes in one call, over several nodes (2 MiB).
+_CALL_SIZE = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,11 @@ def _one(claim: Claim, theta: FloatArray, tau: FloatArray) -> FloatArray:
             z = (theta - math.log(claim.value)) / sd
             out = -0.5 * z**2 - np.log(sd) - 0.5 * math.log(2 * math.pi)
         return np.where(sd > 0, out, -np.inf)
+    dist = claim.distribution
     dens = np.zeros_like(theta)
-    for node, weight in zip(_NODES, _WEIGHTS, strict=True):
-        dens += weight * _log_density(claim.distribution, theta + tau * node)
+    for at_node, weight in zip(_over_nodes(lambda y: _log_density(dist, y), theta, tau),
+                               _WEIGHTS, strict=True):
+        dens += weight * at_node
     return _log(dens)
 
 
@@ -166,12 +170,35 @@ def predictive_cdf(claim: Claim, theta: FloatArray, tau: FloatArray) -> FloatArr
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(sd > 0, (log_c - theta) / np.where(sd > 0, sd, 1.0), 0.0)
         return np.where(sd > 0, special.ndtr(z), np.where(theta <= log_c, 1.0, 0.0))
+    dist = claim.distribution
+
+    def at(y: FloatArray) -> FloatArray:
+        return np.nan_to_num(dist.cdf(np.exp(y)))
+
     out = np.zeros_like(theta)
-    for node, weight in zip(_NODES, _WEIGHTS, strict=True):
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            out += weight * np.nan_to_num(claim.distribution.cdf(
-                np.exp(2 * log_c - theta - tau * node)))
+    # 2 log c - theta - tau e, as (2 log c - theta) + (-tau) e: the same numbers
+    start, step = 2 * log_c - theta, -np.asarray(tau)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for at_node, weight in zip(_over_nodes(at, start, step), _WEIGHTS, strict=True):
+            out += weight * at_node
     return out
+
+
+def _over_nodes(f: Callable[[FloatArray], FloatArray], start: FloatArray, step: FloatArray,
+                ) -> Iterator[FloatArray]:
+    """``f(start + step * node)`` at each Gauss-Hermite node in turn.
+
+    ``f`` must act elementwise: it is called on the values of several nodes at once (at
+    most `_CALL_SIZE`), one scipy call where there were as many as nodes, with the same
+    numbers (each value is computed as it was, ``start + step * node``).
+    """
+    start, step = np.broadcast_arrays(np.asarray(start, dtype=np.float64),
+                                      np.asarray(step, dtype=np.float64))
+    group = max(1, _CALL_SIZE // max(start.size, 1))
+    for first in range(0, len(_NODES), group):
+        nodes = _NODES[first:first + group].reshape(-1, *(1,) * start.ndim)
+        values = start + step * nodes
+        yield from f(values.reshape(-1)).reshape(values.shape)
 
 
 def typical_variance(claims: Sequence[Claim]) -> float:
