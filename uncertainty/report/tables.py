@@ -28,11 +28,16 @@ def _mcse(x: float, err: float) -> Num:
     return Num(float(x), "mcse", float(err))
 
 
+#: The text around an interval's ends (what ``cell("[", lo, ", ", hi, "]")`` makes).
+_OPEN, _COMMA, _CLOSE = Text("["), Text(", "), Text("]")
+
+
 def _interval(values: Sequence[float], errors: Sequence[float]) -> Cell:
     lo, hi = values
     if math.isnan(lo) and math.isnan(hi):  # no valid draws: one dash, not "[—, —]"
         return cell(Num(math.nan))
-    return cell("[", _mcse(lo, errors[0]), ", ", _mcse(hi, errors[1]), "]")
+    # the cell made directly: a report has thousands of them
+    return Cell((_OPEN, _mcse(lo, errors[0]), _COMMA, _mcse(hi, errors[1]), _CLOSE))
 
 
 def _envelope_row(env: xr.Dataset, parent: str, variable: str, n_levels: int, hdi: bool,
