@@ -93,10 +93,11 @@ def summary_dataset(draws: xr.Dataset, levels: tuple[float, ...],
     intervals = {k: np.full((len(names), views, m, 2), np.nan) for k in INTERVAL_STATISTICS}
     tables: list[dict[str, np.ndarray]] = [scalars, intervals]
     _, repeats = distinct_rows(draws)
-    for (i, j), stats in found.items():
+    if found:  # each statistic of every row placed at once (copies of the same numbers)
+        rows, cols = (list(ix) for ix in zip(*found, strict=True))
         for table in tables:
             for k, stat in table.items():
-                stat[i, j] = stats[k]
+                stat[rows, cols] = np.stack([np.asarray(stats[k]) for stats in found.values()])
     for i, j, first in repeats:
         for table in tables:
             for stat in table.values():
