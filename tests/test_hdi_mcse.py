@@ -28,7 +28,7 @@ from uncertainty.distributions.simple import Gamma
 from uncertainty.report.build import HDI_BIAS_DRAWS
 from uncertainty.stats.array import quantile_mcse_sorted
 from uncertainty.stats.hdi import hdi_span, hdi_start_sorted
-from uncertainty.stats.hdi_error import hdi_mcse_sorted
+from uncertainty.stats.hdi_error import _fit_grid, hdi_mcse_sorted
 
 LEVELS = (0.5, 0.9, 0.95)
 #: The documented band of sd(z) and bound on |mean(z)|.
@@ -132,3 +132,25 @@ def test_the_report_says_how_hdi_ends_are_biased_at_few_draws(tmp_path: Path) ->
     many = study.run(draws=HDI_BIAS_DRAWS, seed=1, sensitivity=False).markdown(plots=False)
     assert "reads a little away from the tail" in few
     assert "reads a little away from the tail" not in many
+
+
+def test_hdi_mcse_is_the_same_when_its_fit_grids_are_reused() -> None:
+    # The fit's offsets and parabola basis depend on three integers and are made once
+    # (`_fit_grid`): a reused one must give the MCSEs a fresh one gives, and be read-only.
+    r = np.random.default_rng(11)
+    rows = [np.sort(r.lognormal(0.0, sigma, 3_000)) for sigma in (0.3, 0.8, 1.5)]
+    spans = [hdi_span(3_000, p) for p in (0.5, 0.9, 0.95)]
+
+    def all_mcse() -> bytes:
+        return b"".join(hdi_mcse_sorted(s, hdi_start_sorted(s, k), k).tobytes()
+                        for s in rows for k in spans)
+
+    _fit_grid.cache_clear()
+    fresh = all_mcse()
+    assert _fit_grid.cache_info().hits > 0  # rows of one size share grids at once
+    assert all_mcse() == fresh  # every grid reused
+    _fit_grid.cache_clear()
+    assert all_mcse() == fresh  # every grid made again
+    d, _ = _fit_grid(-10, 10, 12)
+    with pytest.raises(ValueError, match="read-only"):
+        d[0] = 99

@@ -25,6 +25,7 @@ from uncertainty.stats.array import summarize_draws
 from uncertainty.stats.paired import LIMIT, error_of, indicator_correlation
 from uncertainty.streaming import PREFIX_DRAWS
 from uncertainty.summary.compare import eti_overlap_errors, eti_overlaps
+from uncertainty.summary.eti_overlap import share
 
 
 def test_indicator_correlation_is_that_of_the_indicators() -> None:
@@ -167,3 +168,52 @@ def test_nested_intervals_overlap_fully_with_no_error() -> None:
     assert eti[1, 0, 1] - K * errors[1, 0, 1] > eti[0, 0, 1] + K * errors[0, 0, 1]
     assert eti_overlaps(eti)[0, 1, 0] == 1.0
     assert se[0, 1, 0] == 0.0 and se[0, 0, 0] == 0.0
+
+
+def _overlap_errors_one_pair_at_a_time(rows: np.ndarray, eti: np.ndarray,
+                                       mcse: np.ndarray) -> np.ndarray:
+    """`eti_overlap_errors` by its definition: ``error_of(share, ...)`` for each pair."""
+    nv, nl = eti.shape[:2]
+    stacked = [rows[v] for v in range(nv) for _ in range(2)]
+    out = np.zeros((nv, nv, nl))
+    for k in range(nl):
+        ends, err = eti[:, k].reshape(-1), mcse[:, k].reshape(-1)
+        corr = indicator_correlation(stacked, ends)
+        for i in range(nv):
+            for j in range(i + 1, nv):
+                at = np.r_[2 * i, 2 * i + 1, 2 * j, 2 * j + 1]
+                out[i, j, k] = out[j, i, k] = error_of(share, ends[at], err[at],
+                                                         corr[np.ix_(at, at)])
+    return np.where(np.isnan(eti_overlaps(eti)), np.nan, out)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_eti_overlap_errors_are_error_of_each_pair_bit_for_bit(seed: int) -> None:
+    # Every pair's errors are taken at once as arrays: the same numbers as error_of makes
+    # pair by pair, over intervals nested, apart, touching, of zero width, at float
+    # limits, with MCSEs 0, NaN or infinite, and views with no interval.
+    r = np.random.default_rng([seed, 77])
+    nv, nl, n = int(r.integers(2, 7)), int(r.integers(1, 4)), 400
+    scale = 10.0 ** r.choice([0, 0, 3, 150, 300, 307])
+    spread = r.choice([0.01, 1.0, 5.0], size=(nv, 1)) if scale < 1e307 else 1.0
+    rows = r.standard_normal((nv, n)) * spread * scale  # under 6e307: finite
+    rows[r.random((nv, n)) < 0.1] = np.nan
+    lo = np.sort(r.choice(rows[np.isfinite(rows)], size=(nv, nl, 2)), axis=-1)
+    eti = lo.copy()
+    point = r.random((nv, nl)) < 0.15
+    eti[point, 1] = eti[point, 0]  # zero width
+    eti[:, :, 1] = np.maximum(eti[:, :, 0], eti[:, :, 1])
+    if nv > 2:
+        eti[1] = eti[0]  # identical intervals, touching ones
+        eti[2, :, 0] = eti[0, :, 1]
+        eti[2, :, 1] = np.maximum(eti[2, :, 1], eti[2, :, 0])
+    eti[r.random(nv) < 0.1] = np.nan  # no valid draw
+    mcse = np.abs(r.standard_normal((nv, nl, 2))) * scale * r.choice([1e-3, 0.1, 1.0])
+    mcse[r.random((nv, nl, 2)) < 0.1] = 0.0
+    mcse[r.random((nv, nl, 2)) < 0.05] = np.nan
+    mcse[r.random((nv, nl, 2)) < 0.03] = np.inf
+    with np.errstate(all="ignore"):  # error_of's own evaluations may overflow here
+        wanted = _overlap_errors_one_pair_at_a_time(rows, eti, mcse)
+        found = eti_overlap_errors(rows, eti, mcse)
+    assert found.tobytes() == wanted.tobytes()
+    assert np.isfinite(found).any()

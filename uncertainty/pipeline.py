@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import secrets
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -32,12 +33,17 @@ __all__ = ["Run", "memory_needed", "rebuild", "simulate", "versions", "view_coun
 
 def versions() -> dict[str, str]:
     """Versions of this package and the libraries that determine its numbers."""
+    return {"uncertainty": _own_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__, "xarray": xr.__version__}
+
+
+@functools.cache
+def _own_version() -> str:
+    """The installed version of this package, looked up once (a scan of sys.path)."""
     try:
-        own = metadata.version("uncertainty")
+        return metadata.version("uncertainty")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        own = "unknown"
-    return {"uncertainty": own, "numpy": np.__version__, "scipy": scipy.__version__,
-            "xarray": xr.__version__}
+        return "unknown"
 
 
 @dataclass(frozen=True)

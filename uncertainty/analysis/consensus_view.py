@@ -12,7 +12,7 @@ factor is conservative there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 
 import numpy as np
 import xarray as xr
@@ -54,18 +54,33 @@ def _scaled(ds: xr.Dataset, dim: str, factor: np.ndarray, skip: tuple[str, ...] 
     """`ds` with its ``*mcse*`` variables (but `skip`) times `factor` at the consensus.
 
     Where `dim` is the consensus view; `factor` per ``variable`` (1-D) or one number (0-D).
+    Each such variable must have the dims of the scale (`dim`, and ``variable`` for a 1-D
+    `factor`). The products are those of the arrays, made in place of a copy of `ds`
+    (`xarray.Dataset.copy` with new data: no alignment or merge per variable).
     """
     at = np.array([str(v) == CONSENSUS for v in ds[dim].values])
-    if factor.ndim:
-        scale = xr.DataArray(np.where(at[None, :], factor[:, None], 1.0),
-                             dims=("variable", dim))
-    else:
-        scale = xr.DataArray(np.where(at, factor, 1.0), dims=dim)
-    out = ds.copy()
-    for k in (str(k) for k in ds.data_vars):
-        if "mcse" in k and k not in skip:
-            out[k] = (ds[k] * scale).transpose(*ds[k].dims)
-    return out
+    scale_dims: tuple[str, ...] = ("variable", dim) if factor.ndim else (dim,)
+    scale = np.where(at[None, :], factor[:, None], 1.0) if factor.ndim else np.where(
+        at, factor, 1.0)
+    data = {}
+    for k in ds.data_vars:
+        variable = ds.variables[k]
+        data[k] = variable.data
+        if "mcse" in str(k) and k not in skip:
+            data[k] = variable.values * _along(scale, scale_dims, variable.dims)
+    return ds.copy(data=data)
+
+
+def _along(scale: np.ndarray, scale_dims: tuple[str, ...],
+           dims: tuple[Hashable, ...]) -> np.ndarray:
+    """`scale` (over `scale_dims`) shaped to broadcast against an array over `dims`."""
+    missing = [d for d in scale_dims if d not in dims]
+    if missing:
+        raise ValueError(f"an MCSE variable over {dims} lacks the dims {missing}")
+    order = [d for d in dims if d in scale_dims]
+    shaped = scale.transpose([scale_dims.index(d) for d in order])
+    return shaped.reshape([scale.shape[scale_dims.index(d)] if d in scale_dims else 1
+                           for d in dims])
 
 
 def widen(ds: xr.Dataset, factors: Mapping[str, float], *,

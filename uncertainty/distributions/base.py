@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-__all__ = ["Distribution", "ScipyDistribution"]
+__all__ = ["Distribution", "ScipyDistribution", "ScipyLaw"]
 
 FloatArray = NDArray[np.float64]
 
@@ -96,23 +96,62 @@ class Distribution(abc.ABC):
         return float(self.ppf(0.5))
 
 
+class ScipyLaw:
+    """A `scipy.stats` distribution and its parameters, called as a frozen one, unfrozen.
+
+    ``law.ppf(q)`` is ``dist.ppf(q, *args, **kwds)``: what the frozen distribution
+    ``dist(*args, **kwds)`` computes (it calls that method of a copy of `dist` with these
+    parameters), without freezing, which copies the distribution object and builds its
+    docstrings (about 0.5 ms, several times in every config's loading).
+    """
+
+    __slots__ = ("args", "dist", "kwds")
+
+    def __init__(self, dist: Any, *args: float, **kwds: float) -> None:
+        self.dist, self.args, self.kwds = dist, args, kwds
+
+    def freeze(self) -> Any:
+        """The frozen `scipy.stats` distribution."""
+        return self.dist(*self.args, **self.kwds)
+
+    def ppf(self, q: ArrayLike) -> Any:  # noqa: D102 (scipy's, with the parameters)
+        return self.dist.ppf(q, *self.args, **self.kwds)
+
+    def isf(self, q: ArrayLike) -> Any:  # noqa: D102
+        return self.dist.isf(q, *self.args, **self.kwds)
+
+    def cdf(self, x: ArrayLike) -> Any:  # noqa: D102
+        return self.dist.cdf(x, *self.args, **self.kwds)
+
+    def sf(self, x: ArrayLike) -> Any:  # noqa: D102
+        return self.dist.sf(x, *self.args, **self.kwds)
+
+    def pdf(self, x: ArrayLike) -> Any:  # noqa: D102
+        return self.dist.pdf(x, *self.args, **self.kwds)
+
+
 class ScipyDistribution(Distribution):
-    """A distribution backed by a frozen `scipy.stats` object for its CDF and quantiles."""
+    """A distribution backed by a `scipy.stats` one for its CDF and quantiles."""
 
     @property
     @abc.abstractmethod
-    def frozen(self) -> Any:
-        """The frozen `scipy.stats` distribution."""
+    def law(self) -> ScipyLaw:
+        """The `scipy.stats` distribution and its parameters."""
 
-    def _scipy(self) -> Any:
-        """`frozen`, built once per instance (freezing costs ~0.3 ms, a mixture calls often).
+    @property
+    def frozen(self) -> Any:
+        """The frozen `scipy.stats` distribution (for its moments)."""
+        return self.law.freeze()
+
+    def _scipy(self) -> ScipyLaw:
+        """`law`, built once per instance (a mixture calls often).
 
         Cached in the instance ``__dict__``, outside the dataclass fields, so equality,
         hashing and repr are unaffected.
         """
-        cached = self.__dict__.get("_frozen_cache")
+        cached = self.__dict__.get("_law_cache")
         if cached is None:
-            cached = self.__dict__["_frozen_cache"] = self.frozen
+            cached = self.__dict__["_law_cache"] = self.law
         return cached
 
     def ppf(self, q: ArrayLike) -> FloatArray:  # noqa: D102 (documented on the base)

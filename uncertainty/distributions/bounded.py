@@ -11,7 +11,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special, stats
 
-from uncertainty.distributions.base import Distribution, FloatArray, ScipyDistribution
+from uncertainty.distributions.base import (
+    Distribution,
+    FloatArray,
+    ScipyDistribution,
+    ScipyLaw,
+)
 from uncertainty.distributions.simple import Normal
 from uncertainty.numbers import plain
 
@@ -61,9 +66,9 @@ class Pert(ScipyDistribution):
         return 1 + self.lam * (self.maximum - self.mode) / (self.maximum - self.minimum)
 
     @property
-    def frozen(self) -> Any:  # noqa: D102
-        return stats.beta(self.alpha, self.beta, loc=self.minimum,
-                          scale=self.maximum - self.minimum)
+    def law(self) -> ScipyLaw:  # noqa: D102
+        return ScipyLaw(stats.beta, self.alpha, self.beta, loc=self.minimum,
+                        scale=self.maximum - self.minimum)
 
     @property
     def density_mode(self) -> float:
@@ -91,9 +96,10 @@ class Triangular(ScipyDistribution):
     family = "triangular"
 
     @property
-    def frozen(self) -> Any:  # noqa: D102
+    def law(self) -> ScipyLaw:  # noqa: D102
         width = self.maximum - self.minimum
-        return stats.triang((self.mode - self.minimum) / width, loc=self.minimum, scale=width)
+        return ScipyLaw(stats.triang, (self.mode - self.minimum) / width, loc=self.minimum,
+                        scale=width)
 
     def breakpoints(self) -> tuple[float, ...]:  # noqa: D102
         return (self.minimum, self.mode, self.maximum)

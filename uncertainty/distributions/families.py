@@ -242,7 +242,8 @@ def _gamma(node: Node, spread: Spread) -> Built:
             raise node.error("a gamma needs shape with scale or rate, or mean with sd")
         mean, sd = shape * scale, math.sqrt(shape) * scale
     dist = Gamma(shape, scale)
-    checks = (("mean", float(dist.frozen.mean()), mean), ("sd", float(dist.frozen.std()), sd))
+    frozen = dist.frozen
+    checks = (("mean", float(frozen.mean()), mean), ("sd", float(frozen.std()), sd))
     return Built(dist, STATED, checks)
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special, stats
 
-from uncertainty.distributions.base import Distribution, FloatArray, ScipyDistribution
+from uncertainty.distributions.base import (
+    Distribution,
+    FloatArray,
+    ScipyDistribution,
+    ScipyLaw,
+)
 from uncertainty.numbers import plain
 
 __all__ = ["LogNormal", "SplitLogNormal"]
@@ -35,8 +39,8 @@ class LogNormal(ScipyDistribution):
     family = "lognormal"
 
     @property
-    def frozen(self) -> Any:  # noqa: D102
-        return stats.lognorm(s=self.sigma, scale=self.median_value)
+    def law(self) -> ScipyLaw:  # noqa: D102
+        return ScipyLaw(stats.lognorm, s=self.sigma, scale=self.median_value)
 
     def from_normal(self, z: FloatArray) -> FloatArray:  # noqa: D102
         with np.errstate(over="ignore"):  # overflow -> inf: an invalid draw, counted

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special, stats
 
-from uncertainty.distributions.base import Distribution, FloatArray, ScipyDistribution
+from uncertainty.distributions.base import (
+    Distribution,
+    FloatArray,
+    ScipyDistribution,
+    ScipyLaw,
+)
 from uncertainty.numbers import plain
 
 __all__ = ["HalfLogNormal", "OneSided", "ShiftedLogNormal"]
@@ -34,8 +38,8 @@ class ShiftedLogNormal(ScipyDistribution):
     family = "1 + lognormal"
 
     @property
-    def frozen(self) -> Any:  # noqa: D102
-        return stats.lognorm(s=self.sigma, loc=1.0, scale=self.median_excess)
+    def law(self) -> ScipyLaw:  # noqa: D102
+        return ScipyLaw(stats.lognorm, s=self.sigma, loc=1.0, scale=self.median_excess)
 
     def from_normal(self, z: FloatArray) -> FloatArray:  # noqa: D102
         with np.errstate(over="ignore"):

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special, stats
 
-from uncertainty.distributions.base import Distribution, FloatArray, ScipyDistribution
+from uncertainty.distributions.base import (
+    Distribution,
+    FloatArray,
+    ScipyDistribution,
+    ScipyLaw,
+)
 from uncertainty.numbers import plain
 
 __all__ = ["Beta", "Gamma", "Normal", "Point", "Uniform"]
@@ -25,8 +29,8 @@ class Normal(ScipyDistribution):
     family = "normal"
 
     @property
-    def frozen(self) -> Any:  # noqa: D102
-        return stats.norm(loc=self.mean, scale=self.sd)
+    def law(self) -> ScipyLaw:  # noqa: D102
+        return ScipyLaw(stats.norm, loc=self.mean, scale=self.sd)
 
     def from_normal(self, z: FloatArray) -> FloatArray:  # noqa: D102
         return self.mean + self.sd * np.asarray(z, dtype=np.float64)
@@ -55,8 +59,8 @@ class Uniform(ScipyDistribution):
     family = "uniform"
 
     @property
-    def frozen(self) -> Any:  # noqa: D102
-        return stats.uniform(loc=self.low, scale=self.high - self.low)
+    def law(self) -> ScipyLaw:  # noqa: D102
+        return ScipyLaw(stats.uniform, loc=self.low, scale=self.high - self.low)
 
     def from_normal(self, z: FloatArray) -> FloatArray:  # noqa: D102
         u = np.asarray(special.ndtr(np.asarray(z, dtype=np.float64)), dtype=np.float64)
@@ -75,8 +79,8 @@ class Beta(ScipyDistribution):
     family = "beta"
 
     @property
-    def frozen(self) -> Any:  # noqa: D102
-        return stats.beta(self.alpha, self.beta)
+    def law(self) -> ScipyLaw:  # noqa: D102
+        return ScipyLaw(stats.beta, self.alpha, self.beta)
 
     def describe(self) -> str:  # noqa: D102
         return f"beta, alpha {plain(self.alpha)}, beta {plain(self.beta)}"
@@ -91,8 +95,8 @@ class Gamma(ScipyDistribution):
     family = "gamma"
 
     @property
-    def frozen(self) -> Any:  # noqa: D102
-        return stats.gamma(self.shape, scale=self.scale)
+    def law(self) -> ScipyLaw:  # noqa: D102
+        return ScipyLaw(stats.gamma, self.shape, scale=self.scale)
 
     def describe(self) -> str:  # noqa: D102
         mean, sd = self.shape * self.scale, math.sqrt(self.shape) * self.scale

@@ -252,6 +252,8 @@ _URL = re.compile(r"https?://[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]]")
 
 def prose(text: str) -> Content:
     """`text` as content, each bare web address in it a `Link` (trailing punctuation not)."""
+    if "http" not in text:  # no address (the common case): one Text, no search
+        return (Text(text),)
     out: list[Inline] = []
     end = 0
     for m in _URL.finditer(text):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Protocol
 
+import numpy as np
 import xarray as xr
 
 from uncertainty.analysis.comparison import Comparison
@@ -135,7 +136,11 @@ def _streaming(provenance: dict[str, Any]) -> list[Inline]:
 
 def invalid_note(summary: xr.Dataset, names: list[str], scope: Scope = "brief") -> list[Block]:
     """The note on invalid draws among `names`, if any (by default in the brief view)."""
-    invalid = int(summary["invalid"].sel(variable=names).sum())
+    # a sum of whole numbers, exact in any order; NaN (no row) skipped, as xarray's sum
+    at = summary.indexes["variable"].get_indexer(names)
+    if (at < 0).any():
+        raise KeyError(f"{names} not all in the summary")
+    invalid = int(np.nansum(summary.variables["invalid"].transpose("variable", ...).values[at]))
     if not invalid:
         return []
     return [Paragraph((Text("Note: "), Num(invalid, spec=","), Text(

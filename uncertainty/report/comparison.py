@@ -30,8 +30,9 @@ __all__ = ["comparison_blocks", "comparison_document", "thresholds_document"]
 def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
     """Views grouped by identical draws (the ``same_as`` coordinate of the comparison)."""
     groups: dict[str, list[str]] = {}
-    for view, first in zip(pairs["view"].values, pairs["same_as"].sel(variable=variable).values,
-                           strict=True):
+    row = int(pairs.indexes["variable"].get_loc(variable))
+    same_as = _axes(pairs.variables["same_as"], "variable", "view")[row]
+    for view, first in zip(pairs["view"].values, same_as, strict=True):
         groups.setdefault(str(first), []).append(str(view))
     return list(groups.values())
 
@@ -39,13 +40,12 @@ def _groups(pairs: xr.Dataset, variable: str) -> list[list[str]]:
 def _pair_table(comparison: Comparison, variable: str, groups: list[list[str]]) -> Table:
     """One row per unordered pair of views with different draws; a view stands for its group."""
     pairs = comparison.pairs
-    p = pairs.sel(variable=variable)
-    levels = [float(x) for x in p["level"].values]
+    levels = [float(x) for x in pairs["level"].values]
     header: list[Content] = [(Text("A"),), (Text("B"),), (Text("P(A > B)"),),
                              (Text("overlap coefficient"),)]
     header += [percent_header(lv, "ETI overlap") for lv in levels]
     firsts = [g[0] for g in groups]
-    index = {str(v): i for i, v in enumerate(p["view"].values)}
+    index = {str(v): i for i, v in enumerate(pairs["view"].values)}
     row = [str(v) for v in pairs["variable"].values].index(variable)
     grid = {k: _axes(pairs[k].variable, "variable", "view", "other",
                      *(("level",) if k.startswith("eti") else ()))[row]
@@ -95,7 +95,7 @@ def _numeric(header: list[Content], rows: list[Row]) -> Table:
 def _claim_table(claims: xr.Dataset) -> Table:
     views = [str(v) for v in claims["view"].values]
     header: list[Content] = [(Text("claim"),), *((Text(v),) for v in views)]
-    reading = claims["reading"].transpose("claim", "view").values
+    reading = _axes(claims.variables["reading"], "claim", "view")
     rows = []
     for i, claim in enumerate(claims["claim"].values):
         rows.append((cell(f"{claim}: ", Num(float(claims["value"].values[i]), "plain")),
@@ -108,8 +108,8 @@ def _threshold_table(table: xr.Dataset) -> Table:
     thresholds = [float(t) for t in table["threshold"].values]
     header: list[Content] = [(Text("view"),)]
     header += [(Text("P(≥ "), Num(t, "plain"), Text(")")) for t in thresholds]
-    prob = table["prob"].transpose("view", "threshold").values
-    mcse = table["mcse"].transpose("view", "threshold").values
+    prob = _axes(table.variables["prob"], "view", "threshold")
+    mcse = _axes(table.variables["mcse"], "view", "threshold")
     rows = [(cell(str(v)), *(cell(Num(float(prob[j, k]), "mcse", float(mcse[j, k])))
                              for k in range(len(thresholds))))
             for j, v in enumerate(table["view"].values)]
@@ -146,10 +146,10 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
     pairs = comparison.pairs
     out: dict[str, Any] = {}
     dims = ("variable", "view", "other")
-    grids = {k: pairs[k].transpose(*dims).values
+    grids = {k: _axes(pairs.variables[k], *dims)
              for k in ("prob_greater", "prob_greater_mcse", "overlap", "ovl_mcse",
                        "ovl_resolution")}
-    eti, eti_mcse = (pairs[k].transpose(*dims, "level").values
+    eti, eti_mcse = (_axes(pairs.variables[k], *dims, "level")
                      for k in ("eti_overlap", "eti_overlap_mcse"))
     views, others = pairs["view"].values, pairs["other"].values
     levels = [float(x) for x in pairs["level"].values]
@@ -174,7 +174,7 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
         }
         claims = comparison.claims.get(str(variable))
         if claims is not None:
-            table = {k: claims[k].transpose("claim", "view").values
+            table = {k: _axes(claims.variables[k], "claim", "view")
                      for k in ("percentile", "mcse", "reading")}
             entry["claims"] = [
                 {
@@ -198,8 +198,8 @@ def thresholds_document(comparison: Comparison) -> dict[str, Any]:
     """The ``thresholds`` section of ``summary.json``: P(metric >= t) per view, with MCSE."""
     out = {}
     for name, table in comparison.thresholds.items():
-        prob = table["prob"].transpose("view", "threshold").values
-        mcse = table["mcse"].transpose("view", "threshold").values
+        prob = _axes(table.variables["prob"], "view", "threshold")
+        mcse = _axes(table.variables["mcse"], "view", "threshold")
         out[name] = [
             {"threshold": float(t), "view": str(v), "prob": _num(prob[j, k]),
              "mcse": _num(mcse[j, k])}

@@ -15,7 +15,7 @@ from uncertainty.report.comparison import comparison_document, thresholds_docume
 from uncertainty.report.consensus import consensus_document
 from uncertainty.report.rows import tables_document
 from uncertainty.report.sensitivity import sensitivity_document
-from uncertainty.report.tables import statistic_arrays
+from uncertainty.report.tables import envelope_arrays, statistic_arrays
 
 if TYPE_CHECKING:
     from uncertainty.study import Result
@@ -166,7 +166,7 @@ def _envelopes(run: Result, levels: list[float]) -> list[dict[str, Any]]:
         return []
     out = []
     for parent in env["envelope"].values:
-        e, parent_id = env.sel(envelope=parent), str(parent)
+        e, parent_id = envelope_arrays(env, parent), str(parent)
         out.append({
             "view": parent_id,
             "members": [str(v) for v, parent in zip(run.summary["view"].values,
@@ -175,11 +175,11 @@ def _envelopes(run: Result, levels: list[float]) -> list[dict[str, Any]]:
             "records": [
                 {
                     "name": str(var),
-                    "median": [_num(v) for v in e["median"].sel(variable=var).values],
-                    "eti": _intervals(e["eti"].sel(variable=var).values, levels),
-                    "hdi": _intervals(e["hdi"].sel(variable=var).values, levels),
+                    "median": [_num(v) for v in e["median"][i]],
+                    "eti": _intervals(e["eti"][i], levels),
+                    "hdi": _intervals(e["hdi"][i], levels),
                 }
-                for var in e["variable"].values
+                for i, var in enumerate(env["variable"].values)
             ],
         })
     return out

@@ -238,9 +238,12 @@ class _Renderer:
 
 
 def _table(table: Table) -> str:
-    header = [_measure(c) for c in table.header]
-    rows = [[("  " if c.indent else "") + _measure(c.content) for c in row]
-            for row in table.rows]
+    # Each cell's width text and HTML made in one pass (a number's text made once).
+    head_cells = [_measured_inline(c) for c in table.header]
+    body_cells = [[_measured_inline(c.content) for c in row] for row in table.rows]
+    header = [width for width, _ in head_cells]
+    rows = [[("  " if c.indent else "") + width for c, (width, _) in zip(row, cells, strict=True)]
+            for row, cells in zip(table.rows, body_cells, strict=True)]
     classes = [_column_class(table.align[c] if c < len(table.align) else "left",
                              [r[c] for r in rows])
                for c in range(len(table.header) or len(table.align))]
@@ -250,18 +253,40 @@ def _table(table: Table) -> str:
     head = ""
     if table.header:
         head = "<thead><tr>" + "".join(
-            f'<th scope="col"{_class(cls, width, False)}>{_inline(c)}</th>'
-            for c, width, cls in zip(table.header, header, classes, strict=True)
+            f'<th scope="col"{_class(cls, width, False)}>{html}</th>'
+            for (_, html), width, cls in zip(head_cells, header, classes, strict=True)
         ) + "</tr></thead>\n"
-    body = "\n".join(_row(row, widths, classes) for row, widths in zip(table.rows, rows,
-                                                                       strict=True))
+    body = "\n".join(_row(row, cells, widths, classes)
+                     for row, cells, widths in zip(table.rows, body_cells, rows, strict=True))
     return (f'<div class="table-wrap" tabindex="0">\n<table{attr}>\n{head}<tbody>\n{body}\n'
             "</tbody>\n</table>\n</div>")
 
 
-def _row(row: tuple[Cell, ...], widths: list[str], classes: list[str]) -> str:
-    return "<tr>" + "".join(f"<td{_class(cls, width, c.indent)}>{_inline(c.content)}</td>"
-                            for c, width, cls in zip(row, widths, classes, strict=True)) + "</tr>"
+def _row(row: tuple[Cell, ...], cells: list[tuple[str, str]], widths: list[str],
+         classes: list[str]) -> str:
+    return "<tr>" + "".join(f"<td{_class(cls, width, c.indent)}>{html}</td>"
+                            for c, (_, html), width, cls in zip(row, cells, widths, classes,
+                                                                strict=True)) + "</tr>"
+
+
+def _measured_inline(content: Content) -> tuple[str, str]:
+    """`_measure` and `_inline` of `content` in one pass: each number's text made once."""
+    width, html = [], []
+    for part in content:
+        if isinstance(part, Text):
+            width.append(part.text)
+            html.append(escape(part.text))
+        elif isinstance(part, Num):
+            text = number_text(part)
+            width.append(text)
+            html.append(escape(text))
+        elif isinstance(part, (Code, Strong)):
+            width.append(_measure((part,)))
+            html.append(_inline((part,)))
+        else:
+            width.append(part.url)
+            html.append(_inline((part,)))
+    return "".join(width), "".join(html)
 
 
 def _narrowest(rows: list[list[str]]) -> int:

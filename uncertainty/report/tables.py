@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from uncertainty.report.blocks import Cell, Content, Num, Row, Scope, Table, Text, cell, columns
 
-__all__ = ["percent_header", "statistic_arrays", "variable_table"]
+__all__ = ["envelope_arrays", "percent_header", "statistic_arrays", "variable_table"]
 
 
 def percent_header(level: float, what: str) -> Content:
@@ -28,25 +28,48 @@ def _mcse(x: float, err: float) -> Num:
     return Num(float(x), "mcse", float(err))
 
 
+#: The text around an interval's ends (what ``cell("[", lo, ", ", hi, "]")`` makes).
+_OPEN, _COMMA, _CLOSE = Text("["), Text(", "), Text("]")
+
+
 def _interval(values: Sequence[float], errors: Sequence[float]) -> Cell:
     lo, hi = values
     if math.isnan(lo) and math.isnan(hi):  # no valid draws: one dash, not "[—, —]"
         return cell(Num(math.nan))
-    return cell("[", _mcse(lo, errors[0]), ", ", _mcse(hi, errors[1]), "]")
+    # the cell made directly: a report has thousands of them
+    return Cell((_OPEN, _mcse(lo, errors[0]), _COMMA, _mcse(hi, errors[1]), _CLOSE))
 
 
 def _envelope_row(env: xr.Dataset, parent: str, variable: str, n_levels: int, hdi: bool,
                   width: int) -> Row:
-    e = env.sel(envelope=parent, variable=variable)
+    e = {k: v[int(env.indexes["variable"].get_loc(variable))]
+         for k, v in envelope_arrays(env, parent).items()}
     m_err = float(e["mcse_median"])
-    lo, hi = (float(v) for v in e["median"].values)
+    lo, hi = (float(v) for v in e["median"])
     row = [cell(f"{parent} (envelope)"), cell(_mcse(lo, m_err), " to ", _mcse(hi, m_err))]
-    errors = e["mcse_eti"].values
-    row += [_interval(e["eti"].values[i], errors[i]) for i in range(n_levels)]
+    errors = e["mcse_eti"]
+    row += [_interval(e["eti"][i], errors[i]) for i in range(n_levels)]
     if hdi:
-        hdi_errors = e["mcse_hdi"].values
-        row += [_interval(e["hdi"].values[i], hdi_errors[i]) for i in range(n_levels)]
+        hdi_errors = e["mcse_hdi"]
+        row += [_interval(e["hdi"][i], hdi_errors[i]) for i in range(n_levels)]
     return tuple(row + [cell("")] * (width - len(row)))
+
+
+def envelope_arrays(env: xr.Dataset, parent: str) -> dict[str, NDArray[Any]]:
+    """The statistics of envelope `parent` (`uncertainty.summary.envelopes`) as arrays.
+
+    Indexed ``[variable, bound]`` (``median``), ``[variable]`` (``mcse_median``) or
+    ``[variable, level, ci_bound]``: what ``env.sel(envelope=parent)`` holds, read from the
+    Dataset's variables without a selection per number.
+    """
+    i = int(env.indexes["envelope"].get_loc(parent))
+    out = {}
+    for name in ("median", "eti", "hdi", "mcse_median", "mcse_eti", "mcse_hdi"):
+        var = env.variables[name]
+        order = [d for d in ("envelope", "variable", "bound", "level", "ci_bound")
+                 if d in var.dims]
+        out[name] = var.transpose(*order).values[i]
+    return out
 
 
 def statistic_arrays(summary: xr.Dataset, variable: str,
@@ -79,7 +102,7 @@ def variable_table(summary: xr.Dataset, variable: str, *, hdi: bool = False,
     """
     a = statistic_arrays(summary, variable, ("median", "mcse_median", "eti", "mcse_eti", "hdi",
                                              "mcse_hdi", "invalid", "valid"))
-    levels = [float(p) for p in summary["level"].values]
+    levels = [float(p) for p in summary.variables["level"].values]
     header = [(Text("view"),), (Text("median"),)] + [percent_header(p, "ETI") for p in levels]
     if hdi:
         header += [percent_header(p, "HDI") for p in levels]
@@ -87,8 +110,8 @@ def variable_table(summary: xr.Dataset, variable: str, *, hdi: bool = False,
     if show_invalid:
         header.append((Text("invalid draws"),))
     rows: list[Row] = []
-    views = summary["view"].values
-    parents = (summary["envelope_of"].values if "envelope_of" in summary.coords
+    views = summary.variables["view"].values
+    parents = (summary.variables["envelope_of"].values if "envelope_of" in summary.coords
                else [""] * len(views))
     shown: set[str] = set()
     for j, (view, parent) in enumerate(zip(views, parents, strict=True)):

@@ -67,7 +67,7 @@ def distinct_rows(draws: xr.Dataset) -> tuple[list[tuple[int, int]],
     distinct: list[tuple[int, int]] = []
     repeats: list[tuple[int, int, int]] = []
     for i, name in enumerate(draws.data_vars):
-        keys = draws[name].attrs.get("view_sources") or list(range(views))
+        keys = draws.variables[name].attrs.get("view_sources") or list(range(views))
         for j, same in row_groups(keys):
             distinct.append((i, j))
             repeats += [(i, d, j) for d in same]
@@ -83,22 +83,25 @@ def draws_dataset(model: Model, views: tuple[View, ...], data: Mapping[str, Floa
     the candidates each view keeps. Its rejected candidates are NaN in every variable.
     """
     dims = ("view", "draw")
-    data_vars: dict[str, xr.DataArray] = {
-        q: xr.DataArray(data[q], dims=dims,
-                        attrs={"kind": "input", "label": q, "view_sources": keys[q]})
+    # Variables, not a DataArray each (which the Dataset would align: half its cost), the
+    # view index first, so that the Dataset lists its variables as it did when made of
+    # DataArrays (the index, the data, the other coordinates), as draws.nc shows them.
+    variables = {"view": xr.Variable("view", [v.id for v in views])}
+    variables |= {
+        q: xr.Variable(dims, data[q],
+                       attrs={"kind": "input", "label": q, "view_sources": keys[q]})
         for q in model.quantities
     }
     for metric in model.metrics:
-        data_vars[metric.name] = xr.DataArray(
-            data[metric.name], dims=dims,
+        variables[metric.name] = xr.Variable(
+            dims, data[metric.name],
             attrs={"kind": "metric", "label": metric.label, "expr": metric.expression.text,
                    "view_sources": keys[metric.name]},
         )
     coords: dict[str, object] = {
-        "view": [v.id for v in views],
         "view_label": ("view", [v.label for v in views]),
         "envelope_of": ("view", [v.envelope_of for v in views]),
     }
     if accepted is not None:
         coords["accepted"] = (dims, accepted)
-    return xr.Dataset(data_vars, coords=coords)
+    return xr.Dataset(variables, coords=coords)

@@ -27,6 +27,7 @@ Measured calibration (``benchmarks/calibrate_hdi_mcse.py``, 400 seeds): see
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -125,8 +126,8 @@ def _argmin_scale(s: FloatArray, start: int, span: int, m: int) -> float:
     """
     n = len(s)
     lo, hi = max(-m, -start), min(m, n - span - 1 - start)
-    d = unique_ints(np.round(np.linspace(lo, hi, _POINTS)).astype(np.intp))
-    if len(d) < 3:
+    d, basis = _fit_grid(int(lo), int(hi), int(m))
+    if basis is None:
         return float(m)
     ends = np.asarray(s[np.concatenate((start + d, start + span + d))], dtype=np.float64)
     # Python floats from here: a few dozen numbers, where numpy's per-call cost would
@@ -135,7 +136,7 @@ def _argmin_scale(s: FloatArray, start: int, span: int, m: int) -> float:
     width = [b - a for a, b in zip(low, high, strict=True)]  # overflow gives inf, silently
     if not all(math.isfinite(w) for w in width):
         return float(m)
-    curvature = _quadratic_coefficient([r / m for r in d.tolist()], width) / m**2
+    curvature = _quadratic_coefficient(basis, width) / m**2
     if not math.isfinite(curvature):  # widths near the largest float
         return float(m)
     gaps = math.hypot(low[-1] - low[0], high[-1] - high[0]) / int(d[-1] - d[0])
@@ -143,11 +144,26 @@ def _argmin_scale(s: FloatArray, start: int, span: int, m: int) -> float:
     return scale if math.isfinite(scale) else float(m)
 
 
-def _quadratic_coefficient(t: list[float], y: list[float]) -> float:
-    """The ``t**2`` coefficient of the least-squares parabola through ``(t, y)``.
+@functools.lru_cache(maxsize=1 << 14)
+def _fit_grid(lo: int, hi: int, m: int) -> tuple[NDArray[np.intp], _Basis | None]:
+    """The offsets ``d`` of the fit over ``[lo, hi]`` and the parabola's basis over ``d / m``.
 
-    The part of ``t**2`` orthogonal to ``1`` and ``t`` (Gram-Schmidt), regressed on alone:
-    the coefficient a least-squares fit of the three gives, without a matrix solve.
+    None for the basis when there are fewer than 3 offsets. Each depends on the three
+    integers alone, and the same few recur over every row of a run and every run of its
+    size: made once (the same numbers as made each time), read-only.
+    """
+    d = unique_ints(np.round(np.linspace(lo, hi, _POINTS)).astype(np.intp))
+    d.flags.writeable = False
+    return d, (_parabola_basis([r / m for r in d.tolist()]) if len(d) >= 3 else None)
+
+
+#: The part of ``t**2`` orthogonal to ``1`` and ``t``, and its sum of squares.
+_Basis = tuple[list[float], float]
+
+
+def _parabola_basis(t: list[float]) -> _Basis:
+    """The part of ``t**2`` orthogonal to ``1`` and ``t`` (Gram-Schmidt), and its norm².
+
     Plain sums: a float overflow gives inf, never an exception.
     """
     k = len(t)
@@ -157,4 +173,14 @@ def _quadratic_coefficient(t: list[float], y: list[float]) -> float:
     sq_mean = sum(sq) / k
     along = sum(a * b for a, b in zip(sq, u, strict=True)) / sum(a * a for a in u)
     q = [a - sq_mean - along * b for a, b in zip(sq, u, strict=True)]
-    return sum(a * b for a, b in zip(q, y, strict=True)) / sum(a * a for a in q)
+    return q, sum(a * a for a in q)
+
+
+def _quadratic_coefficient(basis: _Basis, y: list[float]) -> float:
+    """The ``t**2`` coefficient of the least-squares parabola through ``(t, y)``.
+
+    `basis` is `_parabola_basis` of ``t``: regressed on it alone, ``y`` gives the
+    coefficient a least-squares fit of the three gives, without a matrix solve.
+    """
+    q, norm = basis
+    return sum(a * b for a, b in zip(q, y, strict=True)) / norm

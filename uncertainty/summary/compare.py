@@ -18,20 +18,20 @@ from numpy.typing import NDArray
 from uncertainty.runtime.parallel import thread_map
 from uncertainty.sampling.rows import row_groups
 from uncertainty.stats.array import all_positive, quantile_statistics
-from uncertainty.stats.paired import error_of, indicator_correlation
 from uncertainty.stats.pairwise import (
     DrawStat,
     describe_percentile,
     exceedances,
-    overlap_arrays,
     overlap_of_scaled,
     percentiles,
     prob_greater,
     scaled_draws,
     valid_draws,
 )
+from uncertainty.summary.eti_overlap import eti_overlap_errors, eti_overlaps
 
-__all__ = ["claim_percentiles", "compare_views", "thresholds_table"]
+__all__ = ["claim_percentiles", "compare_views", "eti_overlap_errors", "eti_overlaps",
+           "thresholds_table"]
 
 FloatArray = NDArray[np.float64]
 #: What `pair_table` computes for a pair of views, in order: P(A > B), its MCSE, the
@@ -40,7 +40,7 @@ PairStats = tuple[float, float, float, float, float]
 #: Their names in the Dataset `compare_views` returns.
 PAIR_NAMES = ("prob_greater", "prob_greater_mcse", "overlap", "ovl_resolution", "ovl_mcse")
 
-def _keys(da: xr.DataArray) -> list[object]:
+def _keys(da: xr.DataArray | xr.Variable) -> list[object]:
     """One key per view, equal exactly when the rows are identical."""
     if "view_sources" in da.attrs:
         return list(da.attrs["view_sources"])
@@ -164,12 +164,12 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
     flags = [bool((log or {}).get(n, False)) for n in names]
     pairs = np.full((len(names), len(PAIR_NAMES), nv, nv), np.nan)
     eti_share = np.full((2, len(names), nv, nv, nl), np.nan)
+    given = _intervals(summary, names, levels) if summary is not None else None
     for v, (name, flag) in enumerate(zip(names, flags, strict=True)):
-        rows = np.asarray(draws[name].values, dtype=np.float64)
-        keys = _keys(draws[name])
-        if summary is not None:
-            eti, eti_mcse = (summary[k].sel(variable=name, level=list(levels)).transpose(
-                "view", "level", "ci_bound").values for k in ("eti", "mcse_eti"))
+        rows = np.asarray(draws.variables[name].values, dtype=np.float64)
+        keys = _keys(draws.variables[name])
+        if given is not None:
+            eti, eti_mcse = given[0][v], given[1][v]
         else:
             both = _per_row(keys, functools.partial(_eti_of, rows, levels), (2, nl, 2),
                             threads)
@@ -177,6 +177,25 @@ def compare_views(draws: xr.Dataset, variables: Sequence[str], levels: Sequence[
         eti_share[:, v] = eti_overlaps(eti), eti_overlap_errors(rows, eti, eti_mcse)
         pairs[v] = _pairs(rows, keys, flag, threads)
     return pairs_dataset(draws, names, levels, flags, pairs, eti_share)
+
+
+def _intervals(summary: xr.Dataset, names: Sequence[str],
+               levels: Sequence[float]) -> tuple[FloatArray, FloatArray]:
+    """The ``eti`` and ``mcse_eti`` of `summary` at `names` and `levels`, as arrays.
+
+    Each ``(variables, view, level, ci_bound)``: what selecting them variable by variable
+    gives (a missing name or level is a KeyError), read from the arrays at once.
+    """
+    at = []
+    for dim, labels in (("variable", names), ("level", levels)):
+        found = summary.indexes[dim].get_indexer(list(labels))
+        if (found < 0).any():
+            raise KeyError(f"{list(labels)} not all in the summary's {dim}")
+        at.append(found)
+    order = ("variable", "view", "level", "ci_bound")
+    eti, mcse = (summary.variables[k].transpose(*order).values[at[0]][:, :, at[1]]
+                 for k in ("eti", "mcse_eti"))
+    return eti, mcse
 
 
 def _eti_of(rows: FloatArray, levels: Sequence[float], i: int) -> FloatArray:
@@ -205,49 +224,6 @@ def _per_row(keys: Sequence[object], compute: Callable[[int], FloatArray],
     return out
 
 
-def eti_overlaps(eti: FloatArray) -> FloatArray:
-    """The `interval_overlap` share of every pair of intervals ``eti[view, level]``.
-
-    `eti` has shape ``(views, levels, 2)``; the result ``(views, views, levels)``.
-    """
-    return overlap_arrays(eti[:, None, :, 0], eti[:, None, :, 1],
-                           eti[None, :, :, 0], eti[None, :, :, 1])[1]
-
-
-def eti_overlap_errors(rows: FloatArray, eti: FloatArray, mcse: FloatArray) -> FloatArray:
-    """The MCSE of every `eti_overlaps` share.
-
-    `rows` holds each view's draws, paired by position (``(views, draws)``); `eti` and
-    `mcse` the intervals' ends and their MCSEs, ``(views, levels, 2)``. The errors of the
-    four ends of two intervals are correlated (the two ends of one interval, and the ends
-    of two views that share inputs): their covariance is counted over the paired draws
-    (`uncertainty.stats.paired.indicator_correlation`), and the share's MCSE follows by the
-    delta method. It is 0 where the share is flat: one interval well inside the other
-    (share 1), or the two well apart (0). Result ``(views, views, levels)``, 0 on the
-    diagonal, NaN where a view has no interval.
-    """
-    nv, nl = eti.shape[:2]
-    index = np.arange(nv * 2).reshape(nv, 2)
-    stacked = [rows[v] for v in range(nv) for _ in range(2)]
-    out = np.zeros((nv, nv, nl))
-    for k in range(nl):  # only ends at one level are compared
-        ends, err = eti[:, k].reshape(-1), mcse[:, k].reshape(-1)
-        corr = indicator_correlation(stacked, ends)
-        for i in range(nv):
-            for j in range(i + 1, nv):
-                at = np.r_[index[i], index[j]]
-                out[i, j, k] = out[j, i, k] = error_of(_share, ends[at], err[at],
-                                                         corr[np.ix_(at, at)])
-    return np.where(np.isnan(eti_overlaps(eti)), np.nan, out)
-
-
-def _share(ends: FloatArray) -> float:
-    """The overlap share of ``[a_lo, a_hi]`` and ``[b_lo, b_hi]``, as `overlap_arrays`."""
-    gap = min(ends[1], ends[3]) - max(ends[0], ends[2])
-    shorter = min(ends[1] - ends[0], ends[3] - ends[2])
-    return float(max(gap, 0.0) / shorter) if shorter > 0 else float(gap >= 0)
-
-
 def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[float],
                   flags: Sequence[bool], pairs: FloatArray,
                   eti_share: FloatArray) -> xr.Dataset:
@@ -266,7 +242,7 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
     # Each view's first view with identical draws (itself when none before it).
     same_as = np.empty((len(names), len(views)), dtype=object)
     for v, name in enumerate(names):
-        for j, same in row_groups(_keys(draws[name])):
+        for j, same in row_groups(_keys(draws.variables[name])):
             same_as[v, [j, *same]] = str(views[j])
     coords["same_as"] = (("variable", "view"), same_as.astype(str))
     data = {k: (dims, pairs[:, m]) for m, k in enumerate(PAIR_NAMES)}
@@ -278,12 +254,12 @@ def pairs_dataset(draws: xr.Dataset, names: Sequence[str], levels: Sequence[floa
 def _per_view(draws: xr.Dataset, variable: str, values: FloatArray,
               stat: DrawStat, threads: int = 1) -> tuple[FloatArray, FloatArray]:
     """``stat(valid draws, values)`` for each view, once per distinct row."""
-    rows = np.asarray(draws[variable].values, dtype=np.float64)
+    rows = np.asarray(draws.variables[variable].values, dtype=np.float64)
 
     def compute(i: int) -> FloatArray:
         return np.stack(stat(valid_draws(rows[i]), values))
 
-    both = _per_row(_keys(draws[variable]), compute, (2, len(values)), threads)
+    both = _per_row(_keys(draws.variables[variable]), compute, (2, len(values)), threads)
     return both[:, 0], both[:, 1]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -48,7 +49,7 @@ def summarize(draws: xr.Dataset, levels: tuple[float, ...], *,
     the candidates it accepts; ``valid`` and ``invalid`` count only those.
     """
     distinct, _ = distinct_rows(draws)
-    values = [draws[name].values for name in draws.data_vars]
+    values = [draws.variables[name].values for name in draws.data_vars]
     # Candidates a view rejects (NaN in its rows) are not draws of it, so not invalid ones.
     rejected = (draws.sizes["draw"] - draws["accepted"].values.sum(axis=1)
                 if "accepted" in draws.coords else np.zeros(draws.sizes["view"], dtype=int))
@@ -92,10 +93,11 @@ def summary_dataset(draws: xr.Dataset, levels: tuple[float, ...],
     intervals = {k: np.full((len(names), views, m, 2), np.nan) for k in INTERVAL_STATISTICS}
     tables: list[dict[str, np.ndarray]] = [scalars, intervals]
     _, repeats = distinct_rows(draws)
-    for (i, j), stats in found.items():
+    if found:  # each statistic of every row placed at once (copies of the same numbers)
+        rows, cols = (list(ix) for ix in zip(*found, strict=True))
         for table in tables:
             for k, stat in table.items():
-                stat[i, j] = stats[k]
+                stat[rows, cols] = np.stack([np.asarray(stats[k]) for stats in found.values()])
     for i, j, first in repeats:
         for table in tables:
             for stat in table.values():
@@ -105,8 +107,8 @@ def summary_dataset(draws: xr.Dataset, levels: tuple[float, ...],
         "view": draws["view"].values,
         "level": list(levels),
         "ci_bound": ["lower", "upper"],
-        "kind": ("variable", [draws[n].attrs.get("kind", "") for n in names]),
-        "label": ("variable", [draws[n].attrs.get("label", n) for n in names]),
+        "kind": ("variable", [draws.variables[n].attrs.get("kind", "") for n in names]),
+        "label": ("variable", [draws.variables[n].attrs.get("label", n) for n in names]),
     }
     for name in ("view_label", "envelope_of"):
         if name in draws.coords:
@@ -126,29 +128,44 @@ def envelopes(summary: xr.Dataset) -> xr.Dataset | None:
     For each parent view: ``median`` over ``(variable, envelope, bound)`` is the lowest and
     highest median of its members; ``eti`` and ``hdi`` over ``(variable, envelope, level,
     ci_bound)`` run from the lowest lower end to the highest upper end; ``mcse_*`` are the
-    largest Monte Carlo errors among the members, for display.
+    largest Monte Carlo errors among the members, for display. A member's NaN is skipped
+    (NaN when every member's is).
     """
     if "envelope_of" not in summary.coords:
         return None
     parents = [p for p in dict.fromkeys(summary["envelope_of"].values.tolist()) if p]
     if not parents:
         return None
-    parts = []
-    for parent in parents:
-        members = summary.sel(view=summary["envelope_of"] == parent)
-        eti, hdi = members["eti"], members["hdi"]
-        parts.append(xr.Dataset({
-            "median": xr.concat([members["median"].min("view"), members["median"].max("view")],
-                                dim="bound"),
-            "eti": xr.concat([eti.sel(ci_bound="lower").min("view"),
-                              eti.sel(ci_bound="upper").max("view")], dim="ci_bound"),
-            "hdi": xr.concat([hdi.sel(ci_bound="lower").min("view"),
-                              hdi.sel(ci_bound="upper").max("view")], dim="ci_bound"),
-            "mcse_median": members["mcse_median"].max("view"),
-            "mcse_eti": members["mcse_eti"].max("view"),
-            "mcse_hdi": members["mcse_hdi"].max("view"),
-        }))
-    out = xr.concat(parts, dim="envelope", data_vars="all", join="outer")
-    out = out.assign_coords(envelope=parents, bound=["low", "high"],
-                            ci_bound=["lower", "upper"])
-    return out.transpose("envelope", "variable", "bound", "level", "ci_bound")
+    of = summary["envelope_of"].values
+    order = ("variable", "view", "level", "ci_bound")
+    stats = {k: summary.variables[k].transpose(*order[:2 if k.endswith("median") else 4]).values
+             for k in ("median", "eti", "hdi", "mcse_median", "mcse_eti", "mcse_hdi")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in stats}
+    with warnings.catch_warnings():  # as xarray's min and max: NaN where all are
+        warnings.filterwarnings("ignore", "All-NaN slice encountered")
+        for parent in parents:
+            # The members' rows (a copy), each statistic reduced over them (axis 1): the
+            # numpy calls of xarray's ``.sel(view=...)`` then ``.min("view")``.
+            members = {k: v[:, of == parent] for k, v in stats.items()}
+            median = members["median"]
+            parts["median"].append(np.stack([np.nanmin(median, axis=1),
+                                             np.nanmax(median, axis=1)]))
+            for k in ("eti", "hdi"):
+                parts[k].append(np.stack([np.nanmin(members[k][..., 0], axis=1),
+                                          np.nanmax(members[k][..., 1], axis=1)]))
+            for k in ("mcse_median", "mcse_eti", "mcse_hdi"):
+                parts[k].append(np.nanmax(members[k], axis=1))
+    # Laid out as concatenating the parents' Datasets did, then transposed as it was.
+    dims = {"median": ("envelope", "bound", "variable"),
+            "eti": ("envelope", "ci_bound", "variable", "level"),
+            "hdi": ("envelope", "ci_bound", "variable", "level"),
+            "mcse_median": ("envelope", "variable")}
+    data = {k: (dims.get(k, ("envelope", "variable", "level", "ci_bound")), np.stack(found))
+            for k, found in parts.items()}
+    coords: dict[str, object] = {"variable": summary["variable"].values}
+    coords |= {str(k): c.variable for k, c in summary.coords.items()
+               if c.dims == ("variable",) and k != "variable"}
+    coords |= {"level": summary["level"].values, "envelope": parents, "bound": ["low", "high"],
+               "ci_bound": ["lower", "upper"]}
+    return xr.Dataset(data, coords=coords).transpose("envelope", "variable", "bound", "level",
+                                                     "ci_bound")
