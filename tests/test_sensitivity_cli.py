@@ -173,3 +173,28 @@ def test_a_study_whose_only_metric_does_not_vary_runs_without_a_warning(
     folder = _runs_quietly(cli, workdir, "only", ONLY_CONSTANT)
     document = json.loads((folder / "summary.json").read_text("utf-8"))
     assert [r["median"] for r in document["records"] if r["name"] == "none"] == [0.0, 0.0]
+
+
+NEVER_FINITE = """
+[run]
+seed = 1
+draws = 300
+[sources.a]
+estimates.y = { dist = "uniform", low = 10, high = 16 }
+[metrics]
+huge = "exp(exp(y))"
+square = "y * y"
+"""
+
+
+def test_a_metric_with_too_few_finite_draws_has_no_shares_and_says_so(
+        cli: Invoke, workdir: Path) -> None:
+    # exp(exp(y)) overflows in every draw: none is left for its variance shares, which
+    # need 4. The analysis goes on (it had stopped with an internal error) and says why.
+    folder = _runs_quietly(cli, workdir, "overflow", NEVER_FINITE)
+    report = (folder / "summary.md").read_text("utf-8")
+    assert ("- huge in a: no variance shares, because only 0 of its draws are finite (they "
+            "need 4)") in report
+    # The other metric's shares are there: y alone explains nearly all of y * y.
+    square = report[report.index("### Sensitivity of square"):]
+    assert "| y from a | 99." in square

@@ -50,6 +50,7 @@ from uncertainty.stats import (
     sum_se,
 )
 from uncertainty.stats.array import stable_argsort
+from uncertainty.stats.sobol import MIN_DRAWS
 
 __all__ = ["Input", "input_analysis", "inputs_of", "metric_scale", "work"]
 
@@ -288,9 +289,9 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     def scratch(n: int) -> FloatArray:
         """The thread's buffer, as long as `first_order` and `sum_se` need for `n` draws."""
         need = max(4 * n, 5 * min(n, SUM_DRAWS))
-        if len(getattr(local, "scratch", ())) < need:
-            local.scratch = np.empty(need)
-        buffer: FloatArray = local.scratch
+        buffer: FloatArray | None = getattr(local, "scratch", None)
+        if buffer is None or len(buffer) < need:  # none yet, even for no draws
+            buffer = local.scratch = np.empty(need)
         return buffer
 
     # (view, metric, input) -> what the error of the sum of the shares needs of each
@@ -298,6 +299,9 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
 
     def share_of(j: int, a: int, item: Input) -> None:
         t, ok, every = prepared[j, a]
+        if len(t) < MIN_DRAWS:  # too few finite draws for any share: NaN, and a note
+            terms[j, a, item.id] = None
+            return
         x = input_draws(j, item)
         # Every draw analysed: the view's groups serve, and x[ok] would be a copy of x.
         est = (first_order(t, x, grouping=groupings[j, item.id], scratch=scratch(len(t)),
@@ -314,6 +318,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
 
     def remainder_of(j: int, a: int) -> None:
         t = prepared[j, a][0]
+        if len(t) < MIN_DRAWS:
+            return
         remainder_se[a, j] = sum_se(t, [terms[j, a, i.id] for i in per[metrics[a].name,
                                                                         views[j].id]],
                                     scratch=scratch(len(t)))
@@ -338,6 +344,10 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     run([*(partial(prepare, j, a) for j in analysed for a in range(len(metrics))),
          *(partial(group, j, item) for j in analysed
            for item in _view_inputs(per, metrics, views[j]))])
+    few = [f"{m.label} in {views[j].label}: no variance shares, because only "
+           f"{len(prepared[j, a][0])} of its draws are finite (they need {MIN_DRAWS})"
+           for j in analysed for a, m in enumerate(metrics)
+           if per[m.name, views[j].id] and len(prepared[j, a][0]) < MIN_DRAWS]
     pairs: dict[tuple[int, int], tuple[str, ...]] = {}
     for j in analysed:
         grouped: set[str] = set()  # inputs whose groups the metrics so far used
@@ -373,7 +383,7 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                  if i not in held_inputs))
         to_hold.append(held_inputs)
     tasks = [(j, item) for j, items in zip(analysed, to_hold, strict=True) for item in items]
-    notes = [note for found in thread_map(hold, tasks, threads) for note in found]
+    notes = few + [note for found in thread_map(hold, tasks, threads) for note in found]
     for j, view in enumerate(views):
         if first[view.assignment] != j:  # identical draws: copy the first such view's
             for arr in (share, share_se, remainder_se, median, median_mcse, held, base,
