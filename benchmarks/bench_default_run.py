@@ -17,6 +17,10 @@ marginal cost of 900,000 draws
     (`bench_seed_model.by_hand`, one thread, timed inside its process, so it carries no
     start-up cost). Goals: at most 3 times with everything on, 1.25 times lean.
 
+Run it with the Python of an environment that `make run` alone made (``pip install -e .``):
+`make test` adds the test extras to the same ``.venv``, dask among them, and xarray imports
+an installed dask on its first array, 0.3 to 0.5 s more per run (the script says so).
+
 Both sides of each ratio are measured in the same run of this script, one after the other,
 so a slower machine moves both. The package's bytecode is compiled first (``compileall``),
 as a user's first run leaves it: where ``PYTHONDONTWRITEBYTECODE`` is set (this project's
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.util
 import statistics
 import subprocess
 import sys
@@ -98,6 +103,10 @@ def main() -> None:
         lean_big = wall(run_cmd(out, "--draws", "1000000", *LEAN), r)
     hand = by_hand(10**6, r, params) - by_hand(10**5, r, params)
     print(f"Python {sys.version.split()[0]}; whole processes, median of {r}")
+    if importlib.util.find_spec("dask") is not None:
+        # xarray imports an installed dask on its first array: not what `make run` measures
+        print(f"note: dask is installed in {sys.prefix}, and xarray imports it in every run "
+              "(0.3-0.5 s); an environment made by `make run` alone (pip install -e .) has none")
     print(row("default run (make run)", default, full_imports,
               "import numpy, scipy.stats, xarray, pyplot", 1.5))
     print(row("--draws 100000 --no-sensitivity --no-plots", lean, lean_imports,
