@@ -24,8 +24,7 @@ from uncertainty.report.blocks import Num, number_text
 from uncertainty.stats.array import summarize_draws
 from uncertainty.stats.paired import LIMIT, error_of, indicator_correlation
 from uncertainty.streaming import PREFIX_DRAWS
-from uncertainty.summary.compare import eti_overlap_errors, eti_overlaps
-from uncertainty.summary.eti_overlap import share
+from uncertainty.summary.eti_overlap import eti_overlap_errors, eti_overlaps, share
 
 
 def test_indicator_correlation_is_that_of_the_indicators() -> None:

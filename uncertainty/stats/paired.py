@@ -22,12 +22,13 @@ of two intervals.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["LIMIT", "error_of", "indicator_correlation"]
+__all__ = ["LIMIT", "error_of", "indicator_correlation", "spread_of"]
 
 FloatArray = NDArray[np.float64]
 
@@ -110,8 +111,19 @@ def error_of(f: Callable[[FloatArray], float], x: ArrayLike, err: ArrayLike,
             step = np.zeros(len(at))
             step[k] = size[k] / 10
             moves[k] = 5 * (f(at + step) - f(at - step))  # per MCSE: / (2 step) * size
-        used = moves != 0
-        if not used.any():
-            return 0.0
-        g = moves[used]
-        return float(np.sqrt(max(float(g @ corr[np.ix_(used, used)] @ g), 0.0)))
+        return spread_of(moves, corr)
+
+
+def spread_of(moves: FloatArray, corr: FloatArray) -> float:
+    """``sqrt(g' C g)``: the MCSE of a figure that moves by ``moves[k]`` per MCSE of input k.
+
+    `corr` correlates the inputs' errors; an input that does not move it (0) is left out,
+    so a NaN correlation of an input without error does not reach the sum. 0 when nothing
+    moves it. The last step of `error_of`, for code that takes its differences in bulk.
+    """
+    used = moves != 0
+    if not used.any():
+        return 0.0
+    g = moves[used]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.sqrt(max(float(g @ corr[np.ix_(used, used)] @ g), 0.0))

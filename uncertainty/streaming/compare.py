@@ -23,12 +23,11 @@ from uncertainty.summary.compare import (
     PAIR_NAMES,
     PairStats,
     claims_dataset,
-    eti_overlap_errors,
-    eti_overlaps,
     pair_table,
     pairs_dataset,
     thresholds_dataset,
 )
+from uncertainty.summary.eti_overlap import eti_overlap_errors, eti_overlaps
 
 __all__ = ["compare_views", "paired_rows", "probes"]
 

@@ -30,8 +30,7 @@ from uncertainty.stats.pairwise import (
 )
 from uncertainty.summary.eti_overlap import eti_overlap_errors, eti_overlaps
 
-__all__ = ["claim_percentiles", "compare_views", "eti_overlap_errors", "eti_overlaps",
-           "thresholds_table"]
+__all__ = ["claim_percentiles", "compare_views", "thresholds_table"]
 
 FloatArray = NDArray[np.float64]
 #: What `pair_table` computes for a pair of views, in order: P(A > B), its MCSE, the

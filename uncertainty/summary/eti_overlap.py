@@ -11,12 +11,10 @@ that pair is computed by `error_of` itself).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import NDArray
 
-from uncertainty.stats.paired import error_of, indicator_correlation
+from uncertainty.stats.paired import error_of, indicator_correlation, spread_of
 from uncertainty.stats.pairwise import overlap_arrays
 
 __all__ = ["eti_overlap_errors", "eti_overlaps", "share"]
@@ -106,11 +104,5 @@ def _pair_errors(ends: FloatArray, err: FloatArray, corr: FloatArray,
         if not ok[p]:
             out[p] = error_of(share, x[p], size[p], corr[np.ix_(at[p], at[p])])
             continue
-        used = moves[p] != 0
-        if not used.any():
-            out[p] = 0.0
-            continue
-        g, kept = moves[p][used], at[p][used]
-        with np.errstate(over="ignore", invalid="ignore"):
-            out[p] = math.sqrt(max(float(g @ corr[np.ix_(kept, kept)] @ g), 0.0))
+        out[p] = spread_of(moves[p], corr[np.ix_(at[p], at[p])])
     return out

@@ -345,7 +345,8 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
          *(partial(group, j, item) for j in analysed
            for item in _view_inputs(per, metrics, views[j]))])
     few = [f"{m.label} in {views[j].label}: no variance shares, because only "
-           f"{len(prepared[j, a][0])} of its draws are finite (they need {MIN_DRAWS})"
+           f"{len(prepared[j, a][0])} of its draws are finite"
+           f"{' and positive' if scales[a] == 'log' else ''} (they need {MIN_DRAWS})"
            for j in analysed for a, m in enumerate(metrics)
            if per[m.name, views[j].id] and len(prepared[j, a][0]) < MIN_DRAWS]
     pairs: dict[tuple[int, int], tuple[str, ...]] = {}
