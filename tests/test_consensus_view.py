@@ -21,7 +21,7 @@ from scipy import stats
 import uncertainty
 from uncertainty.analysis.consensus import consensus, with_laws
 from uncertainty.analysis.sensitivity.leave_out import without
-from uncertainty.distributions.weighted import WeightedLog
+from uncertainty.distributions.weighted import SORTED_LOOKUP, WeightedLog
 from uncertainty.model.core import CONSENSUS
 from uncertainty.model.views import build_views
 from uncertainty.pipeline import simulate
@@ -134,6 +134,33 @@ def test_the_law_is_the_synthesis_read_as_a_distribution() -> None:
     drawn = law.from_normal(zs)
     assert np.all(np.diff(drawn) >= 0)
     np.testing.assert_allclose(law.cdf(drawn), stats.norm.cdf(zs), atol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(SORTED_LOOKUP + 7,), (3, SORTED_LOOKUP)])
+def test_a_long_laws_sorted_lookup_gives_numpys_interpolation_bit_for_bit(
+        shape: tuple[int, ...]) -> None:
+    """Quantiles looked up in sorted order are ``np.interp`` of the probabilities as given.
+
+    The law has tied mid-points (weights too small to move the cumulative sum), and the
+    probabilities hit exact mid-points, ties, both ends, 0, 1 and NaN, in random order.
+    """
+    rng = np.random.default_rng(3)
+    m = 2 * SORTED_LOOKUP
+    w = rng.random(m)
+    w[rng.choice(m, m // 8, replace=False)] = 1e-30  # ties in the cumulative weights
+    theta = np.sort(rng.normal(size=m))
+    law = WeightedLog(theta, w / w.sum(), ess=100.0)
+    mid = np.cumsum(law.weights) - law.weights / 2
+    q = rng.random(shape)
+    flat = q.reshape(-1)
+    picks = rng.choice(m, 500)
+    flat[:500] = mid[picks]
+    flat[500:505] = [0.0, 1.0, mid[0], mid[-1], np.nan]
+    rng.shuffle(flat)
+    expected = np.interp(q, mid, theta)
+    assert len(np.unique(mid)) < m  # the ties are there
+    np.testing.assert_array_equal(law._log_ppf(q), expected)
+    np.testing.assert_array_equal(law.ppf(q), np.exp(expected))
 
 
 def test_a_model_with_one_source_per_quantity_has_no_consensus_view() -> None:

@@ -25,7 +25,14 @@ from scipy import special
 from uncertainty.distributions.base import Distribution, FloatArray
 from uncertainty.numbers import plain
 
-__all__ = ["WeightedLog"]
+__all__ = ["SORTED_LOOKUP", "WeightedLog"]
+
+#: Quantiles of at least this many probabilities, from a law of at least this many draws,
+#: are looked up in sorted order: ``np.interp`` then finds each in the table next to the
+#: last (a table this long does not fit in the processor's cache, and random look-ups
+#: cost 2.5 times more at 2**18 draws). Each value is computed alone from its own
+#: probability, so the order changes no bit.
+SORTED_LOOKUP = 1 << 14
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +77,14 @@ class WeightedLog(Distribution):
         return math.sqrt(1.0 + draws / self.ess)
 
     def _log_ppf(self, q: FloatArray) -> FloatArray:
-        return np.asarray(np.interp(q, self._mid, self.theta), dtype=np.float64)  # type: ignore[attr-defined]
+        mid: FloatArray = self._mid  # type: ignore[attr-defined]
+        if q.size < SORTED_LOOKUP or len(mid) < SORTED_LOOKUP:
+            return np.asarray(np.interp(q, mid, self.theta), dtype=np.float64)
+        flat = q.ravel()
+        order = np.argsort(flat)
+        out = np.empty(flat.shape, dtype=np.float64)
+        out[order] = np.interp(flat[order], mid, self.theta)
+        return out.reshape(q.shape)
 
     def ppf(self, q: ArrayLike) -> FloatArray:  # noqa: D102 (documented on the base)
         return np.exp(self._log_ppf(np.asarray(q, dtype=np.float64)))
