@@ -262,11 +262,16 @@ def test_the_sweep_scales_default_spreads_and_keeps_stated_ones() -> None:
 
 
 def test_analysis_is_the_same_for_any_thread_count_and_repeatable() -> None:
-    one, _ = _analyze(THREE, threads=1)
-    two, _ = _analyze(THREE, threads=2)
-    xr.testing.assert_identical(one.inputs, two.inputs)
-    assert one.leave_out is not None and two.leave_out is not None
-    xr.testing.assert_identical(one.leave_out, two.leave_out)
+    """Shares, tornado, sources left out and spreads swept: sources and factors run at once."""
+    one, _ = _analyze(THREE, threads=1, rescale=True)
+    for threads in (2, 3):
+        other, _ = _analyze(THREE, threads=threads, rescale=True)
+        xr.testing.assert_identical(one.inputs, other.inputs)
+        assert one.leave_out is not None and other.leave_out is not None
+        xr.testing.assert_identical(one.leave_out, other.leave_out)
+        assert one.sweep is not None and other.sweep is not None
+        xr.testing.assert_identical(one.sweep, other.sweep)
+        assert one.notes == other.notes
 
 
 def test_a_hold_that_breaks_the_constraints_is_noted_not_fatal() -> None:

@@ -125,15 +125,18 @@ def analyze(run: Simulated, *, simulate_model: Callable[[Model], Simulated] | No
                           kept=getattr(run, "kept", None))
             derive = rerun
 
+            # Variants run at once, each in one thread (`leave_out`, `spread_sweep`).
+            outer = derive.threads
+
             def loo_variant(m: Model) -> Variant:
-                return figures_summary(derive, replace(m, run=fixed), compared,
-                                       threads=derive.threads)
+                return figures_summary(derive, replace(m, run=fixed), compared, threads=1)
 
             def sweep_variant(m: Model) -> Variant:
                 return figures_summary(derive, replace(m, run=fixed, consensus_laws=()),
-                                       threads=derive.threads)
+                                       threads=1)
         else:
             simulate = simulate_model
+            outer = 1  # each whole simulation uses the threads it is given
 
             def loo_variant(m: Model) -> Variant:
                 done = simulate(replace(m, run=fixed))
@@ -146,9 +149,10 @@ def analyze(run: Simulated, *, simulate_model: Callable[[Model], Simulated] | No
         log = {str(m): str(s) == "log" for m, s in zip(inputs["metric"].values,
                                                        inputs["scale"].values, strict=True)}
         base = variant_of(run.summary, run.draws)
-        loo, loo_notes = leave_out(model, base, simulate=loo_variant, log=log, step=step)
+        loo, loo_notes = leave_out(model, base, simulate=loo_variant, log=log, step=step,
+                                   threads=outer)
         # The sweep leaves the consensus out (`spread_sweep`): its variants make none.
         sweep, sweep_notes = (None, []) if rescale is None else spread_sweep(
             replace(model, run=fixed), base, rescale=rescale, simulate=sweep_variant,
-            log=log, step=step)
+            log=log, step=step, threads=outer)
     return Sensitivity(inputs, loo, sweep, tuple(notes + loo_notes + sweep_notes))

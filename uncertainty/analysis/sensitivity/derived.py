@@ -89,7 +89,7 @@ def figures_summary(rerun: Rerun, model: Model, views: Collection[str] | None = 
         simulation would.
     """
     every = build_views(model)
-    drawn = rerun.draw(model, every)
+    drawn = rerun.draw(model, every, threads=threads)
     chosen = tuple(v for v in every
                    if views is None or v.id in views or v.envelope_of in views)
     _, keys = view_keys(model, chosen)

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from uncertainty.analysis.sensitivity.derived import Variant
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model.core import CONSENSUS, POOLED, ConsensusLaw, Model, Scenario
+from uncertainty.runtime.parallel import thread_map
 from uncertainty.stats.paired import error_of, indicator_correlation
 
 __all__ = ["CHANGES", "FIGURES", "Figures", "changes", "compared_level", "leave_out",
@@ -236,7 +237,7 @@ def _compared_views(model: Model) -> list[str]:
 
 def leave_out(model: Model, run: Variant, *, simulate: Callable[[Model], Variant],
               log: Mapping[str, bool], step: Callable[[int], None] | None = None,
-              ) -> tuple[xr.Dataset | None, list[str]]:
+              threads: int = 1) -> tuple[xr.Dataset | None, list[str]]:
     """How far each metric's median and 90% interval move without each source.
 
     Parameters
@@ -252,7 +253,10 @@ def leave_out(model: Model, run: Variant, *, simulate: Callable[[Model], Variant
         The metrics whose changes are measured on a log scale (those the variance shares
         analyse on one, `uncertainty.analysis.sensitivity.inputs.metric_scale`).
     step : callable, optional
-        Called with 1 after each source (for progress).
+        Called with 1 as each source is taken up (for progress; from any thread).
+    threads : int
+        Sources analysed at once, each in one thread; the numbers are the same for any
+        count. At most this many variants' draws are held at a time.
 
     Returns
     -------
@@ -280,27 +284,27 @@ def leave_out(model: Model, run: Variant, *, simulate: Callable[[Model], Variant
     base_mcse = np.full(base.shape, np.nan)
     changed = np.full((len(CHANGES), len(metrics), len(views), len(sources)), np.nan)
     reason = np.full((len(metrics), len(sources)), "", dtype=object)
-    notes: list[str] = []
     logs = [bool(log.get(name, False)) for name in metrics]
     for a, name in enumerate(metrics):
         for j, view in enumerate(views):
             base[a, j], base_mcse[a, j] = full.of(name, view)
-    for k, source_id in enumerate(sources):
+    def one(k: int) -> list[str]:
+        """Fill source `k`'s cells (its own, so sources can run at once); its notes."""
+        source_id = sources[k]
         if step is not None:
             step(1)
         reduced, why = without(model, source_id)
         for a, name in enumerate(metrics):
             reason[a, k] = why.get(name, "")
         if reduced is None:
-            continue
+            return []
         try:
             variant = simulate(reduced)
         except ConstraintConflict as exc:
-            notes.append(f"without {source_id}: {exc.constraint!r} holds in only "
-                         f"{exc.rate:.2%} of the draws of view {exc.view!r}")
             for a in range(len(metrics)):
                 reason[a, k] = reason[a, k] or "the constraints conflict without it"
-            continue
+            return [f"without {source_id}: {exc.constraint!r} holds in only "
+                    f"{exc.rate:.2%} of the draws of view {exc.view!r}"]
         reduced_figures = Figures(variant.summary, level)
         for a, name in enumerate(metrics):
             if name in why:
@@ -310,6 +314,12 @@ def leave_out(model: Model, run: Variant, *, simulate: Callable[[Model], Variant
                     moved[a, j, k], moved_mcse[a, j, k] = reduced_figures.of(name, view)
                     changed[:, a, j, k] = changes(reduced_figures, variant.row, full, run.row,
                                                   name, view, logs[a])
+        return []
+
+    # Each source's variant is analysed whole in one thread (`simulate` should then use
+    # one): its draws are freed as soon as its cells are filled, and no number depends on
+    # which thread ran it. The notes come in the sources' order.
+    notes = [note for found in thread_map(one, range(len(sources)), threads) for note in found]
     d3, d4 = ("metric", "view", "figure"), ("metric", "view", "left_out", "figure")
     dataset = xr.Dataset(
         {

@@ -25,13 +25,15 @@ from uncertainty.analysis.sensitivity.leave_out import (
 )
 from uncertainty.errors import ConstraintConflict
 from uncertainty.model.core import CONSENSUS, Model
+from uncertainty.runtime.parallel import thread_map
 
 __all__ = ["spread_sweep"]
 
 
 def spread_sweep(model: Model, run: Variant, *, rescale: Callable[[float], Model],
                  simulate: Callable[[Model], Variant], log: Mapping[str, bool],
-                 step: Callable[[int], None] | None = None) -> tuple[xr.Dataset, list[str]]:
+                 step: Callable[[int], None] | None = None,
+                 threads: int = 1) -> tuple[xr.Dataset, list[str]]:
     """Each metric's median and interval in every view, with the default spreads scaled.
 
     Parameters
@@ -48,7 +50,10 @@ def spread_sweep(model: Model, run: Variant, *, rescale: Callable[[float], Model
     log : mapping of str to bool
         The metrics whose width ratios are taken on a log scale.
     step : callable, optional
-        Called with 1 after each simulation (for progress).
+        Called with 1 as each simulation starts (for progress; from any thread).
+    threads : int
+        Factors analysed at once, each in one thread (`simulate` should then use one); the
+        numbers are the same for any count.
 
     Returns
     -------
@@ -74,8 +79,9 @@ def spread_sweep(model: Model, run: Variant, *, rescale: Callable[[float], Model
     value = np.full((len(metrics), len(shown), len(scales), len(FIGURES)), np.nan)
     mcse = np.full(value.shape, np.nan)
     width = np.full((2, *value.shape[:3]), np.nan)
-    notes: list[str] = []
-    for s, scale in enumerate(scales):
+    def one(s: int) -> list[str]:
+        """Fill factor `s`'s cells (its own, so factors can run at once); its notes."""
+        scale = scales[s]
         if scale == 1.0:
             scaled = run
         else:
@@ -84,9 +90,8 @@ def spread_sweep(model: Model, run: Variant, *, rescale: Callable[[float], Model
             try:
                 scaled = simulate(replace(rescale(scale), run=model.run))
             except ConstraintConflict as exc:
-                notes.append(f"default spreads scaled by {scale:g}: {exc.constraint!r} holds "
-                             f"in only {exc.rate:.2%} of the draws of view {exc.view!r}")
-                continue
+                return [f"default spreads scaled by {scale:g}: {exc.constraint!r} holds "
+                        f"in only {exc.rate:.2%} of the draws of view {exc.view!r}"]
         found = Figures(scaled.summary, level)
         for a, name in enumerate(metrics):
             for j, view in enumerate(shown):
@@ -95,6 +100,10 @@ def spread_sweep(model: Model, run: Variant, *, rescale: Callable[[float], Model
                     if scale != 1.0:
                         width[:, a, j, s] = changes(found, scaled.row, base, run.row, name,
                                                     view, bool(log.get(name, False)))[2:]
+        return []
+
+    # Each factor's variant in one thread, as `leave_out` does its sources.
+    notes = [note for found in thread_map(one, range(len(scales)), threads) for note in found]
     dims = ("metric", "view", "scale", "figure")
     dataset = xr.Dataset(
         {"value": (dims, value), "mcse": (dims, mcse),
