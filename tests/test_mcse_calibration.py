@@ -235,6 +235,23 @@ def test_strongest_correlation_is_the_largest_absolute_spearman_rho() -> None:
     assert rho == pytest.approx(1.0) and 0 < mcse < 1 / len(tied) ** 1.5
 
 
+@pytest.mark.parametrize("n", [50, SUBSAMPLE, SUBSAMPLE + 1, 3 * SUBSAMPLE + 7])
+def test_the_mcse_from_sort_orders_is_that_from_the_ranks_bit_for_bit(n: int) -> None:
+    """The first draws' order among themselves, read off the whole order, is their sort.
+
+    With ties broken by position, below, at and beyond `SUBSAMPLE` draws.
+    """
+    rng = np.random.default_rng([n, 27])
+    x = np.round(rng.standard_normal((2, n)), 1)  # many ties
+    x[1] += 0.5 * x[0]
+    orders = _orders(x)
+    ranks = np.empty((2, n))
+    for row, order in zip(ranks, orders, strict=True):
+        row[order] = np.arange(n)
+    by_ranks = 12 * float(np.std(rank_influence(ranks[0], ranks[1]), ddof=1)) / math.sqrt(n)
+    assert rank_correlation_mcse(*orders) == by_ranks
+
+
 #: Pearson r of the Gaussian copula joining a lognormal (sigma 0.8) and a normal.
 COPULAS = (0.0, 0.3, 0.7, 0.95)
 

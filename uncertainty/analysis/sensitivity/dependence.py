@@ -80,7 +80,7 @@ def strongest_correlation(orders: list[NDArray[np.intp]]) -> tuple[float, float]
     if math.isnan(value):
         return value, math.nan
     k = int(np.argmax(found))
-    return value, _mcse_of_ranks(ranks[upper[0][k]], ranks[upper[1][k]])
+    return value, rank_correlation_mcse(orders[upper[0][k]], orders[upper[1][k]])
 
 
 def rank_correlation_mcse(order_x: NDArray[np.intp], order_y: NDArray[np.intp]) -> float:
@@ -100,22 +100,18 @@ def rank_correlation_mcse(order_x: NDArray[np.intp], order_y: NDArray[np.intp]) 
     Calibrated in ``benchmarks/calibrate_mcse.py`` (part ``rank``). NaN with fewer than
     3 draws.
     """
-    ranks = np.empty((2, len(order_x)))
-    for row, order in zip(ranks, (order_x, order_y), strict=True):
-        row[order] = np.arange(len(order), dtype=np.float64)
-    return _mcse_of_ranks(ranks[0], ranks[1])
+    n = len(order_x)
+    if n < 3:
+        return math.nan
+    m = min(n, SUBSAMPLE)
+    # The first m draws' order among themselves, which a stable sort of their ranks
+    # gives: the whole order with the later draws taken out (ranks are distinct).
+    firsts = [order if m == n else order[order < m] for order in (order_x, order_y)]
+    return 12 * float(np.std(_influence(*firsts), ddof=1)) / math.sqrt(n)
 
 
 #: Draws over which the influence function's sd is estimated (see `rank_correlation_mcse`).
 SUBSAMPLE = 1 << 15
-
-
-def _mcse_of_ranks(rank_x: NDArray[np.float64], rank_y: NDArray[np.float64]) -> float:
-    """`rank_correlation_mcse` from the draws' ranks (any values in the same order)."""
-    n = len(rank_x)
-    if n < 3:
-        return math.nan
-    return 12 * float(np.std(rank_influence(rank_x, rank_y), ddof=1)) / math.sqrt(n)
 
 
 def rank_influence(rank_x: NDArray[np.float64],
@@ -126,8 +122,13 @@ def rank_influence(rank_x: NDArray[np.float64],
     `rank_correlation_mcse`.
     """
     m = min(len(rank_x), SUBSAMPLE)
-    order_x = np.argsort(rank_x[:m], kind="stable")
-    order_y = np.argsort(rank_y[:m], kind="stable")
+    return _influence(np.argsort(rank_x[:m], kind="stable"),
+                      np.argsort(rank_y[:m], kind="stable"))
+
+
+def _influence(order_x: NDArray[np.intp], order_y: NDArray[np.intp]) -> NDArray[np.float64]:
+    """`rank_influence` of draws given their two sort orders (ties broken by them)."""
+    m = len(order_x)
     scaled = np.arange(1, m + 1, dtype=np.float64) / (m + 1)
     u, v = np.empty(m), np.empty(m)
     u[order_x] = scaled
