@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -204,9 +205,14 @@ def test_a_second_writer_of_the_same_folder_is_told_and_the_first_wins(cli: Invo
     first = _start(workdir, "--draws", "2000", "--seed", "1", "--no-plots", "--no-sensitivity")
     _holding(first, workdir / "r")
     first.send_signal(signal.SIGSTOP)
+    # Should the second wait for the lock instead of failing at once, the first resumes
+    # after a minute and the test fails on the second's success instead of hanging.
+    resume = threading.Timer(60, first.send_signal, (signal.SIGCONT,))
+    resume.start()
     try:
         second = cli("run", SEED, "--out", "r", "--quiet", "--draws", "2000", "--seed", "2")
     finally:
+        resume.cancel()
         first.send_signal(signal.SIGCONT)
     assert second.exit_code == 2
     assert second.stderr == (f"Error: r: another run (pid {first.pid}) is writing these "
