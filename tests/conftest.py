@@ -73,9 +73,9 @@ def cli(workdir: Path) -> Callable[..., Result]:
 def seed_streamed() -> Run:
     """The seed config at 300,000 draws, streamed by the local engine on two threads.
 
-    The reference of the streaming tests (against the run in memory) and of the Dask engine
-    tests (against the same blocks as Dask tasks): at 300,000 draws a streamed run reads a
-    prefix shorter than its draws, and its passes cut the draws into more than one chunk.
+    The reference of the streaming tests (against the run in memory): at 300,000 draws a
+    streamed run reads a prefix shorter than its draws, and its passes cut the draws into
+    more than one chunk.
     About 20 seconds, so made once per process: its readers are marked
     ``@pytest.mark.xdist_group("seed_streamed")``, which ``--dist loadgroup`` (pyproject.toml)
     runs in one process.
