@@ -42,13 +42,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     if not getattr(config.option, "loadgroup", False):
         return
-    from _pytest.nodeid import NodeId
-
     for item in items:
         names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
                         for m in item.iter_markers("xdist_group")})
         suffix = "@" + "_".join(names)
         if names and not item.nodeid.endswith(suffix):
+            from _pytest.nodeid import NodeId  # pytest 9's node ids (pytest 8 never gets here)
+
             item._id = NodeId.parse(item.nodeid + suffix)
 
 
