@@ -29,6 +29,29 @@ settings.register_profile("fuzz", derandomize=False, deadline=None,
 settings.load_profile("deterministic")  # pytest --hypothesis-profile=fuzz overrides it
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The ``@group`` suffix ``--dist loadgroup`` groups by, where pytest-xdist's is lost.
+
+    pytest-xdist (3.8) marks an ``xdist_group`` test by appending ``@<group>`` to
+    ``item._nodeid`` in each worker, and the controller sends the tests of one suffix to
+    one process. pytest 9 keeps the id in ``item._id`` instead, so the suffix never reached
+    the controller: every group mark silently did nothing, and the readers of one
+    expensive module or session fixture were spread over both processes, each making it.
+    Here the suffix is written where this pytest reads it (a no-op where xdist's took).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            from _pytest.nodeid import NodeId  # pytest 9's node ids (pytest 8 never gets here)
+
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_fsync() -> Iterator[None]:
     """`os.fsync` as a no-op in the test processes.
@@ -73,9 +96,9 @@ def cli(workdir: Path) -> Callable[..., Result]:
 def seed_streamed() -> Run:
     """The seed config at 300,000 draws, streamed by the local engine on two threads.
 
-    The reference of the streaming tests (against the run in memory) and of the Dask engine
-    tests (against the same blocks as Dask tasks): at 300,000 draws a streamed run reads a
-    prefix shorter than its draws, and its passes cut the draws into more than one chunk.
+    The reference of the streaming tests (against the run in memory): at 300,000 draws a
+    streamed run reads a prefix shorter than its draws, and its passes cut the draws into
+    more than one chunk.
     About 20 seconds, so made once per process: its readers are marked
     ``@pytest.mark.xdist_group("seed_streamed")``, which ``--dist loadgroup`` (pyproject.toml)
     runs in one process.

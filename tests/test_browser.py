@@ -18,6 +18,10 @@ from test_html import seed_report
 
 from uncertainty.pipeline import Run
 
+#: In one process (``--dist loadgroup``), so that the browser and the report (module
+#: fixtures) are made once, not once in each process the tests land in.
+pytestmark = pytest.mark.xdist_group("browser")
+
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 # A4 less the page margins of the print style (1.5 cm each side), in CSS pixels.

@@ -58,6 +58,10 @@ def run_ok(cli: Invoke, *args: str | Path) -> Result:
     return result
 
 
+#: The readers of `seed_run`, in one process (``--dist loadgroup``): it is made once.
+SEED_RUN = pytest.mark.xdist_group("cli_seed_run")
+
+
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
     """The seed config run once at `DRAWS` draws, in its own working directory: the result
@@ -74,6 +78,7 @@ def seed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
     return result, workdir / "results" / STEM
 
 
+@SEED_RUN
 def test_run_prints_every_metric_and_view(seed_run: tuple[Result, Path]) -> None:
     result, _ = seed_run
     out = result.stdout
@@ -90,6 +95,7 @@ def test_run_prints_every_metric_and_view(seed_run: tuple[Result, Path]) -> None
     assert "\nConstraints: share of candidate draws that meet them, by view\n" in out
 
 
+@SEED_RUN
 def test_run_writes_the_results_folder(seed_run: tuple[Result, Path]) -> None:
     _, folder = seed_run
     assert sorted(p.name for p in folder.parent.iterdir()) == [STEM]
@@ -101,6 +107,7 @@ def test_run_writes_the_results_folder(seed_run: tuple[Result, Path]) -> None:
         assert f"### {metric}: " in markdown
 
 
+@SEED_RUN
 def test_summary_json_provenance(seed_run: tuple[Result, Path]) -> None:
     _, folder = seed_run
     document = read_summary(folder)
@@ -119,6 +126,7 @@ def test_summary_json_provenance(seed_run: tuple[Result, Path]) -> None:
     }
 
 
+@SEED_RUN
 def test_summary_json_records(seed_run: tuple[Result, Path]) -> None:
     _, folder = seed_run
     document = read_summary(folder)

@@ -9,10 +9,12 @@ the unconstrained closed form.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from mc import assert_probability
 from model_builders import model_from
 from scipy import stats
@@ -42,10 +44,18 @@ wv = "w * v"
 SIGMA = {3.0: math.log(3) / stats.norm.ppf(0.95), 4.0: math.log(2) / stats.norm.ppf(0.95)}
 
 
+@functools.cache
 def _run(text: str):
+    """The run of `text`, made once per process: three tests read the run of
+    `CONSTRAINED` (60,000 draws, for the closed-form check), and only read it."""
     return simulate(model_from(text), threads=2)
 
 
+#: The readers of the run of `CONSTRAINED`, in one process (``--dist loadgroup``).
+SHARED = pytest.mark.xdist_group("crn_constrained")
+
+
+@SHARED
 def test_an_input_outside_every_constraint_has_the_same_draws_in_every_view() -> None:
     run = _run(CONSTRAINED)
     free = _run(CONSTRAINED.replace('constraints = ["x <= y"]', ""))
@@ -66,6 +76,7 @@ def test_an_input_outside_every_constraint_has_the_same_draws_in_every_view() ->
     assert int(run.acceptance["accepted"].sel(view="b")) == int(b.sum())
 
 
+@SHARED
 def test_p_greater_of_free_inputs_keeps_its_unconstrained_closed_form() -> None:
     # wv = w * v: w is common to both views, so P(wv_a > wv_b) = P(v_a > v_b)
     # = Phi((log 3 - log 4) / sqrt(sa^2 + sb^2)), on the candidates both views accept.
@@ -82,6 +93,7 @@ def test_p_greater_of_free_inputs_keeps_its_unconstrained_closed_form() -> None:
     assert p == share / n
 
 
+@SHARED
 def test_a_view_keeps_its_draws_whatever_other_views_reject() -> None:
     # Adding a source whose view rejects most candidates changes no draw of another view.
     extra = CONSTRAINED + """

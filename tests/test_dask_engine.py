@@ -2,23 +2,43 @@
 
 Determinism tests only, comparing runs made in this process. They need the optional
 ``dask[distributed]`` packages and start real worker processes.
+
+The runs are the seed config streamed in small pieces (`SIZES`): what the default sizes give
+it only from about 300,000 draws on (a prefix shorter than the draws, several chunks per
+pass, refining passes), here at 20,000, so that each run on the cluster costs a few
+seconds instead of ten. The engine's part (the tasks, their order, the tallies gathered
+and reduced on the client) does not depend on the sizes; that the default sizes give the
+in-memory numbers is tested in test_streaming.py.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import xarray as xr
 
+import uncertainty.pipeline as pipeline
+from uncertainty import load_config
 from uncertainty.engines import open_engine
 from uncertainty.pipeline import Run, simulate
+from uncertainty.sampling.streams import BLOCK_SIZE
+from uncertainty.streaming import stream
 
 distributed = pytest.importorskip("distributed")
 
-DRAWS = 300_000
+#: In one process, so that the cluster and the local run (module fixtures) are made once.
+pytestmark = pytest.mark.xdist_group("dask")
+
+SEED_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "seed-article-2025.toml"
+DRAWS = 20_000
+#: The prefix and chunk of every streamed run here: 3 chunks of draws per pass.
+SIZES = {"prefix": 2_000, "chunk": BLOCK_SIZE // 8}
 
 
 def assert_identical_runs(a: Run, b: Run) -> None:
@@ -35,15 +55,27 @@ def assert_identical_runs(a: Run, b: Run) -> None:
                                     b.comparison.thresholds[name])
 
 
-#: The tests reading conftest.py's `seed_streamed`: in one process, so it is made once.
-SEED_STREAMED = pytest.mark.xdist_group("seed_streamed")
+@pytest.fixture(autouse=True)
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`simulate` streams in `SIZES` (on any engine) in these tests."""
+    monkeypatch.setattr(pipeline, "stream_run", functools.partial(stream, **SIZES))
 
 
 @pytest.fixture(scope="module")
-def local(seed_streamed: Run) -> Run:
-    """The seed config at `DRAWS` draws streamed by the local engine (conftest.py's)."""
-    assert seed_streamed.model.run.draws == DRAWS
-    return seed_streamed
+def local() -> Run:
+    """The seed config at `DRAWS` draws streamed by the local engine, on two threads."""
+    model = load_config(SEED_CONFIG).model
+    model = replace(model, run=replace(model.run, draws=DRAWS, precision=None))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "stream_run", functools.partial(stream, **SIZES))
+        run = simulate(model, threads=2, stream=True)
+    info = run.provenance["streaming"]
+    # what the default sizes give a run of 300,000 draws: the engines differ in all of it
+    assert info["engine"] == "local"
+    assert info["prefix_draws"] == SIZES["prefix"] < DRAWS
+    assert DRAWS > 2 * SIZES["chunk"] == 2 * info["chunk_draws"]
+    assert info["passes"] > 2
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +99,6 @@ def port_taken(port: int) -> Iterator[None]:
         yield
 
 
-@SEED_STREAMED
 def test_local_cluster_gives_the_local_engines_numbers(local: Run) -> None:
     # engine="dask" with no scheduler starts its own LocalCluster of 2 processes, and says
     # nothing (a warning is an error here) when another one's dashboard holds port 8787.
@@ -78,7 +109,6 @@ def test_local_cluster_gives_the_local_engines_numbers(local: Run) -> None:
     assert_identical_runs(local, run)
 
 
-@SEED_STREAMED
 def test_a_scheduler_address_gives_the_local_engines_numbers(local: Run,
                                                              cluster: object) -> None:
     address = cluster.scheduler_address  # type: ignore[attr-defined]
@@ -86,7 +116,6 @@ def test_a_scheduler_address_gives_the_local_engines_numbers(local: Run,
     assert_identical_runs(local, run)
 
 
-@SEED_STREAMED
 def test_an_open_engine_is_reused_across_runs(local: Run, cluster: object) -> None:
     address = cluster.scheduler_address  # type: ignore[attr-defined]
     with open_engine("dask", scheduler=address) as engine:

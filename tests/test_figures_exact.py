@@ -29,6 +29,10 @@ SEED = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
 RUN = {"draws": 4_000, "seed": 5, "threads": 2}
 
 
+#: The readers of `serial`, in one process (``--dist loadgroup``): it is made once.
+SERIAL = pytest.mark.xdist_group("figures_serial")
+
+
 @pytest.fixture(scope="module")
 def study() -> Study:
     return uncertainty.load(SEED)
@@ -143,6 +147,7 @@ def test_ahead_cancelled_makes_nothing_more() -> None:
     assert ahead.made() == {"first"}
 
 
+@SERIAL
 @pytest.mark.parametrize("png", [False, True])
 def test_a_run_drawing_ahead_writes_the_figures_of_a_serial_run(
         study: Study, serial: dict[str, bytes], tmp_path: Path,
@@ -168,6 +173,7 @@ def test_a_run_drawing_ahead_writes_the_figures_of_a_serial_run(
                      "tornado": {threading.main_thread().name}}
 
 
+@SERIAL
 def test_one_thread_draws_nothing_ahead(study: Study, serial: dict[str, bytes],
                                         tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,6 +186,7 @@ def test_one_thread_draws_nothing_ahead(study: Study, serial: dict[str, bytes],
                                             if n.endswith(".svg")}
 
 
+@SERIAL
 def test_a_figure_failing_ahead_is_drawn_by_the_figures_stage(
         study: Study, serial: dict[str, bytes], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

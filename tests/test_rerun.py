@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -9,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -97,20 +99,39 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_a_killed_run_leaves_the_previous_results_whole(tmp_path: Path) -> None:
-    # the results before and after need only exist: a few draws (the killed run is the
-    # one that must still be working when it is killed)
-    first = _start(tmp_path, "--draws", "2000", "--no-plots", "--no-sensitivity")
-    assert _finish(first) == 0
-    before = _snapshot(tmp_path / "r")
-    proc = _start(tmp_path, "--draws", "100000", "--seed", "3")
-    time.sleep(1.5)  # imported and computing; the write itself is killed step by step below
+def _holding(proc: subprocess.Popen[bytes], folder: Path) -> None:
+    """Wait until `proc` holds `folder`: imported, config read, its run under way.
+
+    A run takes the folder's lock before its work and then writes its pid into the lock
+    file (`results.results_lock`), so that pid there means the run is past its imports and
+    inside the work that a kill, an interrupt or a second writer must meet. Waiting for it,
+    rather than sleeping a guessed time, makes the tests independent of the machine's load.
+    """
+    path = results.lock_path(folder.resolve())
+    deadline = time.monotonic() + 300
+    while True:
+        with contextlib.suppress(FileNotFoundError):
+            if path.read_text("ascii") == str(proc.pid):
+                return
+        assert proc.poll() is None, "the run ended before it held its folder"
+        assert time.monotonic() < deadline, "the run never took its folder's lock"
+        time.sleep(0.01)
+
+
+def test_a_killed_run_leaves_the_previous_results_whole(cli: Invoke, workdir: Path) -> None:
+    # The results before and after need only exist, written by any run: in this process
+    # (the same command and writer). The killed run is the real process, killed while it
+    # holds the folder and works; the write itself is killed step by step below.
+    assert _run_seed(cli, "--no-sensitivity") == Path("r")
+    before = _snapshot(workdir / "r")
+    proc = _start(workdir, "--draws", "100000", "--seed", "3")
+    _holding(proc, workdir / "r")
     proc.send_signal(signal.SIGKILL)
     _finish(proc)
-    assert _snapshot(tmp_path / "r") == before
-    done = _start(tmp_path, "--draws", "2000", "--no-plots", "--no-sensitivity")
-    assert _finish(done) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # leftovers swept
+    assert _snapshot(workdir / "r") == before
+    # the dead run's lock died with it, and the next run sweeps what it left
+    assert _run_seed(cli, "--no-sensitivity") == Path("r")
+    assert sorted(p.name for p in workdir.iterdir()) == ["r"]  # leftovers swept
 
 
 def _killed_at(step: int, folder: Path, files: dict[str, bytes]) -> bool:
@@ -167,7 +188,7 @@ def test_a_write_killed_at_any_step_leaves_old_or_new_results_whole(tmp_path: Pa
 
 def test_an_interrupt_stops_cleanly_with_a_message(tmp_path: Path) -> None:
     proc = _start(tmp_path, "--draws", "300000")
-    time.sleep(1.5)
+    _holding(proc, tmp_path / "r")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
@@ -176,17 +197,28 @@ def test_an_interrupt_stops_cleanly_with_a_message(tmp_path: Path) -> None:
     assert not (tmp_path / "r").exists()
 
 
-def test_a_second_writer_of_the_same_folder_is_told_and_the_first_wins(tmp_path: Path) -> None:
-    first = _start(tmp_path, "--draws", "200000", "--seed", "1")
-    time.sleep(1.0)  # the first holds the folder by now
-    second = _start(tmp_path, "--draws", "2000", "--seed", "2")
-    _, err = second.communicate(timeout=120)
-    assert second.returncode == 2
-    text = err.decode()
-    assert text.startswith("Error: r: another run (pid ")
-    assert text.endswith("is writing these results; wait for it to finish, or use --out to "
-                         "write elsewhere\n")
+def test_a_second_writer_of_the_same_folder_is_told_and_the_first_wins(cli: Invoke,
+                                                                       workdir: Path) -> None:
+    # The first writer is a real process, stopped (SIGSTOP) while it holds the folder, so
+    # that it is still writing whatever the machine's load when the second one tries: the
+    # second, in this process, meets the first's lock as any other process would.
+    first = _start(workdir, "--draws", "2000", "--seed", "1", "--no-plots", "--no-sensitivity")
+    _holding(first, workdir / "r")
+    first.send_signal(signal.SIGSTOP)
+    # Should the second wait for the lock instead of failing at once, the first resumes
+    # after a minute and the test fails on the second's success instead of hanging.
+    resume = threading.Timer(60, first.send_signal, (signal.SIGCONT,))
+    resume.start()
+    try:
+        second = cli("run", SEED, "--out", "r", "--quiet", "--draws", "2000", "--seed", "2")
+    finally:
+        resume.cancel()
+        first.send_signal(signal.SIGCONT)
+    assert second.exit_code == 2
+    assert second.stderr == (f"Error: r: another run (pid {first.pid}) is writing these "
+                             "results; wait for it to finish, or use --out to write "
+                             "elsewhere\n")
     assert _finish(first) == 0
-    summary = json.loads((tmp_path / "r" / "summary.json").read_text("utf-8"))
+    summary = json.loads((workdir / "r" / "summary.json").read_text("utf-8"))
     assert summary["provenance"]["seed"] == 1
-    assert os.listdir(tmp_path) == ["r"]
+    assert os.listdir(workdir) == ["r"]

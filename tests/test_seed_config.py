@@ -11,6 +11,8 @@ from uncertainty import load_config, simulate
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 FACE_VALUE = CONFIGS / "examples" / "article-face-value.toml"
+#: In one process (``--dist loadgroup``), so that `run` (a module fixture) is made once.
+pytestmark = pytest.mark.xdist_group("seed_config_run")
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ Determinism tests only: each compares runs made in this process, never stored nu
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -86,6 +87,22 @@ def with_consensus(model: Model) -> Model:
                                       leave_one_out=True))
 
 
+@functools.cache
+def consensus_model(path: Path) -> Model:
+    """`with_consensus` of the config at `DRAWS` draws, made once per process.
+
+    The claims config's consensus is most of the cost of its runs here: the thread-count
+    tests of whole runs and of the comparison share it (`CONSENSUS`), the latter at its
+    own draw count (a model with laws keeps them; which law the consensus view draws from
+    does not matter to whether the comparison depends on the threads).
+    """
+    return with_consensus(config_model(path))
+
+
+#: The readers of `consensus_model`, in one process (``--dist loadgroup``).
+CONSENSUS = pytest.mark.xdist_group("threads_consensus")
+
+
 def assert_same_run(a: Run, b: Run) -> None:
     xr.testing.assert_identical(a.draws, b.draws)
     xr.testing.assert_identical(a.summary, b.summary)
@@ -97,20 +114,22 @@ def assert_same_run(a: Run, b: Run) -> None:
 
 
 # --- whole runs ------------------------------------------------------------------------------
+@CONSENSUS
 @pytest.mark.parametrize("path", [SEED_CONFIG, CLAIMS_CONFIG], ids=["seed", "claims"])
 def test_any_thread_count_gives_identical_draws_and_summary(path: Path) -> None:
-    model = with_consensus(config_model(path))
+    model = consensus_model(path)
     one = simulate(model, compare=False, threads=1)
     for threads in (2, 4):
         assert_same_run(one, simulate(model, compare=False, threads=threads))
 
 
+@CONSENSUS
 @pytest.mark.parametrize("path", [SEED_CONFIG, CLAIMS_CONFIG], ids=["seed", "claims"])
 def test_the_comparison_is_identical_for_any_thread_count(path: Path) -> None:
     # The comparison threads over its items (pairs, claim groups), each over every draw, and
     # uses threads from CHUNK_SIZE draws on: at that size every item runs in the pool, as at
     # any larger one (the draws are not split, so the block-misaligned DRAWS adds nothing).
-    run = simulate(config_model(path, CHUNK_SIZE), compare=False, threads=1)
+    run = simulate(sized(consensus_model(path), CHUNK_SIZE), compare=False, threads=1)
     assert threads_for(run.draws.sizes["draw"], 3) == 3
     # Without the summary the intervals are recomputed (sorted again): the same numbers.
     one = compare_run(run.model, run.views, run.draws, threads=1)
