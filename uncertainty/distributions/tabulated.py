@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy import special
 
 from uncertainty.distributions.base import Distribution, FloatArray
@@ -190,23 +190,23 @@ class Mixture(Distribution):
         ends = np.array([c.ppf(np.array([0.0, 1.0])) for c in self.components])
         return float(ends[:, 0].min()), float(ends[:, 1].max())
 
-    def _gap(self, x: FloatArray, z: FloatArray, upper: NDArray[np.bool_]) -> FloatArray:
+    def _gap(self, x: FloatArray, z: FloatArray, lower: int) -> FloatArray:
         """The normal score of `x` minus `z`: increasing in `x`, >= 0 from the quantile on.
 
-        Scores are ``ndtri(F(x))`` in the lower half and ``-ndtri(S(x))`` in the upper one,
-        each precise in its tail; and on the score scale a lognormal (normal) mixture's CDF
-        is nearly linear in ``log x`` (``x``), so regula falsi converges in a few steps
+        The first `lower` points are in the lower half (``z <= 0``), the rest in the upper
+        one. Scores are ``ndtri(F(x))`` in the lower half and ``-ndtri(S(x))`` in the upper
+        one, each precise in its tail; and on the score scale a lognormal (normal) mixture's
+        CDF is nearly linear in ``log x`` (``x``), so regula falsi converges in a few steps
         even far in the tails.
         """
         out = np.empty_like(x)
-        lower = ~upper
         with np.errstate(divide="ignore"):
             # A half with no point is not evaluated: each component's call costs as much
             # as a few thousand points (the iteration's late steps have a few points left).
-            if lower.any():
-                out[lower] = special.ndtri(self.cdf(x[lower])) - z[lower]
-            if upper.any():
-                out[upper] = -special.ndtri(self.sf(x[upper])) - z[upper]
+            if lower:
+                out[:lower] = special.ndtri(self.cdf(x[:lower])) - z[:lower]
+            if lower < len(x):
+                out[lower:] = -special.ndtri(self.sf(x[lower:])) - z[lower:]
         return out
 
     def _solve(
@@ -239,17 +239,19 @@ class Mixture(Distribution):
         floor = 1e-15 if log else 1e-16 * self._magnitude
         upper = z > 0
         active = np.isfinite(z) & (q > 0) & (s > 0)
-        idx = np.flatnonzero(active)
-        g_lo, g_hi = np.zeros_like(lo), np.zeros_like(hi)
+        # The points still iterating, those of the lower half first (so that each half is a
+        # slice), with their brackets, gaps and which end stayed last time (-1 lo, +1 hi):
+        # the iteration works on these, and writes a point's bracket back when it is done.
+        at = np.concatenate([np.flatnonzero(active & ~upper), np.flatnonzero(active & upper)])
+        lower = int(np.count_nonzero(active & ~upper))
+        a, b, zs = lo[at], hi[at], z[at]
         with np.errstate(over="ignore"):
-            g_lo[idx] = self._gap(to_x(lo[idx]), z[idx], upper[idx])
-            g_hi[idx] = self._gap(to_x(hi[idx]), z[idx], upper[idx])
-        kept = np.zeros(z.shape, dtype=np.int8)  # which end stayed last time: -1 lo, +1 hi
+            ga = self._gap(to_x(a), zs, lower)
+            gb = self._gap(to_x(b), zs, lower)
+        kept = np.zeros(at.shape, dtype=np.int8)
         for step in range(300):
-            idx = np.flatnonzero(active)
-            if not idx.size:
+            if not at.size:
                 break
-            a, b, ga, gb = lo[idx], hi[idx], g_lo[idx], g_hi[idx]
             tol = 4e-16 * np.maximum(np.abs(a), np.abs(b)) + floor
             with np.errstate(divide="ignore", invalid="ignore"):
                 t = b - gb * (b - a) / (gb - ga)
@@ -258,16 +260,21 @@ class Mixture(Distribution):
             # then bracketed from the other side at the next step
             t = np.where(bisect, a + (b - a) / 2, np.clip(t, a + tol / 2, b - tol / 2))
             with np.errstate(over="ignore"):
-                gt = self._gap(to_x(t), z[idx], upper[idx])
+                gt = self._gap(to_x(t), zs, lower)
             reached = gt >= 0
             # Illinois: an end kept twice in a row has its gap halved, so it moves next.
-            k = kept[idx]
-            g_lo[idx] = np.where(reached, np.where(k == -1, ga / 2, ga), gt)
-            g_hi[idx] = np.where(reached, gt, np.where(k == 1, gb / 2, gb))
-            lo[idx], hi[idx] = np.where(reached, a, t), np.where(reached, t, b)
-            kept[idx] = np.where(reached, -1, 1)
-            finished = (hi[idx] - lo[idx] <= tol) | (t <= a) | (t >= b)
-            active[idx[finished]] = False
+            ga = np.where(reached, np.where(kept == -1, ga / 2, ga), gt)
+            gb = np.where(reached, gt, np.where(kept == 1, gb / 2, gb))
+            a_next, b_next = np.where(reached, a, t), np.where(reached, t, b)
+            kept = np.where(reached, -1, 1).astype(np.int8)
+            finished = (b_next - a_next <= tol) | (t <= a) | (t >= b)
+            a, b = a_next, b_next
+            if finished.any():
+                lo[at[finished]], hi[at[finished]] = a[finished], b[finished]
+                going = ~finished
+                lower = int(np.count_nonzero(going[:lower]))
+                at, a, b, ga, gb, zs, kept = (v[going] for v in (at, a, b, ga, gb, zs, kept))
+        lo[at], hi[at] = a, b  # any still going after the last step
         with np.errstate(over="ignore"):
             x, x_lo = to_x(hi), to_x(lo)
         # The iteration closes in on an atom from above; the final bracket, give or take
