@@ -10,6 +10,7 @@ components.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Sequence
@@ -176,6 +177,13 @@ class Mixture(Distribution):
         return self._sum([c.pdf(x) for c in self.components])
 
     def atoms(self) -> tuple[tuple[float, float], ...]:  # noqa: D102
+        return self._atoms
+
+    # The components' atoms, support ends and quartiles, asked for by every solve (dozens
+    # per table, each a call per component): computed once, kept in the instance
+    # ``__dict__`` (outside the dataclass fields: equality, hashing and repr unaffected).
+    @functools.cached_property
+    def _atoms(self) -> tuple[tuple[float, float], ...]:
         masses: dict[float, float] = {}
         for w, c in zip(self.weights, self.components, strict=True):
             for value, mass in c.atoms():
@@ -186,7 +194,9 @@ class Mixture(Distribution):
         return tuple(sorted({b for c in self.components for b in c.breakpoints()}))
 
     # -- solving F(x) = q ------------------------------------------------------------------
+    @functools.cached_property
     def _support(self) -> tuple[float, float]:
+        """The least and greatest values of the components' supports."""
         ends = np.array([c.ppf(np.array([0.0, 1.0])) for c in self.components])
         return float(ends[:, 0].min()), float(ends[:, 1].max())
 
@@ -282,11 +292,11 @@ class Mixture(Distribution):
         fuzz = 1e-13 * np.maximum(np.abs(x), np.abs(x_lo))
         for value, _ in self.atoms():
             x = np.where((x_lo - fuzz < value) & (value <= x + fuzz), value, x)
-        low_end, high_end = self._support()
+        low_end, high_end = self._support
         x = np.where(q == 0, low_end, np.where(s == 0, high_end, x))
         return np.where(np.isnan(z), np.nan, x)
 
-    @property
+    @functools.cached_property
     def _magnitude(self) -> float:
         """A typical size of the values: the largest component quartile in absolute value."""
         quartiles = np.array([c.ppf(np.array([0.25, 0.75])) for c in self.components])
@@ -297,7 +307,7 @@ class Mixture(Distribution):
         return float(special.ndtri(below) if below <= 0.5 else -special.ndtri(above))
 
     def _tabulate(self) -> _Table:
-        low_end, _ = self._support()
+        low_end, _ = self._support
         atoms = dict(self.atoms())
         log = low_end >= 0 and not any(v <= 0 for v in atoms)
         grid = np.union1d(np.linspace(-GRID_Z, GRID_Z, GRID_POINTS),
