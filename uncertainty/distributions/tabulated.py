@@ -210,13 +210,13 @@ class Mixture(Distribution):
         even far in the tails.
         """
         out = np.empty_like(x)
-        with np.errstate(divide="ignore"):
-            # A half with no point is not evaluated: each component's call costs as much
-            # as a few thousand points (the iteration's late steps have a few points left).
-            if lower:
-                out[:lower] = special.ndtri(self.cdf(x[:lower])) - z[:lower]
-            if lower < len(x):
-                out[lower:] = -special.ndtri(self.sf(x[lower:])) - z[lower:]
+        # A half with no point is not evaluated: each component's call costs as much as a
+        # few thousand points (the iteration's late steps have a few points left). The
+        # caller silences the warnings (a probability of 0 or 1 has an infinite score).
+        if lower:
+            out[:lower] = special.ndtri(self.cdf(x[:lower])) - z[:lower]
+        if lower < len(x):
+            out[lower:] = -special.ndtri(self.sf(x[lower:])) - z[lower:]
         return out
 
     def _solve(
@@ -250,40 +250,49 @@ class Mixture(Distribution):
         upper = z > 0
         active = np.isfinite(z) & (q > 0) & (s > 0)
         # The points still iterating, those of the lower half first (so that each half is a
-        # slice), with their brackets, gaps and which end stayed last time (-1 lo, +1 hi):
-        # the iteration works on these, and writes a point's bracket back when it is done.
+        # slice), with their brackets and gaps, and whether the last step moved the upper end
+        # (the lower end stayed) or the lower one: the iteration works on these, and writes
+        # a point's bracket back when it is done. Warnings are off for the whole iteration
+        # (overflow to inf, 0/0 in a flat stretch: both handled), rather than step by step.
         at = np.concatenate([np.flatnonzero(active & ~upper), np.flatnonzero(active & upper)])
         lower = int(np.count_nonzero(active & ~upper))
         a, b, zs = lo[at], hi[at], z[at]
-        with np.errstate(over="ignore"):
+        moved_hi = moved_lo = np.zeros(at.shape, dtype=bool)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             ga = self._gap(to_x(a), zs, lower)
             gb = self._gap(to_x(b), zs, lower)
-        kept = np.zeros(at.shape, dtype=np.int8)
-        for step in range(300):
-            if not at.size:
-                break
-            tol = 4e-16 * np.maximum(np.abs(a), np.abs(b)) + floor
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = b - gb * (b - a) / (gb - ga)
-            bisect = (step % 3 == 2) | ~np.isfinite(t)
-            # never closer to an end than half the tolerance: a root found at one end is
-            # then bracketed from the other side at the next step
-            t = np.where(bisect, a + (b - a) / 2, np.clip(t, a + tol / 2, b - tol / 2))
-            with np.errstate(over="ignore"):
+            for step in range(300):
+                if not at.size:
+                    break
+                width = b - a
+                tol = 4e-16 * np.maximum(np.abs(a), np.abs(b)) + floor
+                if step % 3 == 2:
+                    t = a + width / 2
+                else:
+                    t = b - gb * width / (gb - ga)
+                    bisect = ~np.isfinite(t)
+                    # never closer to an end than half the tolerance: a root found at one
+                    # end is then bracketed from the other side at the next step
+                    half = tol / 2
+                    t = np.clip(t, a + half, b - half)
+                    if bisect.any():
+                        t = np.where(bisect, a + width / 2, t)
                 gt = self._gap(to_x(t), zs, lower)
-            reached = gt >= 0
-            # Illinois: an end kept twice in a row has its gap halved, so it moves next.
-            ga = np.where(reached, np.where(kept == -1, ga / 2, ga), gt)
-            gb = np.where(reached, gt, np.where(kept == 1, gb / 2, gb))
-            a_next, b_next = np.where(reached, a, t), np.where(reached, t, b)
-            kept = np.where(reached, -1, 1).astype(np.int8)
-            finished = (b_next - a_next <= tol) | (t <= a) | (t >= b)
-            a, b = a_next, b_next
-            if finished.any():
-                lo[at[finished]], hi[at[finished]] = a[finished], b[finished]
-                going = ~finished
-                lower = int(np.count_nonzero(going[:lower]))
-                at, a, b, ga, gb, zs, kept = (v[going] for v in (at, a, b, ga, gb, zs, kept))
+                reached = gt >= 0
+                # Illinois: an end kept twice in a row has its gap halved, so it moves next.
+                ga = np.where(reached, np.where(moved_hi, ga / 2, ga), gt)
+                gb = np.where(reached, gt, np.where(moved_lo, gb / 2, gb))
+                a_next, b_next = np.where(reached, a, t), np.where(reached, t, b)
+                moved_hi, moved_lo = reached, ~reached
+                finished = (b_next - a_next <= tol) | (t <= a) | (t >= b)
+                a, b = a_next, b_next
+                if finished.any():
+                    done = at[finished]
+                    lo[done], hi[done] = a[finished], b[finished]
+                    going = ~finished
+                    lower = int(np.count_nonzero(going[:lower]))
+                    at, a, b, ga, gb, zs, moved_hi, moved_lo = (
+                        v[going] for v in (at, a, b, ga, gb, zs, moved_hi, moved_lo))
         lo[at], hi[at] = a, b  # any still going after the last step
         with np.errstate(over="ignore"):
             x, x_lo = to_x(hi), to_x(lo)
@@ -351,6 +360,13 @@ class Mixture(Distribution):
         z0, z1, y0, y1 = z[:-1][cell], z[1:][cell], y[:-1][cell], y[1:][cell]
         new_z, new_x = [z], [x]
         for _ in range(REFINE_ROUNDS):
+            # a cell holding too little probability is not halved, whatever its error: its
+            # midpoint is not solved for
+            held = np.where(z1 <= 0, special.ndtr(z1) - special.ndtr(z0),
+                            special.ndtr(-z0) - special.ndtr(-z1))
+            halvable = held > MIN_CELL_PROBABILITY
+            if not halvable.all():
+                z0, z1, y0, y1 = z0[halvable], z1[halvable], y0[halvable], y1[halvable]
             if not z0.size:
                 break
             zm = z0 + (z1 - z0) / 2
@@ -360,9 +376,7 @@ class Mixture(Distribution):
             with np.errstate(divide="ignore"):
                 ym = np.log(xm) if log else xm
             error = np.abs(ym - (y0 + (y1 - y0) / 2)) / (1.0 if log else np.abs(xm) + scale)
-            held = np.where(z1 <= 0, special.ndtr(z1) - special.ndtr(z0),
-                            special.ndtr(-z0) - special.ndtr(-z1))
-            bad = (error > TABLE_RTOL) & (held > MIN_CELL_PROBABILITY)
+            bad = error > TABLE_RTOL
             new_z.append(zm[bad])
             new_x.append(xm[bad])
             z0, zm, z1 = z0[bad], zm[bad], z1[bad]
