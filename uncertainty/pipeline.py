@@ -21,6 +21,7 @@ from uncertainty.engines import Engine, EngineName, open_engine
 from uncertainty.engines.dask import LOCAL_WORKERS
 from uncertainty.model.core import Model
 from uncertainty.model.views import View, build_views
+from uncertainty.runtime.blas import one_blas_thread
 from uncertainty.runtime.parallel import resolve_threads
 from uncertainty.runtime.resources import choose_mode, default_memory_budget
 from uncertainty.sampling import draw_dataset
@@ -113,6 +114,7 @@ def memory_needed(model: Model, views: int, draws: int, threads: int = 1) -> int
     return 8 * draws * (rows + 2 * streams + sorting)
 
 
+@one_blas_thread()
 def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
              threads: int | None = None, engine: EngineName | Engine = "local",
              scheduler: str | None = None, memory_budget: int | None = None,
@@ -227,6 +229,7 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
                streamed.acceptance, streamed.comparison, found)
 
 
+@one_blas_thread()
 def rebuild(model: Model, draws: xr.Dataset, provenance: dict[str, Any],
             metrics: list[str] | None = None, *, threads: int | None = None) -> Run:
     """A `Run` from saved draws: the summary and comparison recomputed, nothing redrawn."""

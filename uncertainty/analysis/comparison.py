@@ -21,6 +21,7 @@ from uncertainty.analysis.consensus_view import error_factors, others_positive, 
 from uncertainty.model.core import POOLED, Metric, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
+from uncertainty.runtime.blas import one_blas_thread
 from uncertainty.runtime.parallel import threads_for
 from uncertainty.summary import claim_percentiles, compare_views, summarize, thresholds_table
 
@@ -75,6 +76,7 @@ def point_claims(model: Model, views: tuple[View, ...], metric: Metric) -> dict[
     return claims
 
 
+@one_blas_thread()
 def compare_run(model: Model, views: tuple[View, ...], draws: xr.Dataset,
                 metrics: list[str] | None = None, *, summary: xr.Dataset | None = None,
                 threads: int | None = None) -> Comparison:

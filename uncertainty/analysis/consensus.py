@@ -41,6 +41,7 @@ from uncertainty.distributions.weighted import WeightedLog
 from uncertainty.errors import ConfigError
 from uncertainty.model.core import ConsensusLaw, ConsensusSettings, Model
 from uncertainty.numbers import plain
+from uncertainty.runtime.blas import one_blas_thread
 from uncertainty.runtime.parallel import chunks, thread_map, threads_for
 from uncertainty.sampling.streams import BLOCK_SIZE, draw_streams
 from uncertainty.stats.weighted import (
@@ -202,6 +203,7 @@ class Consensus:
         return next((q for q in self.quantities if q.quantity == quantity), None)
 
 
+@one_blas_thread()
 def consensus(model: Model, *, seed: int, draws: int, leave_one_out: bool = False,
               threads: int | None = None) -> Consensus:
     """The consensus of every quantity of `model` that two or more sources give.

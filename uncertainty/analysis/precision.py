@@ -23,6 +23,7 @@ from uncertainty.engines import Engine, EngineName, open_engine
 from uncertainty.model.core import CONSENSUS, Model
 from uncertainty.pipeline import Run, simulate
 from uncertainty.runtime import progress
+from uncertainty.runtime.blas import one_blas_thread
 from uncertainty.sampling.streams import BLOCK_SIZE
 
 __all__ = ["DEFAULT_MAX_DRAWS", "Precision", "simulate_to_precision", "worst_precision"]
@@ -93,6 +94,7 @@ def worst_precision(run: Run, *, consensus: bool = False) -> tuple[float, tuple[
     return worst, where
 
 
+@one_blas_thread()
 def simulate_to_precision(model: Model, precision: float, *, max_draws: int = DEFAULT_MAX_DRAWS,
                           config_sha256: str = "", threads: int | None = None,
                           engine: EngineName | Engine = "local", scheduler: str | None = None,

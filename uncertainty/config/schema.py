@@ -58,6 +58,7 @@ from uncertainty.model.core import (
 from uncertainty.model.expr import Constraint, parse_constraint, parse_expression
 from uncertainty.model.grades import CREDIBILITY, RELIABILITY, Grade, default_grade
 from uncertainty.model.pooling import log_pool
+from uncertainty.runtime.blas import one_blas_thread
 
 __all__ = ["build_model", "with_overrides", "with_spread_scale"]
 
@@ -88,6 +89,7 @@ def _only(node: Node, allowed: set[str], what: str = "") -> None:
         raise
 
 
+@one_blas_thread()
 def build_model(data: Mapping[str, Any], *, default_title: str = "",
                 spread_scale: float = 1.0, tables: Mapping[str, bytes] | None = None) -> Model:
     """Validate a parsed config and build the model.

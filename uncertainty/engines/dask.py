@@ -10,10 +10,13 @@ version of this package as the client: a `distributed.LocalCluster` started here
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
+
+from uncertainty.runtime.blas import call_with_one_blas_thread
 
 __all__ = ["LOCAL_WORKERS", "WORKER_ENVIRON", "DaskEngine", "dask_engine"]
 
@@ -64,7 +67,9 @@ class DaskEngine:
         """
         # In a list: scatter would send a tuple's items one by one.
         [shared] = self.client.scatter([context], broadcast=True, hash=False)
-        futures = [self.client.submit(func, shared, item, pure=False) for item in items]
+        # A worker's BLAS threads are its own: held to one there too (`one_blas_thread`).
+        task = functools.partial(call_with_one_blas_thread, func)
+        futures = [self.client.submit(task, shared, item, pure=False) for item in items]
         try:
             for future in futures:
                 result: R = future.result()

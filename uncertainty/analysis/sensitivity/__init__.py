@@ -30,6 +30,7 @@ from uncertainty.analysis.sensitivity.sweep import spread_sweep
 from uncertainty.model.core import CONSENSUS, POOLED, Model
 from uncertainty.model.views import View
 from uncertainty.runtime import progress
+from uncertainty.runtime.blas import one_blas_thread
 from uncertainty.sampling import Rerun
 
 __all__ = ["Input", "Sensitivity", "Simulated", "analyze", "inputs_of", "leave_out", "spread_sweep",
@@ -74,6 +75,7 @@ class Sensitivity:
     notes: tuple[str, ...] = ()
 
 
+@one_blas_thread()
 def analyze(run: Simulated, *, simulate_model: Callable[[Model], Simulated] | None = None,
             rescale: Callable[[float], Model] | None = None,
             threads: int | None = None) -> Sensitivity:
