@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
 
+from uncertainty.runtime.allocator import MMAP_THRESHOLD, TRIM_THRESHOLD
 from uncertainty.runtime.blas import call_with_one_blas_thread
 
 __all__ = ["LOCAL_WORKERS", "WORKER_ENVIRON", "DaskEngine", "dask_engine"]
@@ -31,8 +32,8 @@ LOCAL_WORKERS = 2
 #: threshold: every array of more than 128 KiB is then mapped afresh and page-faulted in,
 #: and a chunk of work (hundreds of MiB of short-lived arrays) runs 2-3 times slower than in
 #: a thread of the client. These are the limits the adaptive threshold reaches on its own.
-WORKER_ENVIRON = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20),
-                  "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
+WORKER_ENVIRON = {"MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD),
+                  "MALLOC_TRIM_THRESHOLD_": str(TRIM_THRESHOLD)}
 
 
 class DaskEngine:
