@@ -7,6 +7,7 @@ comes from the heap, where a freed one is reused instead of being faulted in aga
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -40,8 +41,11 @@ MAPPED = textwrap.dedent("""
 
 
 def _mapped_bytes_of_a_16_mib_array(setting: str) -> int:
+    # Without the MALLOC_* variables a process may inherit: a Dask local cluster's nannies
+    # set them in this process's environment for the workers they start.
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     done = subprocess.run([sys.executable, "-c", MAPPED, setting], capture_output=True,
-                          text=True, check=True, timeout=60)
+                          text=True, check=True, timeout=60, env=environ)
     return int(done.stdout)
 
 
