@@ -49,6 +49,7 @@ def tune_allocator() -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    return all(mallopt(param, value) == 1 for param, value in (
+    done = [mallopt(param, value) for param, value in (
         (_M_MMAP_THRESHOLD, MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, TRIM_THRESHOLD),
-        (_M_ARENA_MAX, 1)))
+        (_M_ARENA_MAX, 1))]
+    return all(ok == 1 for ok in done)

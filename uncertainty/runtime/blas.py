@@ -9,7 +9,9 @@ with both, the comparison stage took as long on two threads as on one.
 
 `one_blas_thread` holds every BLAS library loaded in the process to one thread for as long
 as any computation of a run is inside it, and then gives back the limits it found. The
-run's numbers are then those of a one-core machine, on every machine. The libraries are
+run's numbers are then those of a one-core machine, whatever the machine's core count (a
+processor of another kind may still have BLAS kernels that sum in another order). The
+libraries are
 found by `threadpoolctl` (the joblib and scikit-learn project's tool for this), once, at
 the first run: numpy's and scipy's, which `uncertainty` imports before any run.
 """
