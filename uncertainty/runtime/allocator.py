@@ -5,7 +5,7 @@ temporary. glibc's malloc maps each array above its threshold afresh (128 KiB at
 rising to the largest freed so far), gives back to the system any free memory over its trim
 threshold at the top of the heap, and gives each thread an arena of its own. A fresh page
 costs a page fault on first touch: at 10^6 draws a lean run of the seed study took 100,000
-to 170,000 of them and 1 to 6 s of system time on this 2-core machine, with both threads
+to 179,000 of them and 0.9 to 5.9 s of system time on this 2-core machine, with both threads
 faulting the same memory in again and again.
 
 `tune_allocator` sets what the adaptive threshold reaches on its own (32 MiB; arrays up to
