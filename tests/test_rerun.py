@@ -191,7 +191,7 @@ def test_an_interrupt_stops_cleanly_with_a_message(tmp_path: Path) -> None:
     _holding(proc, tmp_path / "r")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err.decode()
     assert err.decode() == ("Error: interrupted; no results were written, earlier results are "
                             "as they were\n")
     assert not (tmp_path / "r").exists()
