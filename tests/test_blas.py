@@ -97,3 +97,21 @@ def test_a_run_is_the_same_whatever_blas_threads_it_finds(
         del document["provenance"]["created_utc"]
         found.append(document)
     assert found[0] == found[1]
+
+
+def test_the_provenance_names_the_blas_threads_the_run_used(
+        blas_threads: Callable[[int], None]) -> None:
+    blas_threads(3)
+    study = uncertainty.load(SEED)
+
+    def recorded() -> list[str]:
+        run = study.run(draws=2_000, seed=11, threads=1, sensitivity=False)
+        return run.provenance["blas"].split("; ")
+
+    # numpy's BLAS and scipy's, each on the one thread a run holds it to
+    found = recorded()
+    assert len(found) >= 2 and all(lib.endswith(", 1 thread") for lib in found), found
+    # inside a limit of the caller's own, the run keeps it, and its record says so
+    with threadpool_limits(limits=2, user_api="blas"):
+        found = recorded()
+    assert all(lib.endswith(", 2 threads") for lib in found), found

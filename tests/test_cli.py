@@ -113,7 +113,7 @@ def test_summary_json_provenance(seed_run: tuple[Result, Path]) -> None:
     document = read_summary(folder)
     assert document["schema_version"] == 1
     provenance = document["provenance"]
-    assert {"config_sha256", "seed", "draws", "created_utc", "versions"} <= set(provenance)
+    assert {"config_sha256", "seed", "draws", "created_utc", "versions", "blas"} <= set(provenance)
     assert provenance["config_sha256"] == hashlib.sha256(SEED_CONFIG.read_bytes()).hexdigest()
     assert provenance["seed"] == 2025
     assert provenance["draws"] == DRAWS
@@ -124,6 +124,9 @@ def test_summary_json_provenance(seed_run: tuple[Result, Path]) -> None:
         "scipy": scipy.__version__,
         "xarray": xr.__version__,
     }
+    # numpy's and scipy's BLAS, held to one thread while the run computed
+    libraries = provenance["blas"].split("; ")
+    assert len(libraries) >= 2 and all(b.endswith(", 1 thread") for b in libraries)
 
 
 @SEED_RUN

@@ -21,6 +21,7 @@ from click.testing import Result
 
 from uncertainty.io import results
 from uncertainty.io.rerun import Difference, compare_documents, environment_changes
+from uncertainty.runtime.blas import blas_in_use, one_blas_thread
 
 Invoke = Callable[..., Result]
 ENTRY_POINT = Path(sys.executable).parent / "uncertainty"
@@ -31,6 +32,11 @@ def _run_seed(cli: Invoke, *extra: str) -> Path:
     result = cli("run", SEED, "--draws", "5000", "--out", "r", "--no-plots", *extra)
     assert result.exit_code == 0, result.output
     return Path("r")
+
+
+def blas_in_use_in_a_run() -> str:
+    with one_blas_thread():
+        return blas_in_use()
 
 
 def test_a_rerun_matches_every_number(cli: Invoke, workdir: Path) -> None:
@@ -72,6 +78,29 @@ def test_compare_documents_finds_every_kind_of_difference() -> None:
     assert environment_changes({"provenance": {"versions": {"numpy": "1"}}},
                                {"provenance": {"versions": {"numpy": "2"}}}) == [
         "numpy 1 then, 2 now"]
+    # the BLAS a run used: compared as recorded; a folder made before it was recorded differs
+    blas = {"provenance": {"blas": "openblas 0.3.30 SkylakeX, 1 thread"}}
+    assert environment_changes(blas, blas) == []
+    assert environment_changes({"provenance": {}}, blas) == [
+        "BLAS not recorded then, openblas 0.3.30 SkylakeX, 1 thread now"]
+    assert environment_changes(
+        {"provenance": {"blas": "openblas 0.3.30 Haswell, 2 threads"}}, blas) == [
+        "BLAS openblas 0.3.30 Haswell, 2 threads then, openblas 0.3.30 SkylakeX, 1 thread now"]
+
+
+def test_a_folder_made_before_the_blas_was_recorded_says_so(cli: Invoke,
+                                                             workdir: Path) -> None:
+    folder = _run_seed(cli, "--no-sensitivity")
+    path = folder / "summary.json"
+    document = json.loads(path.read_text("utf-8"))
+    document["provenance"].pop("blas")
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = cli("rerun", folder)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (
+        "The environment differs from the recorded one: BLAS not recorded then, "
+        f"{blas_in_use_in_a_run()} now. Numbers can differ in their last digits for that "
+        "reason alone.")
 
 
 def test_rerun_of_a_folder_without_provenance(cli: Invoke, workdir: Path) -> None:

@@ -21,7 +21,7 @@ from uncertainty.engines import Engine, EngineName, open_engine
 from uncertainty.engines.dask import LOCAL_WORKERS
 from uncertainty.model.core import Model
 from uncertainty.model.views import View, build_views
-from uncertainty.runtime.blas import one_blas_thread
+from uncertainty.runtime.blas import blas_in_use, one_blas_thread
 from uncertainty.runtime.parallel import resolve_threads
 from uncertainty.runtime.resources import choose_mode, default_memory_budget
 from uncertainty.sampling import draw_dataset
@@ -197,6 +197,8 @@ def simulate(model: Model, *, config_sha256: str = "", compare: bool = True,
         "draws": settings.draws,
         "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "versions": versions(),
+        # what a rerun on another machine or BLAS build needs to explain last-bit changes
+        "blas": blas_in_use(),
     }
     attrs = {"title": model.title, "seed": seed, "draws": settings.draws,
              "config_sha256": config_sha256,

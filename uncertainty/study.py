@@ -297,7 +297,7 @@ class Result:
 
     @property
     def provenance(self) -> dict[str, Any]:
-        """Seed, draws, config hash, creation time and library versions."""
+        """Seed, draws, config hash, creation time, library versions and BLAS in use."""
         return self.simulation.provenance
 
     @property

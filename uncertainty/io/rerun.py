@@ -86,8 +86,17 @@ def compare_documents(saved: dict[str, Any],
 
 
 def environment_changes(saved: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
-    """The library versions that differ between the saved run and this one, in words."""
-    old = (saved.get("provenance") or {}).get("versions") or {}
-    new = (fresh.get("provenance") or {}).get("versions") or {}
-    return [f"{name} {old.get(name, '?')} then, {new.get(name, '?')} now"
-            for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+    """The library versions, and the BLAS, that differ between the saved run and this one.
+
+    In words. A saved run that did not record its BLAS (made before runs held BLAS to one
+    thread, when a long dot product was split between one BLAS thread per core) counts as
+    a different one.
+    """
+    was, now = saved.get("provenance") or {}, fresh.get("provenance") or {}
+    old, new = was.get("versions") or {}, now.get("versions") or {}
+    changes = [f"{name} {old.get(name, '?')} then, {new.get(name, '?')} now"
+               for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+    if was.get("blas") != now.get("blas"):
+        changes.append(f"BLAS {was.get('blas') or 'not recorded'} then, "
+                       f"{now.get('blas') or 'not recorded'} now")
+    return changes

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["call_with_one_blas_thread", "one_blas_thread"]
+__all__ = ["blas_in_use", "call_with_one_blas_thread", "one_blas_thread"]
 
 R = TypeVar("R")
 
@@ -102,3 +102,20 @@ def call_with_one_blas_thread(func: Callable[..., R], *args: Any, **kwargs: Any)
     """
     with one_blas_thread():
         return func(*args, **kwargs)
+
+
+def blas_in_use() -> str:
+    """The BLAS libraries of this process and their thread counts now, in words.
+
+    For a run's provenance (read inside `one_blas_thread`, so normally "1 thread"): e.g.
+    ``"openblas 0.3.30 SkylakeX, 1 thread; openblas 0.3.31 SkylakeX, 1 thread"``, one
+    entry per library, sorted. The version and the processor architecture are what choose
+    a BLAS's kernels, hence the order of its sums; the thread count, how a long dot product
+    is split. ``"none found"`` where threadpoolctl finds no BLAS.
+    """
+    found = sorted({
+        f"{lib.get('internal_api', '?')} {lib.get('version') or '?'}"
+        + (f" {lib['architecture']}" if lib.get("architecture") else "")
+        + f", {lib.get('num_threads')} thread{'s' if lib.get('num_threads') != 1 else ''}"
+        for lib in _controller().info() if lib.get("user_api") == "blas"})
+    return "; ".join(found) if found else "none found"
