@@ -74,9 +74,11 @@ def _one_line_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from uncertainty.runtime import progress
+        from uncertainty.runtime import interrupts, progress
 
-        with progress.tracking() as where:
+        # Ctrl-C is latched, so that one a finalizer swallows still stops the run before
+        # its results are written (`uncertainty.runtime.interrupts`).
+        with progress.tracking() as where, interrupts.latched():
             try:
                 return func(*args, **kwargs)
             except UncertaintyError as exc:

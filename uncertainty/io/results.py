@@ -28,6 +28,7 @@ from typing import Any
 import xarray as xr
 
 from uncertainty.errors import ResultsError
+from uncertainty.runtime import interrupts
 
 __all__ = [
     "DRAWS_FILE",
@@ -117,6 +118,8 @@ def write_results(
                 fh.flush()
                 os.fsync(fh.fileno())
         _fsync_dir(staging)
+        # The last moment to stop: an interrupt that a finalizer swallowed stops it here.
+        interrupts.check()
         if not os.path.lexists(folder):
             os.replace(staging, folder)
         elif _exchange(staging, folder):
@@ -127,6 +130,9 @@ def write_results(
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ResultsError(str(folder), f"cannot write results: {exc.strerror}") from None
+    except KeyboardInterrupt:
+        shutil.rmtree(staging, ignore_errors=True)  # nothing of an interrupted run stays
+        raise
 
 
 #: Prefix of the hidden folders a write stages its files in, beside the results folder.

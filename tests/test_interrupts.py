@@ -1,0 +1,97 @@
+"""Ctrl-C is never lost: one that a finalizer swallows still stops the run unwritten.
+
+Python drops an exception raised in a finalizer (``__del__``, a weakref callback, a
+generator closed by the garbage collector) with an "Exception ignored" message, and that
+includes the `KeyboardInterrupt` a SIGINT raises, when the signal is handled while one
+runs. `uncertainty.runtime.interrupts` latches the signal so the command line stops
+anyway. Here the swallowing is done on purpose, in the middle of a run: the signal is
+raised inside a ``try`` that drops the `KeyboardInterrupt`, as a finalizer would.
+(`tests/test_rerun.py` interrupts a real process with a real SIGINT.)
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from uncertainty import study as study_module
+from uncertainty.cli import main
+from uncertainty.runtime import interrupts
+
+SEED = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
+
+
+def _swallowed_interrupt() -> None:
+    """A SIGINT whose `KeyboardInterrupt` is dropped, as when a finalizer was running."""
+    try:
+        signal.raise_signal(signal.SIGINT)  # handled here, in this thread, right away
+        for _ in range(1000):  # bytecode to run the Python handler on, should it wait
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+@pytest.fixture
+def default_sigint() -> Iterator[None]:
+    """SIGINT with Python's own handler, as in a fresh process, and as it was after."""
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("default_sigint")
+@pytest.mark.parametrize("earlier", [False, True], ids=["new", "over earlier results"])
+def test_a_swallowed_interrupt_still_stops_the_run_unwritten(
+        earlier: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "r"
+    args = ["run", str(SEED), "--draws", "2000", "--no-plots", "--no-sensitivity",
+            "--out", str(out), "--quiet", "--force"]
+    if earlier:
+        assert CliRunner().invoke(main, args).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()} if earlier else None
+    analysed = study_module.Study._analysed
+
+    def interrupted(self: Any, *a: Any, **k: Any) -> Any:
+        _swallowed_interrupt()
+        return analysed(self, *a, **k)
+
+    monkeypatch.setattr(study_module.Study, "_analysed", interrupted)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130, result.output
+    assert result.stderr == ("Error: interrupted; no results were written, earlier results "
+                             "are as they were\n")
+    if earlier:
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    else:
+        assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == (["r"] if earlier else [])  # no staging
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
+
+
+@pytest.mark.usefixtures("default_sigint")
+def test_the_latch_leaves_an_ignored_or_own_handler_alone() -> None:
+    def own(signum: int, frame: object) -> None:
+        raise AssertionError("not called here")
+
+    for handler in (signal.SIG_IGN, own):
+        signal.signal(signal.SIGINT, handler)
+        with interrupts.latched():
+            assert signal.getsignal(signal.SIGINT) is handler
+            interrupts.check()  # nothing latched: no interrupt
+        assert signal.getsignal(signal.SIGINT) is handler
+
+
+@pytest.mark.usefixtures("default_sigint")
+def test_a_latched_interrupt_raises_at_the_check_and_not_after_the_block() -> None:
+    with interrupts.latched():
+        interrupts.check()
+        _swallowed_interrupt()
+        with pytest.raises(KeyboardInterrupt):
+            interrupts.check()
+    interrupts.check()  # the block is over: a later run starts clear
