@@ -89,6 +89,8 @@ def _only(node: Node, allowed: set[str], what: str = "") -> None:
         raise
 
 
+# An increment's table integrates over up to 10,001 nodes with `@` (`distributions/
+# increment.py`): past 10,000 terms OpenBLAS can split such a dot product between threads.
 @one_blas_thread()
 def build_model(data: Mapping[str, Any], *, default_title: str = "",
                 spread_scale: float = 1.0, tables: Mapping[str, bytes] | None = None) -> Model:
