@@ -113,31 +113,31 @@ def draw_dataset(model: Model, views: tuple[View, ...], *, seed: int, draws: int
     groups = {name: row_groups(keys[name]) for name in variables}
 
     def fill(part: slice) -> None:
-        # Each distinct row is gathered (or evaluated) once, then copied to the views that
-        # share it; a metric reads its view's rows of the quantities, filled just before.
+        # Each distinct row is gathered (or evaluated) once; with constraints, the
+        # candidates its view rejects become NaN in it; then it is copied to the views that
+        # share it (which share its constraint key too): each row written once. A metric
+        # reads its view's candidates as drawn, which its rows of the quantities copy
+        # (before the masking), so it evaluates the same numbers.
+        rejected = ({key: ~overall[key][part] for key in set(ckeys)} if model.constraints
+                    else None)
+
+        def share(rows: FloatArray, j: int, same: list[int]) -> None:
+            if rejected is not None:
+                np.copyto(rows[j, part], np.nan, where=rejected[ckeys[j]])
+            for d in same:
+                rows[d, part] = rows[j, part]
+
         for q in model.quantities:
             for j, same in groups[q]:
                 data[q][j, part] = arrays[q, views[j].source_of(q)][part]
-                for d in same:
-                    data[q][d, part] = data[q][j, part]
+                share(data[q], j, same)
         for metric in model.metrics:
             rows = data[metric.name]
             for j, same in groups[metric.name]:
-                env = {q: data[q][j, part] for q in metric.expression.names}
+                env = {q: arrays[q, views[j].source_of(q)][part]
+                       for q in metric.expression.names}
                 rows[j, part] = metric.expression.evaluate(env)
-                for d in same:
-                    rows[d, part] = rows[j, part]
-        if not model.constraints:
-            return
-        # Then the candidates a view rejects become NaN in its rows (views in one group
-        # share a constraint key, so the masked row is copied again).
-        rejected = {key: ~overall[key][part] for key in set(ckeys)}
-        for name in variables:
-            rows = data[name]
-            for j, same in groups[name]:
-                np.copyto(rows[j, part], np.nan, where=rejected[ckeys[j]])
-                for d in same:
-                    rows[d, part] = rows[j, part]
+                share(rows, j, same)
 
     def counted(part: slice) -> None:
         fill(part)
