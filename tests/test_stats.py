@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis.extra.numpy import arrays
 from mc import K, assert_probability, quantile_brackets
 from scipy import special
 
+from uncertainty.stats import array as stats_array
 from uncertainty.stats import (
     eti_sorted,
     hdi_sorted,
@@ -23,6 +25,7 @@ from uncertainty.stats.array import (
     SELECT_DRAWS,
     partly_sorted,
     quantile_statistics,
+    quantiles,
     stable_argsort,
 )
 
@@ -36,6 +39,26 @@ def test_quantile_sorted_equals_numpy(x: np.ndarray, p: list[float]) -> None:
     s = np.sort(x)
     np.testing.assert_allclose(quantile_sorted(s, p), np.quantile(x, p, method="median_unbiased"),
                                rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("vector_sort", [True, False], ids=["sorting", "selecting"])
+@given(x=arrays(np.float64, st.integers(1, 300),
+                elements=st.one_of(st.sampled_from([0.0, -0.0, 1.0, 2.5]), st.floats())),
+       p=st.lists(st.floats(0, 1), min_size=1, max_size=6), overwrite=st.booleans())
+def test_quantiles_are_numpys_to_the_bit(vector_sort: bool, x: np.ndarray, p: list[float],
+                                         overwrite: bool) -> None:
+    # ties, signed zeros, infinities and NaN; `x` is left alone unless overwritten
+    given_x = x.copy()
+    with np.errstate(invalid="ignore"):  # inf - inf between two infinite draws
+        expected = np.quantile(x, p)
+        with mock.patch.object(stats_array, "VECTOR_SORT", vector_sort):
+            found = quantiles(x, p, overwrite=overwrite)
+    # every bit (the sign of a zero too), NaN where numpy has NaN (its sign bit aside)
+    nan = np.isnan(expected)
+    np.testing.assert_array_equal(np.isnan(found), nan)
+    np.testing.assert_array_equal(found[~nan].view(np.uint64), expected[~nan].view(np.uint64))
+    if not overwrite:
+        np.testing.assert_array_equal(x, given_x)
 
 
 @given(x=arrays(np.float64, st.integers(1, 200), elements=finite), prob=st.floats(0.01, 0.99))
@@ -121,14 +144,22 @@ def _median_and_mcse(s: np.ndarray) -> tuple[float, float]:
     return float(quantile_sorted(s, 0.5)), float(quantile_mcse_sorted(s, 0.5))
 
 
+@pytest.mark.parametrize("vector_sort", [True, False], ids=["sorting", "selecting"])
 @given(st.integers(0, 2**32 - 1), st.integers(SELECT_DRAWS // 2, 4 * SELECT_DRAWS),
        st.sampled_from(["normal", "ties", "sorted", "reversed", "constant", "against stride"]),
-       st.sampled_from([(0.5,), (0.5, 0.9, 0.95), (0.5, 0.8, 0.9, 0.95, 0.99)]))
-def test_partly_sorted_reads_as_the_sorted_draws(seed: int, n: int, layout: str,
+       st.sampled_from([(0.5,), (0.9,), (0.5, 0.9, 0.95), (0.5, 0.8, 0.9, 0.95, 0.99)]))
+def test_partly_sorted_reads_as_the_sorted_draws(vector_sort: bool, seed: int, n: int,
+                                                 layout: str,
                                                  levels: tuple[float, ...]) -> None:
-    # Each rank read holds its order statistic exactly, whether the ranks are bracketed
-    # from a sample or partitioned: below and above SELECT_DRAWS, with ties, laid out in
-    # order, and with the sample's stride holding every extreme value (brackets miss).
+    # Each rank read holds its order statistic exactly, whether the ranks are sorted,
+    # bracketed from a sample or partitioned: below and above SELECT_DRAWS, with ties, laid
+    # out in order, and with the sample's stride holding every extreme value (brackets
+    # miss); without a vectorized sort (`VECTOR_SORT`), many ranges are bracketed too.
+    with mock.patch.object(stats_array, "VECTOR_SORT", vector_sort):
+        _check_partly_sorted(seed, n, layout, levels)
+
+
+def _check_partly_sorted(seed: int, n: int, layout: str, levels: tuple[float, ...]) -> None:
     rng = np.random.default_rng(seed)
     x = {"normal": lambda: rng.lognormal(size=n),
          "ties": lambda: np.round(rng.normal(size=n), 2),

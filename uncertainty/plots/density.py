@@ -40,6 +40,7 @@ from uncertainty.plots.layout import (
     use_log_axis,
 )
 from uncertainty.sampling.rows import row_groups
+from uncertainty.stats.array import quantiles
 
 __all__ = ["density_plot"]
 
@@ -130,7 +131,7 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     # One pass of quantiles per row on the raw draws (quantiles commute with ln x); the
     # rows are then transformed one at a time, so memory stays at one row's copy.
     sizes = [row(k).size for k in range(len(groups))]
-    stats = [np.quantile(row(k), _QUANTILES) if sizes[k] else None for k in range(len(groups))]
+    stats = [quantiles(row(k), _QUANTILES) if sizes[k] else None for k in range(len(groups))]
     found = [q for q in stats if q is not None]
     positive = all(row(k).min() > 0 for k, q in enumerate(stats) if q is not None)
     if log is None:

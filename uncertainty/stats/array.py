@@ -22,6 +22,8 @@ __all__ = [
     "SCALAR_STATISTICS",
     "SELECT_DRAWS",
     "SELECT_RANGES",
+    "SORT_RANGES",
+    "VECTOR_SORT",
     "all_positive",
     "empty_statistics",
     "eti_sorted",
@@ -31,6 +33,7 @@ __all__ = [
     "quantile_mcse_sorted",
     "quantile_sorted",
     "quantile_statistics",
+    "quantiles",
     "sd_mcse",
     "stable_argsort",
     "summarize_draws",
@@ -157,6 +160,34 @@ class _Ranks:
         return np.zeros(ranks.shape)[()]
 
 
+#: Whether `np.sort` of float64 draws is a vectorized sort: numpy 2 dispatches it to
+#: x86-simd-sort's AVX2 and AVX-512 kernels, and on Arm to Highway's VQSort. One such sort
+#: then costs less than selecting ranks in several places with `np.partition`: on this
+#: project's machine (AVX-512), 1.0 ms to sort 131,072 draws and read 4 quantiles against
+#: 2.3 ms to select them, and 6.5 ms to sort 10**6 draws against 9.8 ms to select 6 ranges
+#: by `partly_sorted`'s brackets. Which way is taken changes no number.
+VECTOR_SORT = int(np.__version__.split(".", 1)[0]) >= 2
+#: With `VECTOR_SORT`, `partly_sorted` sorts when the ranks it must place lie in this many
+#: separate ranges or more (4: as fast as the brackets at 10**6 draws, faster below).
+SORT_RANGES = 4
+
+
+def quantiles(x: FloatArray, probs: Sequence[float], *, overwrite: bool = False) -> FloatArray:
+    """``np.quantile(x, probs)``: the same numbers, faster where `VECTOR_SORT`.
+
+    np.quantile selects the order statistics it needs with `np.partition`; here, the
+    draws are sorted first (a copy, or `x` itself in place with `overwrite`), and the
+    selections on sorted draws cost almost nothing. The order statistics at every rank
+    are those of `x` either way, and np.quantile interpolates between them alike, so each
+    quantile is the same to the last bit, NaN and infinite draws included.
+    """
+    if not VECTOR_SORT:
+        return np.quantile(x, probs, overwrite_input=overwrite)
+    if overwrite:
+        x.sort()
+    return np.quantile(x if overwrite else np.sort(x), probs, overwrite_input=True)
+
+
 #: Draws from which `partly_sorted` selects ranks through a sample rather than
 #: `np.partition`, and at most how many separate ranges of ranks it selects so.
 SELECT_DRAWS = 1 << 16
@@ -174,16 +205,18 @@ def partly_sorted(x: FloatArray, read: Callable[[Any], object]) -> FloatArray:
     ``read(s)`` is called once on a stand-in for sorted draws to learn which ranks it
     reads (e.g. ``lambda s: quantile_statistics(s, levels)``); each of those ranks then
     holds the order statistic of `x` at it, so ``read(partly_sorted(x, read))`` equals
-    ``read(np.sort(x))`` exactly, in linear rather than ``n log n`` time. What the other
-    ranks hold is not defined. `x` is free of NaN/inf and not empty; it is not changed.
+    ``read(np.sort(x))`` exactly, in linear time where that is faster than a sort. What
+    the other ranks hold is not defined. `x` is free of NaN/inf and not empty; it is not
+    changed.
 
-    Below `SELECT_DRAWS` draws, or with ranks in more than `SELECT_RANGES` separate
-    ranges, this is `np.partition`. Otherwise each range of nearby ranks is bracketed by
-    two order statistics of a strided sample of `x` (a partition of the sample gives
-    them); the draws between them, a few percent, are partitioned at the range's ranks,
-    and the draws below the lower one counted, which puts each order statistic exactly.
-    Should a bracket miss its ranks (draws laid out against the stride), `np.partition`
-    gives the same values.
+    With ranks in `SORT_RANGES` separate ranges or more, where `VECTOR_SORT`, this is
+    `np.sort`. Below `SELECT_DRAWS` draws, or with ranks in more than `SELECT_RANGES`
+    separate ranges, it is `np.partition`. Otherwise each range of nearby ranks is
+    bracketed by two order statistics of a strided sample of `x` (a partition of the
+    sample gives them); the draws between them, a few percent, are partitioned at the
+    range's ranks, and the draws below the lower one counted, which puts each order
+    statistic exactly. Should a bracket miss its ranks (draws laid out against the
+    stride), `np.partition` gives the same values.
     """
     probe = _Ranks(len(x))
     read(probe)
@@ -192,6 +225,8 @@ def partly_sorted(x: FloatArray, read: Callable[[Any], object]) -> FloatArray:
     # Ranges: ranks closer than a bracket's typical width share one.
     breaks = np.flatnonzero(np.diff(ranks) > n // 64) + 1
     ranges = np.split(ranks, breaks)
+    if VECTOR_SORT and len(ranges) >= SORT_RANGES:
+        return np.sort(x)
     if n < SELECT_DRAWS or len(ranges) > SELECT_RANGES:
         return np.partition(x, ranks)
     sample = x[:: n // _SAMPLE]

@@ -13,6 +13,8 @@ from typing import TypedDict
 import numpy as np
 from numpy.typing import NDArray
 
+from uncertainty.stats.array import quantiles
+
 __all__ = [
     "MAX_BINS",
     "TAIL",
@@ -493,7 +495,7 @@ def _grid(x: FloatArray, y: FloatArray, bins: int | None) -> tuple[float, float,
         # concatenation, into a new array that the selection may reorder.
         step = max(1, n // GRID_SAMPLE)
         sample = np.concatenate([x[::step], y[(-len(x)) % step::step]])
-        q = np.quantile(sample, [TAIL, 0.25, 0.75, 1 - TAIL], overwrite_input=True)
+        q = quantiles(sample, [TAIL, 0.25, 0.75, 1 - TAIL], overwrite=True)
         width = 2 * float(q[2] - q[1]) / n ** (1 / 3)
         if width == 0:
             return lo, hi, math.ceil(math.log2(n) + 1)
