@@ -12,6 +12,7 @@ raised inside a ``try`` that drops the `KeyboardInterrupt`, as a finalizer would
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from click.testing import CliRunner
 
 from uncertainty import study as study_module
 from uncertainty.cli import main
+from uncertainty.io import results as results_module
 from uncertainty.runtime import interrupts
 
 SEED = Path(__file__).parents[1] / "configs" / "seed-article-2025.toml"
@@ -93,3 +95,95 @@ def test_a_latched_interrupt_raises_at_the_check_and_not_after_the_block() -> No
         with pytest.raises(KeyboardInterrupt):
             interrupts.check()
     interrupts.check()  # the block is over: a later run starts clear
+
+
+# -- a Ctrl-C once the new results are in place ---------------------------------------------
+def _run_args(out: Path) -> list[str]:
+    return ["run", str(SEED), "--draws", "2000", "--no-plots", "--no-sensitivity",
+            "--out", str(out), "--quiet", "--force"]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["new", "over earlier results"])
+@pytest.mark.parametrize("when", ["the swap returning", "deleting the old results",
+                                  "printing the report"])
+def test_an_interrupt_after_the_results_are_in_place_says_they_were_written(
+        earlier: bool, when: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "r"
+    if earlier:
+        assert CliRunner().invoke(main, [*_run_args(out), "--seed", "1"]).exit_code == 0
+    old = _files(out) if earlier else {}
+    expected = tmp_path / "expected"  # the same run, not interrupted
+    assert CliRunner().invoke(main, _run_args(expected)).exit_code == 0
+    if when == "the swap returning":
+        # the rename done, the interrupt before the next line of Python
+        replace, exchange = os.replace, results_module._exchange
+
+        def replaced(src: Any, dst: Any) -> None:
+            replace(src, dst)
+            if Path(dst) == out:
+                raise KeyboardInterrupt
+
+        def exchanged(a: Path, b: Path) -> bool:
+            if exchange(a, b):
+                raise KeyboardInterrupt
+            return False
+
+        monkeypatch.setattr(results_module.os, "replace", replaced)
+        monkeypatch.setattr(results_module, "_exchange", exchanged)
+    elif when == "deleting the old results":
+        # the last step of a write: the parent folder synced after the swap
+        sync = results_module._fsync_dir
+
+        def interrupted(path: Path) -> None:
+            if path == out.parent:
+                raise KeyboardInterrupt
+            sync(path)
+
+        monkeypatch.setattr(results_module, "_fsync_dir", interrupted)
+    else:
+        def console(self: Any, **options: Any) -> str:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(study_module.Result, "console", console)
+    result = CliRunner().invoke(main, _run_args(out))
+    assert result.exit_code == 130, result.output
+    assert result.stderr == (f"Error: interrupted after the results were written to {out}; "
+                             "they are complete\n")
+    found = _files(out)
+    assert found.keys() == _files(expected).keys()
+    assert found["summary.md"] != old.get("summary.md")  # the new results, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["expected", "r"]  # no staging
+
+
+def test_an_interrupt_between_the_two_renames_puts_the_old_results_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where the atomic exchange is missing, the old folder is moved aside, then the new one
+    # in: a Ctrl-C between the two must not leave the folder absent or delete the old one.
+    out = tmp_path / "r"
+    old = {"summary.json": b'{"provenance": {"config_sha256": "abc"}}', "a.txt": b"old"}
+    results_module.write_results(out, old, config_sha256="abc")
+    monkeypatch.setattr(results_module, "_exchange", lambda a, b: False)
+    replace, calls = os.replace, []
+
+    def interrupted(src: Any, dst: Any) -> None:
+        calls.append(dst)
+        if len(calls) == 2:  # the new folder into place
+            raise KeyboardInterrupt
+        replace(src, dst)
+
+    monkeypatch.setattr(results_module.os, "replace", interrupted)
+    with interrupts.latched(), pytest.raises(KeyboardInterrupt):
+        results_module.write_results(out, {"b.txt": b"new"}, config_sha256="abc")
+    monkeypatch.setattr(results_module.os, "replace", replace)
+    assert len(calls) == 3  # aside, (interrupted), back
+    assert _files(out) == old
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no staging, nothing retired
+    with interrupts.latched():  # and once the new folder is in, the old one goes
+        results_module.write_results(out, {"b.txt": b"new"}, config_sha256="abc")
+        assert interrupts.written() == [str(out)]
+    assert _files(out) == {"b.txt": b"new"}
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]

@@ -42,13 +42,17 @@ class InputError(click.ClickException):
 
 
 class Interrupted(click.ClickException):
-    """Ctrl-C: one line, exit status 130 (128 + SIGINT), nothing written."""
+    """Ctrl-C: one line, exit status 130 (128 + SIGINT); what was written, if anything."""
 
     exit_code = 130
 
-    def __init__(self) -> None:
-        super().__init__("interrupted; no results were written, earlier results are as "
-                         "they were")
+    def __init__(self, written: list[str]) -> None:
+        if written:  # a Ctrl-C after the new results were in place: they are whole
+            super().__init__(f"interrupted after the results were written to "
+                             f"{', '.join(written)}; they are complete")
+        else:
+            super().__init__("interrupted; no results were written, earlier results are as "
+                             "they were")
 
 
 class InternalError(click.ClickException):
@@ -84,7 +88,7 @@ def _one_line_errors(func: F) -> F:
             except UncertaintyError as exc:
                 raise InputError(" ".join(str(exc).split())) from None
             except KeyboardInterrupt:
-                raise Interrupted() from None
+                raise Interrupted(interrupts.written()) from None
             except BrokenPipeError:
                 # The reader closed stdout (`uncertainty ... | head`): stop quietly, as a
                 # command killed by SIGPIPE does, and keep Python from reporting the flush.

@@ -109,6 +109,7 @@ def write_results(
         umask = os.umask(0)
         os.umask(umask)
         staging.chmod(0o777 & ~umask)
+        staged = os.lstat(staging)  # what identifies the new folder once it is in place
     except OSError as exc:
         raise ResultsError(str(folder), f"cannot write here: {exc.strerror}") from None
     try:
@@ -122,17 +123,34 @@ def write_results(
         interrupts.check()
         if not os.path.lexists(folder):
             os.replace(staging, folder)
+            interrupts.wrote(str(folder))
         elif _exchange(staging, folder):
+            interrupts.wrote(str(folder))
             shutil.rmtree(staging, ignore_errors=True)  # now the old results
         else:
             _replace_in_two_steps(staging, folder)
+            interrupts.wrote(str(folder))
         _fsync_dir(parent)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ResultsError(str(folder), f"cannot write results: {exc.strerror}") from None
     except KeyboardInterrupt:
-        shutil.rmtree(staging, ignore_errors=True)  # nothing of an interrupted run stays
+        # Nothing of an interrupted run stays, unless its results were already in place
+        # (the staging folder then holds the old ones, or is gone): they are whole, and
+        # the command line says so (`interrupts.written`).
+        if _is(folder, staged):
+            interrupts.wrote(str(folder))
+        shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _is(path: Path, stat: os.stat_result) -> bool:
+    """Whether `path` is the file or folder `stat` was taken of (renames keep that)."""
+    try:
+        now = os.lstat(path)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (stat.st_dev, stat.st_ino)
 
 
 #: Prefix of the hidden folders a write stages its files in, beside the results folder.
@@ -172,11 +190,14 @@ def _replace_in_two_steps(staging: Path, folder: Path) -> None:
     """
     retired = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{folder.name}.{os.getpid()}.old.",
                                     dir=folder.parent))
-    os.replace(folder, retired / folder.name)
+    old = retired / folder.name
     try:
+        os.replace(folder, old)
         os.replace(staging, folder)
-    except OSError:
-        os.replace(retired / folder.name, folder)
+    except BaseException:
+        # An error or a Ctrl-C before the new results got in: the old ones go back.
+        if not os.path.lexists(folder) and os.path.lexists(old):
+            os.replace(old, folder)
         raise
     finally:
         shutil.rmtree(retired, ignore_errors=True)
