@@ -12,6 +12,7 @@ raised inside a ``try`` that drops the `KeyboardInterrupt`, as a finalizer would
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 from collections.abc import Iterator
@@ -107,6 +108,12 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
+def _numbers(summary: bytes) -> dict[str, Any]:
+    document = json.loads(summary)
+    del document["provenance"]["created_utc"]
+    return document
+
+
 @pytest.mark.parametrize("earlier", [False, True], ids=["new", "over earlier results"])
 @pytest.mark.parametrize("when", ["the swap returning", "deleting the old results",
                                   "printing the report"])
@@ -153,9 +160,12 @@ def test_an_interrupt_after_the_results_are_in_place_says_they_were_written(
     assert result.exit_code == 130, result.output
     assert result.stderr == (f"Error: interrupted after the results were written to {out}; "
                              "they are complete\n")
-    found = _files(out)
-    assert found.keys() == _files(expected).keys()
-    assert found["summary.md"] != old.get("summary.md")  # the new results, whole
+    found, whole = _files(out), _files(expected)
+    assert found.keys() == whole.keys()
+    assert found["config.toml"] == whole["config.toml"]
+    # the new results, whole: every number of the uninterrupted run (its time aside)
+    assert _numbers(found["summary.json"]) == _numbers(whole["summary.json"])
+    assert found["summary.json"] != old.get("summary.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["expected", "r"]  # no staging
 
 

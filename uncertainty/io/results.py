@@ -123,13 +123,11 @@ def write_results(
         interrupts.check()
         if not os.path.lexists(folder):
             os.replace(staging, folder)
-            interrupts.wrote(str(folder))
         elif _exchange(staging, folder):
-            interrupts.wrote(str(folder))
             shutil.rmtree(staging, ignore_errors=True)  # now the old results
         else:
             _replace_in_two_steps(staging, folder)
-            interrupts.wrote(str(folder))
+        interrupts.wrote(str(folder))  # an interrupt before this line: see below
         _fsync_dir(parent)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -137,7 +135,8 @@ def write_results(
     except KeyboardInterrupt:
         # Nothing of an interrupted run stays, unless its results were already in place
         # (the staging folder then holds the old ones, or is gone): they are whole, and
-        # the command line says so (`interrupts.written`).
+        # the command line says so (`interrupts.written`). The folder's identity, not
+        # which line was reached, tells: the interrupt can come just as a rename returns.
         if _is(folder, staged):
             interrupts.wrote(str(folder))
         shutil.rmtree(staging, ignore_errors=True)
