@@ -578,3 +578,58 @@ def test_each_draw_gets_its_documented_bin(x: np.ndarray, a: float, b: float,
     got = _bin_index(x, lo, hi, bins)
     assert got.dtype == np.int64
     assert got.tolist() == want
+
+
+# --- rows made ready once for several pairs -----------------------------------------------
+
+_DRAWS = st.one_of(st.floats(-1e3, 1e3), st.floats(1e-3, 1e3),
+                   st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0, 2.0]))
+
+
+@given(st.integers(1, 60).flatmap(lambda n: st.tuples(
+    arrays(np.float64, n, elements=_DRAWS), arrays(np.float64, n, elements=_DRAWS))))
+def test_prob_greater_of_prepared_rows_is_prob_greater(pair: tuple[FloatArray, ...]) -> None:
+    from uncertainty.stats.pairwise import pair_row, prob_greater_rows
+
+    a, b = pair
+    got = prob_greater_rows(pair_row(a, False), pair_row(b, False))
+    want = prob_greater(a, b)
+    # the same counts: the same bits, NaN where no pair is valid
+    assert np.array_equal(got, want, equal_nan=True), (got, want)
+
+
+def _overlap_mcse_by_definition(a: FloatArray, b: FloatArray, log: bool) -> float:
+    """`overlap_with_mcse`'s error for paired rows, built as its docstring says."""
+    from uncertainty.stats.pairwise import _bin_index, _grid
+
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    x, y = (np.log(v) if log else v for v in (a[fa], b[fb]))
+    na, nb, n = len(x), len(y), len(a)
+    lo, hi, bins = _grid(x, y, None)
+    ia, ib = _bin_index(x, lo, hi, bins), _bin_index(y, lo, hi, bins)
+    ca, cb = np.bincount(ia, minlength=bins + 2), np.bincount(ib, minlength=bins + 2)
+    in_a = ca * nb < cb * na  # the bins where a's share is the smaller
+    hit_a, hit_b = in_a[ia], ~in_a[ib]
+    pa, pb = hit_a.mean(), hit_b.mean()
+    u = np.zeros(n)  # each draw's influence on P̂_a(A) + P̂_b(B), 0 where invalid
+    u[fa] = (hit_a - pa) * (n / na)
+    u[fb] += (hit_b - pb) * (n / nb)
+    return math.sqrt(float(np.dot(u, u)) / n / n)
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("invalid", [(0.0, 0.03), (0.02, 0.0), (0.05, 0.3)])
+def test_overlap_error_of_paired_rows_with_invalid_draws_is_its_definition(
+        log: bool, invalid: tuple[float, float]) -> None:
+    from uncertainty.stats.pairwise import overlap_of_rows, pair_row
+
+    rng = np.random.default_rng(11)
+    z = rng.standard_normal((2, 20_000))
+    a, b = np.exp(z[0]), np.exp(0.6 * z[0] + 0.8 * z[1] + 0.5)
+    for row, share in zip((a, b), invalid, strict=True):
+        bad = rng.random(len(row)) < share
+        row[bad] = rng.choice([np.nan, np.inf, -np.inf], size=int(bad.sum()))
+    want = _overlap_mcse_by_definition(a, b, log)
+    assert 0.001 < want < 0.05
+    assert overlap_with_mcse(a, b, log=log)[2] == want
+    assert overlap_of_rows(pair_row(a, log), pair_row(b, log))[2] == want

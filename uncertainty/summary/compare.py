@@ -20,12 +20,13 @@ from uncertainty.sampling.rows import row_groups
 from uncertainty.stats.array import all_positive, quantile_statistics
 from uncertainty.stats.pairwise import (
     DrawStat,
+    PairRow,
     describe_percentile,
     exceedances,
-    overlap_of_scaled,
+    overlap_of_rows,
+    pair_row,
     percentiles,
-    prob_greater,
-    scaled_draws,
+    prob_greater_rows,
     valid_draws,
 )
 from uncertainty.summary.eti_overlap import eti_overlap_errors, eti_overlaps
@@ -55,18 +56,17 @@ def _pairs(rows: FloatArray, keys: list[object], log: bool, threads: int) -> Flo
     (`log` is decided by the views other than the consensus, which may reach 0 or below).
     """
     positive = [log and all_positive(row) for row in rows]
-    # Each row's valid draws, on each scale a pair bins it on, are made once and shared by
-    # its pairs (as `overlap_with_mcse` makes them: the same numbers). Two threads asking
-    # for one row at once may both make it: the same array either way.
+    # Each row is made ready once, on each scale a pair bins it on, and shared by its pairs
+    # (`pair_row`: the same numbers as comparing the pair alone). Two threads asking for
+    # one row at once may both make it: the same arrays either way.
     @functools.cache
-    def scaled_row(i: int, on_log: bool) -> FloatArray:
-        return scaled_draws(rows[i], on_log)
+    def row(i: int, on_log: bool) -> PairRow:
+        return pair_row(rows[i], on_log)
 
     def stats(i: int, j: int) -> PairStats:
         on_log = positive[i] and positive[j]
-        return (*prob_greater(rows[i], rows[j]),
-                *overlap_of_scaled(scaled_row(i, on_log), scaled_row(j, on_log), rows[i],
-                                   rows[j]))
+        a, b = row(i, on_log), row(j, on_log)
+        return (*prob_greater_rows(a, b), *overlap_of_rows(a, b))
 
     return pair_table(keys, stats, lambda i: bool(np.isfinite(rows[i]).any()),
                       threads=threads)
