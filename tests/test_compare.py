@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -633,3 +635,42 @@ def test_overlap_error_of_paired_rows_with_invalid_draws_is_its_definition(
     assert 0.001 < want < 0.05
     assert overlap_with_mcse(a, b, log=log)[2] == want
     assert overlap_of_rows(pair_row(a, log), pair_row(b, log))[2] == want
+
+
+@given(st.integers(1, 400).flatmap(lambda n: st.tuples(
+    arrays(np.float64, n, elements=_DRAWS),
+    arrays(np.float64, st.sampled_from([n, n + 1, max(n - 3, 1)]), elements=_DRAWS))),
+    st.sampled_from([1, 2, 7]), st.booleans())
+def test_prepared_rows_find_the_grid_of_their_pooled_draws(
+        pair: tuple[FloatArray, ...], stride: int, log: bool) -> None:
+    from uncertainty.stats import pairwise
+    from uncertainty.stats.pairwise import overlap_of_rows, pair_row
+
+    if log:
+        pair = tuple(np.abs(v) + 1e-3 for v in pair)
+    pooled_grid, union, pooled = pairwise._grid, pairwise.quantiles_of_union, pairwise.quantiles
+    seen: dict[str, list[FloatArray]] = {"kept": [], "pooled": []}
+
+    def overlap() -> tuple[float, float, float]:
+        with np.errstate(all="ignore"):
+            return overlap_of_rows(pair_row(pair[0], log), pair_row(pair[1], log, name="b"))
+
+    def recorded(into: str, func: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            seen[into].append(found := func(*args, **kwargs))
+            return found
+        return call
+
+    # a small GRID_SAMPLE makes the pooled sample a stride of the draws, as at 10^6 draws
+    n = sum(len(v) for v in pair)
+    with mock.patch.object(pairwise, "GRID_SAMPLE", max(1, n // stride)):
+        # the grid from each row's kept, sorted sample
+        with mock.patch.object(pairwise, "quantiles_of_union", recorded("kept", union)):
+            found = overlap()
+        # the grid from the two rows' samples pooled
+        with mock.patch.object(pairwise, "_grid", lambda x, y, bins, samples=None:
+                               pooled_grid(x, y, bins)), \
+                mock.patch.object(pairwise, "quantiles", recorded("pooled", pooled)):
+            want = overlap()
+    assert np.array_equal(seen["kept"], seen["pooled"]), seen  # the same quartiles and tails
+    assert np.array_equal(found, want, equal_nan=True), (found, want)

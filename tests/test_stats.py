@@ -7,7 +7,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from mc import K, assert_probability, quantile_brackets
@@ -59,6 +59,22 @@ def test_quantiles_are_numpys_to_the_bit(vector_sort: bool, x: np.ndarray, p: li
     np.testing.assert_array_equal(found[~nan].view(np.uint64), expected[~nan].view(np.uint64))
     if not overwrite:
         np.testing.assert_array_equal(x, given_x)
+
+
+@given(pooled=arrays(np.float64, st.integers(1, 300), elements=st.one_of(
+           st.sampled_from([0.0, -0.0, 1.0, 2.5, np.inf, -np.inf]), st.floats(allow_nan=False))),
+       cut=st.integers(0, 300), p=st.lists(st.floats(0, 1), min_size=1, max_size=6))
+@example(pooled=np.array([0.1, 0.7]), cut=1, p=[0.5])  # halfway: from the upper end
+def test_quantiles_of_two_sorted_samples_are_numpys_of_them_pooled(
+        pooled: np.ndarray, cut: int, p: list[float]) -> None:
+    from uncertainty.stats.array import quantiles_of_union
+
+    a, b = np.sort(pooled[:cut]), np.sort(pooled[cut:])  # either may be empty
+    with np.errstate(invalid="ignore"):  # inf - inf between two infinite draws
+        expected = np.quantile(pooled, p)
+        found = quantiles_of_union(a, b, p)
+    # the same numbers, NaN where numpy's are (a zero's sign may differ, as between sorts)
+    np.testing.assert_array_equal(found, expected)
 
 
 @given(x=arrays(np.float64, st.integers(1, 200), elements=finite), prob=st.floats(0.01, 0.99))

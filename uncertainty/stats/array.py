@@ -34,6 +34,7 @@ __all__ = [
     "quantile_sorted",
     "quantile_statistics",
     "quantiles",
+    "quantiles_of_union",
     "sd_mcse",
     "stable_argsort",
     "summarize_draws",
@@ -186,6 +187,59 @@ def quantiles(x: FloatArray, probs: Sequence[float], *, overwrite: bool = False)
     if overwrite:
         x.sort()
     return np.quantile(x if overwrite else np.sort(x), probs, overwrite_input=True)
+
+
+def quantiles_of_union(a: FloatArray, b: FloatArray, probs: Sequence[float]) -> FloatArray:
+    """``np.quantile(np.concatenate([a, b]), probs)`` of sorted `a` and `b`, without merging.
+
+    `a` and `b` are sorted, free of NaN, and not both empty. Each order statistic
+    np.quantile reads of the pooled draws is found by binary search, in ``log n`` steps
+    instead of a sort and a partition, and interpolated as np.quantile's default
+    ("linear") method does, operation for operation: the same numbers (a zero may differ
+    in sign, as it may between two sorts of equal zeros).
+    """
+    m = len(a) + len(b)
+    q = np.asarray(probs, dtype=np.float64)
+    # np.quantile's "linear" method: the rank (m - 1) q, between floor and floor + 1; at
+    # or past the last rank, the last draw.
+    virtual = (m - 1) * q
+    previous = np.floor(virtual)
+    following = previous + 1
+    last = virtual >= m - 1
+    previous[last] = following[last] = -1
+    previous_at, following_at = previous.astype(np.intp), following.astype(np.intp)
+    gamma = virtual - previous_at
+    ranks = np.concatenate([previous_at, following_at]) % m
+    value = np.minimum(_least_reaching(a, a, b, ranks), _least_reaching(b, a, b, ranks))
+    low, high = value[:len(q)], value[len(q):]
+    # np.lerp's steps: from the lower value, or back from the upper one past halfway
+    diff = high - low
+    out = low + diff * gamma
+    np.subtract(high, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
+
+
+def _least_reaching(c: FloatArray, a: FloatArray, b: FloatArray,
+                    ranks: NDArray[np.intp]) -> FloatArray:
+    """Per rank r, the least value of sorted `c` with r + 1 pooled draws at or below it.
+
+    inf where no value of `c` has. The pooled draws are those of `a` and `b` (`c` is one of
+    them): the result is their order statistic at r where `c` holds it, and larger where
+    only the other does, so the smaller of the two results is the order statistic.
+    """
+    if not len(c):
+        return np.full(len(ranks), np.inf)
+    lo = np.zeros(len(ranks), dtype=np.intp)
+    hi = np.full(len(ranks), len(c), dtype=np.intp)
+    while (lo < hi).any():  # the least index reaching each rank lies in [lo, hi]
+        going = lo < hi
+        mid = (lo + hi) // 2
+        value = c[np.minimum(mid, len(c) - 1)]
+        reached = (np.searchsorted(a, value, side="right")
+                   + np.searchsorted(b, value, side="right")) > ranks
+        hi = np.where(going & reached, mid, hi)
+        lo = np.where(going & ~reached, mid + 1, lo)
+    return np.where(lo < len(c), c[np.minimum(lo, len(c) - 1)], np.inf)
 
 
 #: Draws from which `partly_sorted` selects ranks through a sample rather than

@@ -122,8 +122,11 @@ def spread_of(moves: FloatArray, corr: FloatArray) -> float:
     moves it. The last step of `error_of`, for code that takes its differences in bulk.
     """
     used = moves != 0
-    if not used.any():
+    if used.all():  # no input left out: the same sums on the arrays as they are
+        g, kept = moves, corr
+    elif not used.any():
         return 0.0
-    g = moves[used]
+    else:
+        g, kept = moves[used], corr[np.ix_(used, used)]
     with np.errstate(over="ignore", invalid="ignore"):
-        return math.sqrt(max(float(g @ corr[np.ix_(used, used)] @ g), 0.0))
+        return math.sqrt(max(float(g @ kept @ g), 0.0))

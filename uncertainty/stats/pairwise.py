@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple, TypedDict
+from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
 
-from uncertainty.stats.array import quantiles
+from uncertainty.stats.array import quantiles, quantiles_of_union
 
 __all__ = [
     "MAX_BINS",
@@ -393,7 +394,8 @@ def overlap_with_mcse(a: FloatArray, b: FloatArray, *, log: bool = False,
     return overlap_of_rows(pair_row(a, log), pair_row(b, log, name="b"), bins=bins)
 
 
-class PairRow(NamedTuple):
+@dataclass(frozen=True, eq=False)
+class PairRow:
     """A row of draws made ready to be compared with several others (`pair_row`)."""
 
     #: The draws as given, float64.
@@ -406,6 +408,18 @@ class PairRow(NamedTuple):
     scaled: FloatArray
     #: Every draw on that scale, in the order of `raw` (an invalid draw's value arbitrary).
     every: FloatArray
+    _samples: dict[tuple[int, int], FloatArray] = field(default_factory=dict, repr=False)
+
+    def sample(self, step: int, start: int) -> FloatArray:
+        """``scaled[start::step]`` sorted: what the overlap's grid reads of this row.
+
+        Made once per stride and shared by the row's pairs (two threads asking at once
+        may both make it: the same array either way).
+        """
+        found = self._samples.get((step, start))
+        if found is None:
+            found = self._samples[step, start] = np.sort(self.scaled[start::step])
+        return found
 
 
 def pair_row(x: FloatArray, log: bool, *, name: str = "a") -> PairRow:
@@ -465,7 +479,8 @@ def overlap_of_rows(a: PairRow, b: PairRow, *,
         return math.nan, math.nan, math.nan
     if na == nb and np.array_equal(x, y):
         return 1.0, 0.0, 0.0
-    lo, hi, bins = _grid(x, y, bins)
+    lo, hi, bins = _grid(x, y, bins, lambda step, start: (a.sample(step, 0),
+                                                         b.sample(step, start)))
     # Paired rows with invalid draws: every draw binned, the invalid ones into a bin of
     # their own past the grid (`bins + 2`), which the counts leave out; the error then
     # reads each draw's bin in place, with no copy of the valid ones.
@@ -558,8 +573,19 @@ def _crossings(diff: FloatArray, shared: FloatArray) -> float:
     return float(np.minimum(np.abs(np.diff(d)) / 8, cap)[flips].sum())
 
 
-def _grid(x: FloatArray, y: FloatArray, bins: int | None) -> tuple[float, float, int]:
-    """Range and number of the equal-width bins of `x` and `y` pooled (`overlap_coefficient`)."""
+#: The pooled quantiles `_grid` reads: the tails it may clip to, and the quartiles.
+_GRID_PROBS = (TAIL, 0.25, 0.75, 1 - TAIL)
+
+
+def _grid(x: FloatArray, y: FloatArray, bins: int | None,
+          samples: Callable[[int, int], tuple[FloatArray, FloatArray]] | None = None,
+          ) -> tuple[float, float, int]:
+    """Range and number of the equal-width bins of `x` and `y` pooled (`overlap_coefficient`).
+
+    ``samples(step, start)``, when given, is ``x[::step]`` and ``y[start::step]``, each
+    sorted (kept by a row compared with several others): their pooled quantiles are then
+    found without pooling them, the same numbers.
+    """
     lo, hi = min(float(x.min()), float(y.min())), max(float(x.max()), float(y.max()))
     if bins is not None:
         return lo, hi, bins
@@ -571,10 +597,14 @@ def _grid(x: FloatArray, y: FloatArray, bins: int | None) -> tuple[float, float,
         # stride of at most GRID_SAMPLE draws of the two pooled (independent draws, so a
         # fair sample) cost a fraction of a full selection, and every draw is still counted
         # in the bins. The stride is taken of each sample in turn, as of their
-        # concatenation, into a new array that the selection may reorder.
+        # concatenation.
         step = max(1, n // GRID_SAMPLE)
-        sample = np.concatenate([x[::step], y[(-len(x)) % step::step]])
-        q = quantiles(sample, [TAIL, 0.25, 0.75, 1 - TAIL], overwrite=True)
+        start = (-len(x)) % step
+        if samples is not None:
+            q = quantiles_of_union(*samples(step, start), _GRID_PROBS)
+        else:  # into a new array, which the selection may reorder
+            q = quantiles(np.concatenate([x[::step], y[start::step]]), _GRID_PROBS,
+                          overwrite=True)
         width = 2 * float(q[2] - q[1]) / n ** (1 / 3)
         if width == 0:
             return lo, hi, math.ceil(math.log2(n) + 1)

@@ -99,10 +99,13 @@ def _pair_errors(ends: FloatArray, err: FloatArray, corr: FloatArray,
         moves = np.where(size > 0, 5 * (up - down), 0.0)  # per MCSE: / (2 step) * size
     # no infinite MCSE (a NaN one is no error, as in `error_of`), nothing else not finite
     ok &= ~np.isinf(size).any(axis=1) & ok_up.all(axis=1) & ok_down.all(axis=1)
+    # Every pair's 4 x 4 block of correlations, taken at once: the same numbers as
+    # ``corr[np.ix_(at[p], at[p])]``, which cost more than the rest of a pair.
+    blocks = corr[at[:, :, None], at[:, None, :]]
     out = np.empty(len(at))
     for p in range(len(at)):
         if not ok[p]:
-            out[p] = error_of(share, x[p], size[p], corr[np.ix_(at[p], at[p])])
+            out[p] = error_of(share, x[p], size[p], blocks[p])
             continue
-        out[p] = spread_of(moves[p], corr[np.ix_(at[p], at[p])])
+        out[p] = spread_of(moves[p], blocks[p])
     return out
