@@ -580,6 +580,11 @@ def test_each_draw_gets_its_documented_bin(x: np.ndarray, a: float, b: float,
     got = _bin_index(x, lo, hi, bins)
     assert got.dtype == np.int64
     assert got.tolist() == want
+    # told that every valid draw is inside the grid: the same bins for those draws
+    valid = np.isfinite(x) & (x >= lo) & (x <= hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        inside = _bin_index(x[valid], lo, hi, bins, inside=True)
+    assert inside.tolist() == [w for w, v in zip(want, valid, strict=True) if v]
 
 
 # --- rows made ready once for several pairs -----------------------------------------------
@@ -600,8 +605,9 @@ def test_prob_greater_of_prepared_rows_is_prob_greater(pair: tuple[FloatArray, .
     assert np.array_equal(got, want, equal_nan=True), (got, want)
 
 
-def _overlap_mcse_by_definition(a: FloatArray, b: FloatArray, log: bool) -> float:
-    """`overlap_with_mcse`'s error for paired rows, built as its docstring says."""
+def _overlap_of_paired_by_definition(a: FloatArray, b: FloatArray,
+                                     log: bool) -> tuple[float, float]:
+    """`overlap_with_mcse`'s estimate and error for paired rows, as its docstring says."""
     from uncertainty.stats.pairwise import _bin_index, _grid
 
     fa, fb = np.isfinite(a), np.isfinite(b)
@@ -616,25 +622,33 @@ def _overlap_mcse_by_definition(a: FloatArray, b: FloatArray, log: bool) -> floa
     u = np.zeros(n)  # each draw's influence on P̂_a(A) + P̂_b(B), 0 where invalid
     u[fa] = (hit_a - pa) * (n / na)
     u[fb] += (hit_b - pb) * (n / nb)
-    return math.sqrt(float(np.dot(u, u)) / n / n)
+    ovl = float(np.minimum(ca * nb, cb * na).sum()) / (na * nb)
+    return ovl, math.sqrt(float(np.dot(u, u)) / n / n)
 
 
 @pytest.mark.parametrize("log", [False, True])
 @pytest.mark.parametrize("invalid", [(0.0, 0.03), (0.02, 0.0), (0.05, 0.3)])
-def test_overlap_error_of_paired_rows_with_invalid_draws_is_its_definition(
-        log: bool, invalid: tuple[float, float]) -> None:
-    from uncertainty.stats.pairwise import overlap_of_rows, pair_row
+@pytest.mark.parametrize("heavy", [False, True])
+def test_overlap_of_paired_rows_with_invalid_draws_is_its_definition(
+        log: bool, invalid: tuple[float, float], heavy: bool) -> None:
+    from uncertainty.stats.pairwise import _grid, overlap_of_rows, pair_row
 
     rng = np.random.default_rng(11)
     z = rng.standard_normal((2, 20_000))
+    if heavy:  # far outliers, even on the log scale: the grid is clipped to the TAIL quantiles
+        z[0, :5], z[0, 5:10] = 600, -600
     a, b = np.exp(z[0]), np.exp(0.6 * z[0] + 0.8 * z[1] + 0.5)
     for row, share in zip((a, b), invalid, strict=True):
         bad = rng.random(len(row)) < share
         row[bad] = rng.choice([np.nan, np.inf, -np.inf], size=int(bad.sum()))
-    want = _overlap_mcse_by_definition(a, b, log)
-    assert 0.001 < want < 0.05
-    assert overlap_with_mcse(a, b, log=log)[2] == want
-    assert overlap_of_rows(pair_row(a, log), pair_row(b, log))[2] == want
+    if heavy:  # the grid leaves the outliers out
+        x, y = (np.log(v) if log else v for v in (a[np.isfinite(a)], b[np.isfinite(b)]))
+        lo, hi, _ = _grid(x, y, None)
+        assert min(x.min(), y.min()) < lo < hi < max(x.max(), y.max())
+    ovl, se = _overlap_of_paired_by_definition(a, b, log)
+    assert 0 < se < 0.05
+    assert overlap_with_mcse(a, b, log=log)[::2] == (ovl, se)
+    assert overlap_of_rows(pair_row(a, log), pair_row(b, log))[::2] == (ovl, se)
 
 
 @given(st.integers(1, 400).flatmap(lambda n: st.tuples(
@@ -668,7 +682,7 @@ def test_prepared_rows_find_the_grid_of_their_pooled_draws(
         with mock.patch.object(pairwise, "quantiles_of_union", recorded("kept", union)):
             found = overlap()
         # the grid from the two rows' samples pooled
-        with mock.patch.object(pairwise, "_grid", lambda x, y, bins, samples=None:
+        with mock.patch.object(pairwise, "_grid", lambda x, y, bins, rows=None:
                                pooled_grid(x, y, bins)), \
                 mock.patch.object(pairwise, "quantiles", recorded("pooled", pooled)):
             want = overlap()

@@ -408,6 +408,9 @@ class PairRow:
     scaled: FloatArray
     #: Every draw on that scale, in the order of `raw` (an invalid draw's value arbitrary).
     every: FloatArray
+    #: The least and the greatest of `scaled` (NaN without valid draws).
+    low: float
+    high: float
     _samples: dict[tuple[int, int], FloatArray] = field(default_factory=dict, repr=False)
 
     def sample(self, step: int, start: int) -> FloatArray:
@@ -442,13 +445,16 @@ def pair_row(x: FloatArray, log: bool, *, name: str = "a") -> PairRow:
     if log and np.any(valid <= 0):
         raise ValueError(f"overlap on a log scale needs positive draws: {name} has "
                          f"{np.count_nonzero(valid <= 0)} draws <= 0")
-    if not log:
-        return PairRow(raw, finite, has_inf, valid, raw)
-    # The logs of the valid draws are the ones of every draw, selected: the same numbers
-    # binned however the pair is handled (the invalid draws' logs are never read).
-    with np.errstate(invalid="ignore", divide="ignore"):
-        every = np.log(raw)
-    return PairRow(raw, finite, has_inf, every if finite is None else every[finite], every)
+    every = raw
+    if log:
+        # The logs of the valid draws are the ones of every draw, selected: the same
+        # numbers binned however the pair is handled (the invalid draws' logs are never
+        # read).
+        with np.errstate(invalid="ignore", divide="ignore"):
+            every = np.log(raw)
+        valid = every if finite is None else every[finite]
+    low, high = (float(valid.min()), float(valid.max())) if len(valid) else (math.nan, math.nan)
+    return PairRow(raw, finite, has_inf, valid, every, low, high)
 
 
 def prob_greater_rows(a: PairRow, b: PairRow) -> tuple[float, float]:
@@ -479,8 +485,7 @@ def overlap_of_rows(a: PairRow, b: PairRow, *,
         return math.nan, math.nan, math.nan
     if na == nb and np.array_equal(x, y):
         return 1.0, 0.0, 0.0
-    lo, hi, bins = _grid(x, y, bins, lambda step, start: (a.sample(step, 0),
-                                                         b.sample(step, start)))
+    lo, hi, bins = _grid(x, y, bins, (a, b))
     # Paired rows with invalid draws: every draw binned, the invalid ones into a bin of
     # their own past the grid (`bins + 2`), which the counts leave out; the error then
     # reads each draw's bin in place, with no copy of the valid ones.
@@ -488,7 +493,8 @@ def overlap_of_rows(a: PairRow, b: PairRow, *,
     if paired:
         ia, ib = _bin_every(a, lo, hi, bins), _bin_every(b, lo, hi, bins)
     else:
-        ia, ib = _bin_index(x, lo, hi, bins), _bin_index(y, lo, hi, bins)
+        ia = _bin_index(x, lo, hi, bins, inside=lo <= a.low and a.high <= hi)
+        ib = _bin_index(y, lo, hi, bins, inside=lo <= b.low and b.high <= hi)
     ca = np.bincount(ia, minlength=bins + 3)[:bins + 2].astype(np.int64)
     cb = np.bincount(ib, minlength=bins + 3)[:bins + 2].astype(np.int64)
     # Integer arithmetic, one division: a sample against a reordering of itself gives 1.0
@@ -510,7 +516,7 @@ def overlap_of_rows(a: PairRow, b: PairRow, *,
 
 def _bin_every(row: PairRow, lo: float, hi: float, bins: int) -> NDArray[np.int64]:
     """Each draw's `_bin_index`, in the order of the row, with ``bins + 2`` for an invalid one."""
-    index = _bin_index(row.every, lo, hi, bins)
+    index = _bin_index(row.every, lo, hi, bins, inside=lo <= row.low and row.high <= hi)
     if row.finite is not None:
         np.copyto(index, bins + 2, where=~row.finite)
     return index
@@ -578,15 +584,17 @@ _GRID_PROBS = (TAIL, 0.25, 0.75, 1 - TAIL)
 
 
 def _grid(x: FloatArray, y: FloatArray, bins: int | None,
-          samples: Callable[[int, int], tuple[FloatArray, FloatArray]] | None = None,
-          ) -> tuple[float, float, int]:
+          rows: tuple[PairRow, PairRow] | None = None) -> tuple[float, float, int]:
     """Range and number of the equal-width bins of `x` and `y` pooled (`overlap_coefficient`).
 
-    ``samples(step, start)``, when given, is ``x[::step]`` and ``y[start::step]``, each
-    sorted (kept by a row compared with several others): their pooled quantiles are then
-    found without pooling them, the same numbers.
+    `rows`, when given, are the rows `x` and `y` are the scaled draws of: their extremes
+    and sorted samples are kept, and the pooled quantiles found without pooling the
+    samples (`quantiles_of_union`), the same numbers.
     """
-    lo, hi = min(float(x.min()), float(y.min())), max(float(x.max()), float(y.max()))
+    if rows is None:
+        lo, hi = min(float(x.min()), float(y.min())), max(float(x.max()), float(y.max()))
+    else:
+        lo, hi = min(rows[0].low, rows[1].low), max(rows[0].high, rows[1].high)
     if bins is not None:
         return lo, hi, bins
     n = len(x) + len(y)
@@ -600,8 +608,9 @@ def _grid(x: FloatArray, y: FloatArray, bins: int | None,
         # concatenation.
         step = max(1, n // GRID_SAMPLE)
         start = (-len(x)) % step
-        if samples is not None:
-            q = quantiles_of_union(*samples(step, start), _GRID_PROBS)
+        if rows is not None:
+            q = quantiles_of_union(rows[0].sample(step, 0), rows[1].sample(step, start),
+                                   _GRID_PROBS)
         else:  # into a new array, which the selection may reorder
             q = quantiles(np.concatenate([x[::step], y[start::step]]), _GRID_PROBS,
                           overwrite=True)
@@ -615,8 +624,14 @@ def _grid(x: FloatArray, y: FloatArray, bins: int | None,
     return lo, hi, max(math.ceil(count), 1) if count <= MAX_BINS else MAX_BINS
 
 
-def _bin_index(x: FloatArray, lo: float, hi: float, bins: int) -> NDArray[np.int64]:
-    """Each draw's bin: 0 below `lo`, 1 to `bins` on ``[lo, hi]`` (equal widths), then above."""
+def _bin_index(x: FloatArray, lo: float, hi: float, bins: int, *,
+               inside: bool = False) -> NDArray[np.int64]:
+    """Each draw's bin: 0 below `lo`, 1 to `bins` on ``[lo, hi]`` (equal widths), then above.
+
+    `inside` says that every valid draw of `x` lies in ``[lo, hi]`` (the grid spans the
+    pooled draws, unclipped): the passes that find the draws outside are then left out,
+    and a NaN or infinite draw's bin is undefined.
+    """
     span = hi - lo
     if span > 0:
         # Every draw's position, then the ones outside [lo, hi] (or NaN) overwritten: whole-
@@ -638,6 +653,8 @@ def _bin_index(x: FloatArray, lo: float, hi: float, bins: int) -> NDArray[np.int
         index += 1
     else:
         index = np.ones(len(x), dtype=np.int64)
+    if inside:
+        return index
     outside = np.less_equal(x, hi)
     np.logical_not(outside, out=outside)  # above hi, or NaN
     np.copyto(index, bins + 1, where=outside)
