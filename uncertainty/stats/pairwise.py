@@ -581,6 +581,10 @@ def _crossings(diff: FloatArray, shared: FloatArray) -> float:
 
 #: The pooled quantiles `_grid` reads: the tails it may clip to, and the quartiles.
 _GRID_PROBS = (TAIL, 0.25, 0.75, 1 - TAIL)
+#: From this many pooled draws, `_grid` reads its quantiles off the rows' kept sorted
+#: samples (`quantiles_of_union`, about 0.3 ms whatever the size); below, sorting the pooled
+#: sample is faster (0.03 ms for 600 draws, 0.3 ms for 20,000, 1.6 ms for 200,000).
+UNION_FROM = 1 << 15
 
 
 def _grid(x: FloatArray, y: FloatArray, bins: int | None,
@@ -588,8 +592,9 @@ def _grid(x: FloatArray, y: FloatArray, bins: int | None,
     """Range and number of the equal-width bins of `x` and `y` pooled (`overlap_coefficient`).
 
     `rows`, when given, are the rows `x` and `y` are the scaled draws of: their extremes
-    and sorted samples are kept, and the pooled quantiles found without pooling the
-    samples (`quantiles_of_union`), the same numbers.
+    are kept, and so are their sorted samples, from which the pooled quantiles are found
+    without pooling the samples (`quantiles_of_union`; from `UNION_FROM` pooled draws),
+    the same numbers.
     """
     if rows is None:
         lo, hi = min(float(x.min()), float(y.min())), max(float(x.max()), float(y.max()))
@@ -608,7 +613,7 @@ def _grid(x: FloatArray, y: FloatArray, bins: int | None,
         # concatenation.
         step = max(1, n // GRID_SAMPLE)
         start = (-len(x)) % step
-        if rows is not None:
+        if rows is not None and n >= UNION_FROM:
             q = quantiles_of_union(rows[0].sample(step, 0), rows[1].sample(step, start),
                                    _GRID_PROBS)
         else:  # into a new array, which the selection may reorder
