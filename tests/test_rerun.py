@@ -114,8 +114,21 @@ def test_rerun_of_a_folder_without_provenance(cli: Invoke, workdir: Path) -> Non
 
 # -- kills, interrupts and two writers, with real processes ----------------------------------
 def _start(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([str(ENTRY_POINT), "run", str(SEED), "--out", "r", "--quiet",
-                             *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """Start a run as a shell starts a command in the foreground: SIGINT not ignored.
+
+    A child inherits an ignored SIGINT, and ``make test &`` (a background job of a shell
+    without job control) ignores it: the run would then keep ignoring it, as it should
+    (`uncertainty.runtime.interrupts`), and the interrupt test would fail for a reason
+    of the shell's. A handled signal is reset to its default by exec, so the child is
+    started while this process handles SIGINT as Python does by default.
+    """
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([str(ENTRY_POINT), "run", str(SEED), "--out", "r", "--quiet",
+                                 *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _finish(proc: subprocess.Popen[bytes]) -> int:
