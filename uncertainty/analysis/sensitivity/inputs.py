@@ -218,11 +218,13 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
                    (median[:, j, k], median_mcse[:, j, k], held[:, j, k]))
         return notes
 
-    # The unheld views are analysed in three rounds of independent tasks, each a whole
+    # The unheld views are analysed in rounds of independent tasks, each a whole
     # computation on whole arrays writing its own cells, so that the threads share the
-    # work evenly however few the views are, and no number depends on how it was shared:
-    # 1. each view drawn; each input's stable sort over every candidate, from which the
-    #    order of any view's accepted draws follows exactly (`stable_order_within`);
+    # work evenly however few the views are, and no number depends on how it was shared.
+    # First each input's stable sort over every candidate, from which the order of any
+    # view's accepted draws follows exactly (`stable_order_within`); then, for a batch of
+    # views at a time:
+    # 1. each view drawn;
     # 2. each (view, metric)'s analysed draws and base median; each (view, input)'s
     #    groups, one sort serving every metric;
     # 3. each (view, metric, input)'s share; each distinct set of linked inputs' strongest
@@ -334,46 +336,56 @@ def input_analysis(model: Model, views: tuple[View, ...], draws: xr.Dataset, *, 
     def run(tasks: list[Callable[[], None]]) -> None:
         thread_map(lambda task: task(), tasks, threads)
 
-    run([*(partial(draw_unheld, j) for j in analysed),
-         *(partial(sort_whole, item) for item in dict.fromkeys(
-             i for j in analysed for i in _view_inputs(per, metrics, views[j]))
-           if rerun is not None),
-         *(partial(rank_kept, key) for key in dict.fromkeys(
-             constraint_key(model, views[j]) for j in analysed)
-           if rerun is not None and model.constraints)])
-    run([*(partial(prepare, j, a) for j in analysed for a in range(len(metrics))),
-         *(partial(group, j, item) for j in analysed
-           for item in _view_inputs(per, metrics, views[j]))])
-    few = [f"{m.label} in {views[j].label}: no variance shares, because only "
-           f"{len(prepared[j, a][0])} of its draws are finite"
-           f"{' and positive' if scales[a] == 'log' else ''} (they need {MIN_DRAWS})"
-           for j in analysed for a, m in enumerate(metrics)
-           if per[m.name, views[j].id] and len(prepared[j, a][0]) < MIN_DRAWS]
-    pairs: dict[tuple[int, int], tuple[str, ...]] = {}
-    for j in analysed:
-        grouped: set[str] = set()  # inputs whose groups the metrics so far used
-        for a, m in enumerate(metrics):
-            found = per[m.name, views[j].id]
-            if prepared[j, a][2]:
-                grouped.update(i.id for i in found)
-            dependence[a, j] = dependence_of(model, views[j], m, found)
-            linked = tuple(i.id for i in found if i.kind == "estimate")
-            if dependence[a, j] and all(i in grouped and groupings[j, i] for i in linked):
-                pairs[j, a] = linked
-    run([*(partial(share_of, j, a, item) for j in analysed
-           for a, m in enumerate(metrics) for item in per[m.name, views[j].id]),
-         *(partial(correlate, j, linked) for j, linked in dict.fromkeys(
-             (j, linked) for (j, _), linked in pairs.items())),
-         *(partial(label, j, item) for j, item in dict.fromkeys(
-             (j, item) for j in analysed for a, m in enumerate(metrics)
-             if prepared[j, a][2] for item in per[m.name, views[j].id]))])
-    run([partial(remainder_of, j, a) for j in analysed for a, m in enumerate(metrics)
-         if per[m.name, views[j].id]])
-    for (j, a), linked in pairs.items():
-        strongest[a, j], strongest_mcse[a, j] = correlations[j, linked]
-    # Free the views' draws, sorts and groups before the held views are drawn.
-    for done in (drawn, whole_orders, kept_ranks, prepared, groupings, terms):
-        done.clear()
+    # The sorts over every candidate serve every view: made first, kept to the end.
+    if rerun is not None:
+        run([*(partial(sort_whole, item) for item in dict.fromkeys(
+                i for j in analysed for i in _view_inputs(per, metrics, views[j]))),
+             *(partial(rank_kept, key) for key in dict.fromkeys(
+                 constraint_key(model, views[j]) for j in analysed)
+               if model.constraints)])
+    # The views a batch at a time, as many as there are threads: what a batch holds (its
+    # draws, sorts and groups, a few arrays of every draw per view) is freed before the
+    # next batch reuses the memory, instead of every view's being faulted in at once
+    # (fresh pages cost more than the arithmetic on them). The notes come in view order.
+    few: list[str] = []
+    for start in range(0, len(analysed), threads):
+        batch = analysed[start:start + threads]
+        run([partial(draw_unheld, j) for j in batch])
+        run([*(partial(prepare, j, a) for j in batch for a in range(len(metrics))),
+             *(partial(group, j, item) for j in batch
+               for item in _view_inputs(per, metrics, views[j]))])
+        few += [f"{m.label} in {views[j].label}: no variance shares, because only "
+                f"{len(prepared[j, a][0])} of its draws are finite"
+                f"{' and positive' if scales[a] == 'log' else ''} (they need {MIN_DRAWS})"
+                for j in batch for a, m in enumerate(metrics)
+                if per[m.name, views[j].id] and len(prepared[j, a][0]) < MIN_DRAWS]
+        pairs: dict[tuple[int, int], tuple[str, ...]] = {}
+        for j in batch:
+            grouped: set[str] = set()  # inputs whose groups the metrics so far used
+            for a, m in enumerate(metrics):
+                found = per[m.name, views[j].id]
+                if prepared[j, a][2]:
+                    grouped.update(i.id for i in found)
+                dependence[a, j] = dependence_of(model, views[j], m, found)
+                linked = tuple(i.id for i in found if i.kind == "estimate")
+                if dependence[a, j] and all(i in grouped and groupings[j, i] for i in linked):
+                    pairs[j, a] = linked
+        run([*(partial(share_of, j, a, item) for j in batch
+               for a, m in enumerate(metrics) for item in per[m.name, views[j].id]),
+             *(partial(correlate, j, linked) for j, linked in dict.fromkeys(
+                 (j, linked) for (j, _), linked in pairs.items())),
+             *(partial(label, j, item) for j, item in dict.fromkeys(
+                 (j, item) for j in batch for a, m in enumerate(metrics)
+                 if prepared[j, a][2] for item in per[m.name, views[j].id]))])
+        run([partial(remainder_of, j, a) for j in batch for a, m in enumerate(metrics)
+             if per[m.name, views[j].id]])
+        for (j, a), linked in pairs.items():
+            strongest[a, j], strongest_mcse[a, j] = correlations[j, linked]
+        for done in (drawn, prepared, groupings, terms):
+            done.clear()
+    # Free the sorts before the held views are drawn.
+    whole_orders.clear()
+    kept_ranks.clear()
     # Then each held input fills its own cells; drawing the unheld views never conflicts,
     # so the notes, in (view, input) order, are the same for any thread count.
     to_hold = []
