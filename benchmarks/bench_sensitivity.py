@@ -17,7 +17,10 @@ Defaults: ``configs/seed-article-2025.toml`` at 10**5 and 10**6 draws, and
 fresh process (one warm-up simulation first, untimed, so that imports and first page
 faults are not counted against either); wall time (`time.perf_counter`) and CPU time
 (`time.process_time`, summed over the threads). On a machine where other processes
-compete for the cores, the CPU ratio is the one to trust.
+compete for the cores, the CPU ratio is the one to trust. The process's allocator is
+tuned as ``uncertainty run`` tunes it (`uncertainty.runtime.allocator`); ``--untuned``
+leaves it as a library user's process has it, where freed arrays are more often mapped
+afresh and their first touch costs page faults.
 
 How to run
 ----------
@@ -26,6 +29,7 @@ From the repository root::
     .venv/bin/python benchmarks/bench_sensitivity.py
     .venv/bin/python benchmarks/bench_sensitivity.py --threads 1 --no-redraw
     .venv/bin/python benchmarks/bench_sensitivity.py --case configs/economist-compiled.toml:0
+    .venv/bin/python benchmarks/bench_sensitivity.py --no-redraw --untuned
 """
 
 from __future__ import annotations
@@ -47,11 +51,16 @@ def _clock() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def measure(config: str, draws: int, *, threads: int | None, redraw: bool) -> dict[str, float]:
+def measure(config: str, draws: int, *, threads: int | None, redraw: bool,
+            tuned: bool = True) -> dict[str, float]:
     """Seconds (wall, CPU) of the simulation, the sensitivity stage and the redraw path."""
     import functools
 
     import uncertainty
+    from uncertainty.runtime.allocator import tune_allocator
+
+    if tuned:
+        tune_allocator()
     from uncertainty.analysis.sensitivity import analyze
     from uncertainty.config.schema import with_spread_scale
     from uncertainty.pipeline import simulate
@@ -86,12 +95,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="default: every core")
     parser.add_argument("--no-redraw", action="store_true",
                         help="skip the redraw-every-variant path")
+    parser.add_argument("--untuned", action="store_true",
+                        help="leave the allocator as a library user's process has it")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         config, draws = args.child.rsplit(":", 1)
         print(json.dumps(measure(config, int(draws), threads=args.threads,
-                                 redraw=not args.no_redraw)))
+                                 redraw=not args.no_redraw, tuned=not args.untuned)))
         return
     head = (f"{'config':<28} {'draws':>9} {'simulate s':>10} {'sensitivity s':>13} "
             f"{'ratio':>6} {'CPU ratio':>9} {'redraw s':>9} {'speedup':>7}")
@@ -102,6 +113,8 @@ def main() -> None:
             command += ["--threads", str(args.threads)]
         if args.no_redraw:
             command.append("--no-redraw")
+        if args.untuned:
+            command.append("--untuned")
         found = json.loads(subprocess.run(command, check=True, capture_output=True,
                                           text=True).stdout)
         redraw = found.get("redraw")
