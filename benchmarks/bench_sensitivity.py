@@ -57,13 +57,13 @@ def measure(config: str, draws: int, *, threads: int | None, redraw: bool,
     import functools
 
     import uncertainty
-    from uncertainty.runtime.allocator import tune_allocator
-
-    if tuned:
-        tune_allocator()
     from uncertainty.analysis.sensitivity import analyze
     from uncertainty.config.schema import with_spread_scale
     from uncertainty.pipeline import simulate
+    from uncertainty.runtime.allocator import tune_allocator
+
+    if tuned:  # before any array of the run is allocated
+        tune_allocator()
 
     study = uncertainty.load(config)
     n = draws or study.model.run.draws
