@@ -1,5 +1,5 @@
 """`Table` is np.interp and np.searchsorted on a fixed table, to the bit, and the increment's
-density and CDF built on it are what they were."""
+density and CDF built on it (and its law kept for equal figures) are what they were."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import special
 
 from uncertainty.distributions.increment import Increment
+from uncertainty.distributions.kept import Kept
 from uncertainty.distributions.lognormal import LogNormal
 from uncertainty.stats import lookup
 from uncertainty.stats.lookup import Table
@@ -124,3 +125,47 @@ def test_the_increments_density_and_cdf_are_their_numpy_formulas() -> None:
     np.testing.assert_array_equal(_bits(inc.pdf(x)), _bits(pdf))
     np.testing.assert_array_equal(_bits(inc.cdf(x)), _bits(special.ndtr(z)))
     np.testing.assert_array_equal(_bits(inc.sf(x)), _bits(special.ndtr(-z)))
+
+
+def test_the_later_figures_score_is_taken_from_each_tail_where_it_is_precise() -> None:
+    inc = _increment()
+    x = np.geomspace(1.0, 1e7, 4_001).reshape(1, -1) * np.array([[1.0], [1.5]])
+    x[0, 0] = 52_000.0  # the median: CDF and survival both 1/2, scores 0 and -0
+    below, above = inc.later.cdf(x), inc.later.sf(x)
+    with np.errstate(divide="ignore"):
+        expected = np.where(below <= 0.5, special.ndtri(below), -special.ndtri(above))
+    found = inc._score(x)
+    assert found.shape == x.shape
+    np.testing.assert_array_equal(_bits(found), _bits(expected))
+
+
+def test_an_equal_increment_shares_its_law_and_another_does_not() -> None:
+    first, again, other = _increment(), _increment(), _increment(rho=0.5)
+    assert again._law is first._law
+    assert other._law is not first._law
+    assert not np.array_equal(other._law.z, first._law.z)
+    fresh = first._tabulate()  # what the kept law was made as
+    np.testing.assert_array_equal(_bits(fresh.z), _bits(first._law.z))
+    np.testing.assert_array_equal(_bits(fresh.log_d), _bits(first._law.log_d))
+
+
+def test_kept_values_are_the_last_used_and_unhashable_keys_are_never_kept() -> None:
+    kept: Kept[list[int]] = Kept(2)
+    made: list[object] = []
+
+    def make() -> list[int]:
+        made.append(object())
+        return [len(made)]
+
+    a = kept.get("a", make)
+    assert kept.get("a", make) is a and len(made) == 1
+    kept.get("b", make)
+    kept.get("a", make)  # "a" used last: "b" is the oldest
+    kept.get("c", make)  # evicts "b"
+    assert len(made) == 3
+    assert kept.get("a", make) is a
+    kept.get("b", make)
+    assert len(made) == 4
+    unhashable = (np.zeros(2),)
+    assert kept.get(unhashable, make) is not kept.get(unhashable, make)
+    assert len(made) == 6

@@ -45,10 +45,11 @@ from numpy.typing import ArrayLike
 from scipy import special
 
 from uncertainty.distributions.base import Distribution, FloatArray
+from uncertainty.distributions.kept import Kept
 from uncertainty.numbers import plain
 from uncertainty.stats.lookup import Table
 
-__all__ = ["GRID_POINTS", "LOW_END", "MIN_P", "Increment"]
+__all__ = ["GRID_POINTS", "LAWS_KEPT", "LOW_END", "MIN_P", "Increment"]
 
 #: Half-width of the latent grid of the earlier figure (tail probability 1e-17).
 U_MAX = 8.5
@@ -61,6 +62,8 @@ GRID_POINTS = 1_000
 LOW_END = 1e-12
 #: Least probability that the later figure is at least the earlier one.
 MIN_P = 0.01
+#: Laws of the increments built last, kept (`uncertainty.distributions.kept`).
+LAWS_KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ class _Law:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "score", Table(self.log_d, self.z))
+
+
+_LAWS: Kept[_Law] = Kept(LAWS_KEPT)
 
 
 @dataclass(frozen=True)
@@ -110,16 +116,24 @@ class Increment(Distribution):
             raise ValueError(f"a correlation is between -1 and 1, got {self.rho:g}")
         if self.earlier.atoms() or self.later.atoms():
             raise ValueError("a figure with point masses cannot give an increment")
-        object.__setattr__(self, "_law", self._tabulate())
+        object.__setattr__(self, "_law", _law_of(self))
 
     # -- the law ---------------------------------------------------------------------------
     def _score(self, x: FloatArray) -> FloatArray:
-        """Normal score of the later figure's CDF at `x`, precise in both tails."""
+        """Normal score of the later figure's CDF at `x`, precise in both tails.
+
+        The score of the CDF where it is at most 1/2, else minus that of the survival
+        function, each computed only where it is used (both are elementwise).
+        """
+        x = np.asarray(x, dtype=np.float64)
         below = np.asarray(self.later.cdf(x), dtype=np.float64)
-        above = np.asarray(self.later.sf(x), dtype=np.float64)
+        lower = below <= 0.5
+        upper = ~lower
+        out = np.empty_like(below)
         with np.errstate(divide="ignore"):
-            return np.asarray(np.where(below <= 0.5, special.ndtri(below),
-                                       -special.ndtri(above)), dtype=np.float64)
+            out[lower] = special.ndtri(below[lower])
+            out[upper] = -special.ndtri(np.asarray(self.later.sf(x[upper]), dtype=np.float64))
+        return out
 
     def _above(self, d: FloatArray) -> tuple[FloatArray, float]:
         """``P(B > A + d)`` for each increment `d` (unconditional), and ``P(B >= A)``."""
@@ -227,6 +241,15 @@ class Increment(Distribution):
                 f"later ({self.later.describe()}) minus earlier ({self.earlier.describe()}), "
                 f"latent correlation {self.rho:g}, given later >= earlier "
                 f"(P = {self.p_ordered:.3g})")
+
+
+def _law_of(increment: Increment) -> _Law:
+    """The law of `increment`, tabulated once for equal figures and correlation.
+
+    A study builds the same increment more than once (the config, then each variant of the
+    sensitivity analysis that keeps its figures), and equal figures give the same table.
+    """
+    return _LAWS.get((increment.earlier, increment.later, increment.rho), increment._tabulate)
 
 
 def _measure(u: FloatArray, gap: FloatArray, d: float) -> float:

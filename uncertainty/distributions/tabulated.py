@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 
 from uncertainty.distributions.base import Distribution, FloatArray
+from uncertainty.distributions.kept import Kept
 from uncertainty.numbers import plain
 
 __all__ = ["GRID_POINTS", "GRID_Z", "TABLES_KEPT", "TABLE_RTOL", "Mixture"]
@@ -61,8 +61,7 @@ class _Table:
     log: bool
 
 
-_TABLES: dict[tuple[object, ...], _Table] = {}
-_TABLES_LOCK = threading.Lock()
+_TABLES: Kept[_Table] = Kept(TABLES_KEPT)
 
 
 @dataclass(frozen=True)
@@ -126,19 +125,7 @@ class Mixture(Distribution):
 
     def _kept_table(self) -> _Table:
         """The table of an equal mixture built lately, else a new one (then kept)."""
-        key = (self.components, self.weights, self.knots)
-        try:
-            with _TABLES_LOCK:
-                table = _TABLES.pop(key, None)
-        except TypeError:  # a component holding an array: not hashable, not kept
-            return self._tabulate()
-        if table is None:
-            table = self._tabulate()
-        with _TABLES_LOCK:
-            _TABLES[key] = table  # most recently used last
-            while len(_TABLES) > TABLES_KEPT:
-                del _TABLES[next(iter(_TABLES))]
-        return table
+        return _TABLES.get((self.components, self.weights, self.knots), self._tabulate)
 
     # -- exact ----------------------------------------------------------------------------
     def _sum(self, values: Sequence[FloatArray]) -> FloatArray:
