@@ -95,6 +95,21 @@ def test_a_table_numpy_would_not_interpolate_plainly_is_left_to_numpy(
     np.testing.assert_array_equal(table.right(x), np.searchsorted(xp, x, side="right"))
 
 
+def test_a_single_point_gets_numpys_scalar() -> None:
+    xp = np.linspace(0.0, 1.0, 11)
+    table = Table(xp, xp ** 2)
+    for x in (np.asarray(0.37), np.float64(0.5), 0.5, np.nan):
+        found, expected = table.interp(np.asarray(x)), np.interp(x, xp, xp ** 2)
+        assert type(found) is type(expected)
+        assert _bits(np.asarray(found)) == _bits(np.asarray(expected))
+        assert table.right(np.asarray(x)) == np.searchsorted(xp, x, side="right")
+        assert table.left(np.asarray(x)) == np.searchsorted(xp, x, side="left")
+    inc = _increment()
+    for x in (0.0, 5_000.0, 12_000.0):
+        assert float(inc.pdf(x)) == float(inc.pdf(np.array([x]))[0])
+        assert float(inc.cdf(x)) == float(inc.cdf(np.array([x]))[0])
+
+
 def test_an_empty_table_fails_as_numpy_does() -> None:
     with pytest.raises(ValueError, match="empty"):
         Table([], []).interp(np.array([1.0]))

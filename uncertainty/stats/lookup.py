@@ -31,8 +31,9 @@ class Table:
     """Nodes ``xp`` and their values ``fp``, to be looked up at many points.
 
     The fast path needs what np.interp's results assume: 1-D arrays of one length, at least
-    2 nodes, finite nodes and values, nodes strictly increasing. Any other table is looked
-    up by numpy itself, with numpy's results and errors.
+    2 nodes, finite nodes and values, nodes strictly increasing; and points in an array of
+    at least one dimension. Any other table, and a single point, is looked up by numpy
+    itself, with numpy's results (a numpy scalar for a point) and errors.
     """
 
     def __init__(self, xp: ArrayLike, fp: ArrayLike) -> None:
@@ -40,9 +41,9 @@ class Table:
         fp = np.array(fp, dtype=np.float64)
         xp.flags.writeable = fp.flags.writeable = False
         self.xp, self.fp = xp, fp
-        #: The slope of each cell, as np.interp computes it.
         paired = xp.ndim == 1 and fp.shape == xp.shape
         with np.errstate(divide="ignore", invalid="ignore"):  # np.interp does not warn
+            #: The slope of each cell, as np.interp computes it.
             self.slopes = np.diff(fp) / np.diff(xp) if paired else np.empty(0)
         n = len(xp) if paired else 0
         self._fast = bool(n >= 2 and np.all(np.isfinite(xp))
@@ -66,7 +67,7 @@ class Table:
     def right(self, x: FloatArray) -> IntArray:
         """``np.searchsorted(xp, x, side="right")``: how many nodes are at or below each x."""
         x = np.asarray(x, dtype=np.float64)
-        if not self._fast:
+        if not self._fast or not x.ndim:
             return np.searchsorted(self.xp, x, side="right")
         with np.errstate(over="ignore", invalid="ignore"):
             bucket = np.subtract(x, self._origin)
@@ -92,7 +93,7 @@ class Table:
         `right`, when known, is ``self.right(x)``.
         """
         x = np.asarray(x, dtype=np.float64)
-        if not self._fast:
+        if not self._fast or not x.ndim:
             return np.searchsorted(self.xp, x, side="left")
         k = self.right(x) if right is None else right
         left: IntArray = k - (np.take(self._node_below, k) == x)
@@ -101,8 +102,9 @@ class Table:
     def interp(self, x: FloatArray, right: IntArray | None = None) -> FloatArray:
         """``np.interp(x, xp, fp)``, bit for bit. `right`, when known, is ``self.right(x)``."""
         x = np.asarray(x, dtype=np.float64)
-        if not self._fast:
-            return np.asarray(np.interp(x, self.xp, self.fp), dtype=np.float64)
+        if not self._fast or not x.ndim:
+            found: FloatArray = np.interp(x, self.xp, self.fp)
+            return found
         k = self.right(x) if right is None else right
         n = len(self.xp)
         j = np.clip(k - 1, 0, n - 2)  # numpy's cell, xp[j] <= x < xp[j + 1], inside
