@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 
-from uncertainty.distributions.increment import Increment
+from uncertainty.distributions.increment import GRID_POINTS, Increment
 from uncertainty.distributions.kept import Kept
 from uncertainty.distributions.lognormal import LogNormal
 from uncertainty.stats import lookup
@@ -152,6 +152,16 @@ def test_the_later_figures_score_is_taken_from_each_tail_where_it_is_precise() -
     found = inc._score(x)
     assert found.shape == x.shape
     np.testing.assert_array_equal(_bits(found), _bits(expected))
+
+
+def test_the_increments_tabulation_is_the_same_for_any_thread_count() -> None:
+    inc = _increment()
+    d = np.geomspace(1e-3, 1e6, GRID_POINTS)
+    one, p_one = inc._above(d, threads=1)
+    for threads in (2, 3):
+        found, p = inc._above(d, threads=threads)
+        np.testing.assert_array_equal(_bits(found), _bits(one))
+        assert p == p_one
 
 
 def test_an_equal_increment_shares_its_law_and_another_does_not() -> None:

@@ -47,6 +47,7 @@ from scipy import special
 from uncertainty.distributions.base import Distribution, FloatArray
 from uncertainty.distributions.kept import Kept
 from uncertainty.numbers import plain
+from uncertainty.runtime.parallel import resolve_threads, thread_map
 from uncertainty.stats.lookup import Table
 
 __all__ = ["GRID_POINTS", "LAWS_KEPT", "LOW_END", "MIN_P", "Increment"]
@@ -135,8 +136,12 @@ class Increment(Distribution):
             out[upper] = -special.ndtri(np.asarray(self.later.sf(x[upper]), dtype=np.float64))
         return out
 
-    def _above(self, d: FloatArray) -> tuple[FloatArray, float]:
-        """``P(B > A + d)`` for each increment `d` (unconditional), and ``P(B >= A)``."""
+    def _above(self, d: FloatArray, threads: int | None = None) -> tuple[FloatArray, float]:
+        """``P(B > A + d)`` for each increment `d` (unconditional), and ``P(B >= A)``.
+
+        The chunks of the (d, u) grid are worked on in `threads` threads (None: every
+        core), each writing its own rows: the same numbers for any count.
+        """
         r = math.sqrt(max(0.0, 1.0 - self.rho ** 2))
         lockstep = r < 2 * 2 * U_MAX / (MAX_POINTS - 1)
         h = MAX_SPACING if lockstep else min(MAX_SPACING, r / 2)
@@ -151,9 +156,12 @@ class Increment(Distribution):
             p0 = _measure(u, gap, math.inf)
             return p0 - np.array([_measure(u, gap, float(x)) for x in d]), p0
         out = np.empty(len(d))
-        for start in range(0, len(d), 64):  # chunks of the (d, u) grid
+
+        def chunk(start: int) -> None:
             x = a[None, :] + d[start:start + 64, None]
             out[start:start + 64] = special.ndtr((self.rho * u - self._score(x)) / r) @ weight
+
+        thread_map(chunk, range(0, len(d), 64), resolve_threads(threads))
         p0 = float(special.ndtr((self.rho * u - self._score(a)) / r) @ weight)
         return out, p0
 
