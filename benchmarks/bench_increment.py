@@ -81,10 +81,7 @@ def numpy_z(inc: Increment, x: np.ndarray) -> np.ndarray:
 
 
 class _EveryNode(Increment):
-    """An increment tabulated as before: both tails' scores everywhere, on one thread.
-
-    Only its `_tabulate` is timed: built, it takes the law kept for its equal figures.
-    """
+    """An increment tabulated as before: both tails' scores everywhere, on one thread."""
 
     def _above(self, d: np.ndarray, threads: int | None = None) -> tuple[np.ndarray, float]:
         return super()._above(d, threads=1)

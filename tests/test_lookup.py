@@ -169,6 +169,10 @@ def test_an_equal_increment_shares_its_law_and_another_does_not() -> None:
     assert again._law is first._law
     assert other._law is not first._law
     assert not np.array_equal(other._law.z, first._law.z)
+    class Other(Increment):
+        pass
+
+    assert Other(first.earlier, first.later, first.rho)._law is not first._law
     fresh = first._tabulate()  # what the kept law was made as
     np.testing.assert_array_equal(_bits(fresh.z), _bits(first._law.z))
     np.testing.assert_array_equal(_bits(fresh.log_d), _bits(first._law.log_d))

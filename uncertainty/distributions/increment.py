@@ -257,7 +257,8 @@ def _law_of(increment: Increment) -> _Law:
     A study builds the same increment more than once (the config, then each variant of the
     sensitivity analysis that keeps its figures), and equal figures give the same table.
     """
-    return _LAWS.get((increment.earlier, increment.later, increment.rho), increment._tabulate)
+    return _LAWS.get((type(increment), increment.earlier, increment.later, increment.rho),
+                     increment._tabulate)
 
 
 def _measure(u: FloatArray, gap: FloatArray, d: float) -> float:
