@@ -291,11 +291,9 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
     For each metric: every view's median and intervals, where each source's own point
     figure falls in every view, how far the views disagree, and threshold chances.
     """
-    import json
-
     from uncertainty.io.results import DRAWS_FILE
     from uncertainty.pipeline import rebuild
-    from uncertainty.report import RENDERERS
+    from uncertainty.report import RENDERERS, json_text
     from uncertainty.report.build_commands import compare_report
     from uncertainty.report.comparison import comparison_document, thresholds_document
     from uncertainty.study import Result, load, reopen
@@ -317,7 +315,7 @@ def compare(target: Path, metrics: tuple[str, ...], fmt: str) -> None:
         document = {"comparisons": comparison_document(result.comparison),
                     "thresholds": thresholds_document(result.comparison)}
         document = {k: {m: v for m, v in d.items() if m in chosen} for k, d in document.items()}
-        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        click.echo(json_text.dumps(document))
         return
     click.echo(RENDERERS[fmt](compare_report(result, chosen)), nl=False)
 
@@ -344,10 +342,8 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
     our default spreads scaled. A results folder is analysed with its saved config, seed
     and draw count, so the numbers are those of its run.
     """
-    import json
-
     from uncertainty.config.validation import Node
-    from uncertainty.report import RENDERERS
+    from uncertainty.report import RENDERERS, json_text
     from uncertainty.report.build_commands import sensitivity_report
     from uncertainty.report.sensitivity import sensitivity_document
     from uncertainty.study import load, recorded_run, reopen
@@ -378,7 +374,7 @@ def sensitivity(target: Path, metrics: tuple[str, ...], fmt: str, threads: int |
             if part in document:
                 document[part]["metrics"] = {m: v for m, v in document[part]["metrics"].items()
                                              if m in chosen}
-        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        click.echo(json_text.dumps(document))
         return
     click.echo(RENDERERS[fmt](sensitivity_report(result, chosen)), nl=False)
 
@@ -547,11 +543,11 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
     prints the summary's records of the chosen metrics, unrounded, and its consensus
     section (null when there is none).
     """
-    import json
     from dataclasses import asdict
 
     from uncertainty.io.results import load_results
     from uncertainty.io.saved import read_summary
+    from uncertainty.report import json_text
 
     if results_dir.is_file():
         raise ResultsError(str(results_dir), "is a file, not a results folder; `uncertainty "
@@ -571,7 +567,7 @@ def show(results_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
                                for n in saved.casualty_notes if n.metric in chosen],
             "consensus": saved.consensus_document,
         }
-        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        click.echo(json_text.dumps(document))
         return
     click.echo(_saved_tables(saved, chosen, str(results_dir), fmt), nl=False)
 

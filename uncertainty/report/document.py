@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,6 +9,7 @@ import numpy as np
 from uncertainty.model.copula import plan_copula
 from uncertainty.numbers import json_number as _num
 from uncertainty.numbers import level_key
+from uncertainty.report import json_text
 from uncertainty.report.casualties import counts_document
 from uncertainty.report.comparison import comparison_document, thresholds_document
 from uncertainty.report.consensus import consensus_document
@@ -187,4 +187,4 @@ def _envelopes(run: Result, levels: list[float]) -> list[dict[str, Any]]:
 
 def to_json(document: dict[str, Any]) -> str:
     """Serialize strictly: non-finite statistics have already become null."""
-    return json.dumps(document, indent=2, allow_nan=False) + "\n"
+    return json_text.dumps(document) + "\n"
