@@ -59,6 +59,12 @@ def api_and_cli(tmp_path_factory: pytest.TempPathFactory,
     return tmp / "api", tmp / "cli", result
 
 
+#: The readers of `api_and_cli` (two runs of the study, about 3 s), in one process
+#: (``--dist loadgroup``), so that it is made once.
+API_AND_CLI = pytest.mark.xdist_group("study_api_and_cli")
+
+
+@API_AND_CLI
 def test_the_api_honours_the_precision_target(api_and_cli) -> None:
     _, _, result = api_and_cli
     precision = result.provenance["precision"]
@@ -69,6 +75,7 @@ def test_the_api_honours_the_precision_target(api_and_cli) -> None:
     assert result.precision is not None and result.precision.draws == precision["draws"]
 
 
+@API_AND_CLI
 def test_the_api_records_its_provenance(api_and_cli, config: Path) -> None:
     _, _, result = api_and_cli
     provenance = result.provenance
@@ -77,6 +84,7 @@ def test_the_api_records_its_provenance(api_and_cli, config: Path) -> None:
     assert set(provenance["versions"]) >= {"uncertainty", "numpy", "scipy", "xarray"}
 
 
+@API_AND_CLI
 def test_the_api_writes_the_folder_the_command_line_writes(api_and_cli) -> None:
     api, cli, _ = api_and_cli
     names = sorted(p.name for p in api.iterdir())
@@ -94,6 +102,7 @@ def test_the_api_writes_the_folder_the_command_line_writes(api_and_cli) -> None:
                 _without_stamps((cli / name).read_bytes()), name
 
 
+@API_AND_CLI
 def test_the_result_gives_tables_figures_and_comparisons(api_and_cli) -> None:
     _, _, result = api_and_cli
     assert set(result.draws.dims) == {"view", "draw"}
