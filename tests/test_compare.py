@@ -675,11 +675,9 @@ def test_prepared_rows_find_the_grid_of_their_pooled_draws(
             return found
         return call
 
-    # a small GRID_SAMPLE makes the pooled sample a stride of the draws, as at 10^6 draws,
-    # and UNION_FROM 1 reads it off the rows' samples, as from 32,768 draws
+    # a small GRID_SAMPLE makes the pooled sample a stride of the draws, as at 10^6 draws
     n = sum(len(v) for v in pair)
-    with mock.patch.object(pairwise, "GRID_SAMPLE", max(1, n // stride)), \
-            mock.patch.object(pairwise, "UNION_FROM", 1):
+    with mock.patch.object(pairwise, "GRID_SAMPLE", max(1, n // stride)):
         # the grid from each row's kept, sorted sample
         with mock.patch.object(pairwise, "quantiles_of_union", recorded("kept", union)):
             found = overlap()
