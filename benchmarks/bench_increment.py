@@ -34,28 +34,17 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from scipy import special
+from timing import best
 
 import uncertainty
 from uncertainty.distributions.increment import Increment
 from uncertainty.runtime.blas import one_blas_thread
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "article-vs-compiled-2025.toml"
-
-
-def _best(func: Callable[[], object], repeat: int) -> float:
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def numpy_pdf(inc: Increment, x: np.ndarray) -> np.ndarray:
@@ -118,19 +107,19 @@ def main() -> None:
                                   np.asarray(theirs(x)).view(np.uint64)):
                 raise SystemExit(f"{name} differs from the numpy version")
             rows.append((f"{name}, median {median:,.0f}",
-                         _best(lambda f=ours, x=x: f(x), args.repeat),
-                         _best(lambda f=theirs, x=x: f(x), args.repeat)))
+                         best(lambda f=ours, x=x: f(x), args.repeat),
+                         best(lambda f=theirs, x=x: f(x), args.repeat)))
     first = incs[0]
     old = _EveryNode(first.earlier, first.later, first.rho)
     with one_blas_thread():
         if not np.array_equal(first._tabulate().z, old._tabulate().z):
             raise SystemExit("the tabulations differ")
-        rows.append(("tabulation of one law", _best(first._tabulate, 3),
-                     _best(old._tabulate, 3)))
+        rows.append(("tabulation of one law", best(first._tabulate, 3),
+                     best(old._tabulate, 3)))
         # Built again: the package takes the kept law; before, every build tabulated.
         rows.append(("the same increment built again",
-                     _best(lambda: Increment(first.earlier, first.later, first.rho), 3),
-                     _best(old._tabulate, 3)))
+                     best(lambda: Increment(first.earlier, first.later, first.rho), 3),
+                     best(old._tabulate, 3)))
     for what, ours, theirs in rows:
         print(f"{what:<34}{ours * 1e3:>12.2f}{theirs * 1e3:>10.2f}{ours / theirs:>8.2f}")
 

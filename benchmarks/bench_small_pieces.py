@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from timing import best
 
 import uncertainty
 from uncertainty.report.json_text import dumps
@@ -45,16 +44,6 @@ from uncertainty.stats.array import quantiles_of_union
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "seed-article-2025.toml"
 #: The probabilities `_grid` reads: its tails and quartiles.
 PROBS = (5e-4, 0.25, 0.75, 1 - 5e-4)
-
-
-def _best(func: Callable[[], object], repeat: int) -> float:
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -67,9 +56,9 @@ def main() -> None:
     document = result.document()
     text = dumps(document)
     assert text == json.dumps(document, indent=2, allow_nan=False), "texts differ"
-    ours = _best(lambda: dumps(document), args.repeat)
-    standard = _best(lambda: json.dumps(document, indent=2, allow_nan=False), args.repeat)
-    compact = _best(lambda: json.dumps(document, allow_nan=False), args.repeat)
+    ours = best(lambda: dumps(document), args.repeat)
+    standard = best(lambda: json.dumps(document, indent=2, allow_nan=False), args.repeat)
+    compact = best(lambda: json.dumps(document, allow_nan=False), args.repeat)
     print(f"summary.json ({len(text):,} characters)")
     print(f"  json_text.dumps {ours * 1e3:6.2f} ms   json.dumps(indent=2) "
           f"{standard * 1e3:6.2f} ms   ratio {ours / standard:.2f}   "
@@ -82,8 +71,8 @@ def main() -> None:
         b = np.sort(rng.standard_normal(pooled - pooled // 2))
         found = quantiles_of_union(a, b, PROBS)
         assert np.array_equal(found, np.quantile(np.concatenate([a, b]), PROBS))
-        ours = _best(lambda a=a, b=b: quantiles_of_union(a, b, PROBS), args.repeat)
-        numpy = _best(lambda a=a, b=b: np.quantile(np.concatenate([a, b]), PROBS),
+        ours = best(lambda a=a, b=b: quantiles_of_union(a, b, PROBS), args.repeat)
+        numpy = best(lambda a=a, b=b: np.quantile(np.concatenate([a, b]), PROBS),
                       args.repeat)
         print(f"  {pooled:>7,} draws  quantiles_of_union {ours * 1e3:6.3f} ms   np.quantile of "
               f"the pooled {numpy * 1e3:6.3f} ms   ratio {ours / numpy:.2f}")
