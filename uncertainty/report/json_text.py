@@ -2,11 +2,12 @@
 
 CPython 3.11 writes indented JSON in pure Python: every token passes up a chain of
 generators as deep as its nesting, and a small run's ``summary.json`` (a few thousand
-numbers, five levels deep) took a fifth of the run. `dumps` writes the same text with one
-recursive walk that joins each container's items once, using the standard library's own C string
-encoder and ``float.__repr__``, as ``json`` does. Anything it does not write the standard
-way (a key that is not a string, a non-finite number, an unknown type, a cycle) is handed
-to ``json.dumps`` itself, which writes it or raises exactly as before.
+numbers, five levels deep) took 4.4 of its 50 ms. `dumps` writes the same text in 2.6 ms
+(`benchmarks/bench_small_pieces.py`) with one recursive walk that joins each container's
+items once, using the standard library's own C string encoder and ``float.__repr__``, as
+``json`` does. Anything it does not write the standard way (a key that is not a string, a
+non-finite number, an unknown type, a cycle) is handed to ``json.dumps`` itself, which
+writes it or raises exactly as before.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from math import isfinite
 from typing import Any
 
 __all__ = ["dumps"]
+
 
 class _Unusual(Exception):
     """A value `dumps` leaves to ``json.dumps``."""
