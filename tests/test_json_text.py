@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from enum import IntEnum
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,9 +89,8 @@ def test_a_cycle_is_refused_as_json_refuses_it() -> None:
         "ValueError", "Circular reference detected")
 
 
-def test_a_run_summary_is_written_as_json_writes_it(cli: Any, workdir: Any) -> None:
-    from pathlib import Path
-
+def test_a_run_summary_is_written_as_json_writes_it(cli: Callable[..., Any],
+                                                    workdir: Path) -> None:
     config = Path(__file__).parents[1] / "configs" / "examples" / "claims.toml"
     result = cli("run", config, "--draws", "2000", "--out", "r", "--no-plots",
                  "--no-sensitivity")

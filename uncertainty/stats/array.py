@@ -225,8 +225,9 @@ def _union_rank(a: FloatArray, b: FloatArray, rank: int) -> float:
     The k = rank + 1 least pooled draws are the i least of `a` and the k - i least of
     `b`, for the least i with ``a[i] >= b[k - i - 1]`` (bisected); the statistic is the
     larger of their last ones. Python scalars, not arrays: a pair of views asks for eight
-    ranks of samples of up to 65,536 draws each, 17 steps apiece, where numpy's per-call
-    cost came to ten times the work and held the comparison's threads on the GIL.
+    ranks of samples of up to 131,072 pooled draws, about 17 steps apiece, where a search
+    vectorized over the ranks took 13 times as long (270 against 21 us a pair) in numpy's
+    per-call costs, all of it holding the GIL the comparison's threads share.
     """
     k = rank + 1
     lo, hi = max(k - len(b), 0), min(k, len(a))
