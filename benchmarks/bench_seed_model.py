@@ -16,10 +16,14 @@ package
     mask (a candidate that breaks a view's constraint is NaN in that view), metric
     evaluation, the ``(view, draw)`` xarray Dataset and the summary of each view's kept
     draws (median, mean, sd, ETI and HDI at each credible level, quantile MCSEs). The last
-    column times ``compare=True`` too, which adds the comparison of views
-    (`uncertainty.analysis.comparison.compare_run`: P(A > B) over the candidates both views keep,
-    overlap coefficients, claim percentiles, thresholds) that `uncertainty run` does and
-    the hand version does not.
+    column times ``compare=True`` too: what `uncertainty run` simulates, which adds two
+    things the hand version does not do: the consensus view (the sources of ``ua.kia``
+    synthesized, `uncertainty.analysis.consensus`: its importance draws and a sixth view)
+    and the comparison of views (`uncertainty.analysis.comparison.compare_run`: P(A > B)
+    over the candidates both views keep, overlap coefficients, claim percentiles,
+    thresholds). The other columns leave the consensus out (the model's
+    ``consensus_laws`` set to none), so that both versions draw and summarize the same 5
+    views; their numbers are the full run's to the bit.
 package, T threads
     The same as ``package`` with ``threads=T`` (``--threads``, default every core): the
     blocks of the random streams, chunks of draws and the rows of the summary are worked on
@@ -303,10 +307,17 @@ def load_model():
 
 def run_package(model, n, compare=False, threads=1):
     """The package's draws and summary: the same work as `by_hand` (compare=False), or
-    the whole run stage including the comparison of views (compare=True)."""
+    the whole run stage, with the consensus view and the comparison of views (True).
+
+    The hand version has no consensus, so without `compare` the model's consensus laws are
+    set to none: the run draws and summarizes `by_hand`'s 5 views, identical to the same
+    views of a run with the consensus (named streams; the consensus view adds its own).
+    """
     import uncertainty
 
     sized = dataclasses.replace(model, run=dataclasses.replace(model.run, draws=n))
+    if not compare:
+        sized = dataclasses.replace(sized, consensus_laws=())
     return uncertainty.simulate(sized, compare=compare, threads=threads)
 
 
@@ -501,8 +512,9 @@ def main() -> None:
             line += f"  {t_many / n * 1e9:>26.1f}  {t_pkg / t_many:>7.2f}"
         print(line, flush=True)
     print("package/numpy compares the same work (draws, copula, constraints, metrics, "
-          "summary), both in one thread; +compare adds the package's comparison of views, "
-          "which the hand version does not do"
+          "summary of 5 views), both in one thread; +compare is what `uncertainty run` "
+          "simulates: it adds the consensus view and the comparison of views, which the "
+          "hand version does not do"
           + (f"; speedup is package (1 thread) over package ({threads} threads)"
              if threads > 1 else ""))
     print(f"peak RSS includes the interpreter and imports: {base['package']:,.0f} MiB with the "

@@ -13,10 +13,12 @@ estimates from 3 graded sources, two rank correlations (rho 0.4), a linear pool 
 ``ua.kia``, two constraints, 5 views and 4 metrics.
 
 package
-    ``uncertainty.simulate(model with run.draws = N, compare=False, threads=1)``; with
-    ``compare=True`` (the comparison of views `uncertainty run` also does) in one thread
-    (``+compare``); and with its default settings (``default``: the comparison, on every
-    core; squigglepy has no threads to give it).
+    ``uncertainty.simulate(model with run.draws = N, compare=False, threads=1)``, with the
+    consensus view left out as squigglepy's version has none (`run_package`); with
+    ``compare=True``, as `uncertainty run` simulates (the consensus view and the
+    comparison of views, which squigglepy's version does not do), in one thread
+    (``+compare``); and with its default settings (``default``: the same, on every core;
+    squigglepy has no threads to give it).
 squigglepy
     The same model written the way squigglepy is meant to be used, with the parameters of
     the package's built distributions (read from the package in untimed setup, in the parent
@@ -84,8 +86,9 @@ Does not at all (the package does, inside the timed call): named, blocked random
 the ``(view, draw)`` xarray Dataset (rejected candidates NaN in it); summaries of the 4
 quantities as well as the 4 metrics (40 rows, 24 distinct, against squigglepy's 20 metric
 rows), with the mean, sd, HDIs, Monte Carlo standard errors and counts of valid and
-invalid draws; with ``compare=True``, P(A > B) over the candidates both views keep, overlap
-coefficients, claim percentiles and thresholds.
+invalid draws; with ``compare=True``, the consensus view (the sources of ``ua.kia``
+synthesized: importance draws and a sixth view) and P(A > B) over the candidates both views
+keep, overlap coefficients, claim percentiles and thresholds.
 
 Before timing, both are run at 10**5 draws and compared: squigglepy's ``lognorm(lo, hi)``
 has the package's median and log-sd (to 1e-9); the kia_ratio median of view us_intel
@@ -500,10 +503,11 @@ def main() -> None:
               f"{ref['peak_mib']:>19,.0f}  {t_full / n * 1e9:>15.1f}  "
               f"{t_full / t_ref:>18.3f}  {t_every / n * 1e9:>15.1f}  "
               f"{t_every / t_ref:>18.3f}{note}", flush=True)
-    print("package = simulate(compare=False, threads=1); +compare = simulate(threads=1), "
-          "which adds the comparison of views; default = simulate(), its default settings: "
-          "the comparison, on every core (squigglepy uses one); ratios below 1 mean the "
-          "package is faster")
+    print("package = simulate(compare=False, threads=1) of the same 5 views; +compare = "
+          "simulate(threads=1), as uncertainty run simulates, which adds the consensus view "
+          "and the comparison of views; default = simulate(), its default settings: the "
+          "same, on every core (squigglepy uses one); ratios below 1 mean the package is "
+          "faster")
     print(f"peak RSS includes the interpreter and imports: {base['package']:,.0f} MiB with the "
           f"package imported, {base['squigglepy']:,.0f} MiB with squigglepy imported")
     for n, (split, total) in phases.items():
