@@ -183,4 +183,14 @@ def main(draws: int = 100_000, repeats: int = 3) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("draws", nargs="?", type=int, default=100_000,
+                        help="draws of the seed study (default: %(default)s)")
+    parser.add_argument("repeats", nargs="?", type=int, default=3,
+                        help="renders of each figure; the best is kept (default: %(default)s)")
+    args = parser.parse_args()
+    if args.draws < 1 or args.repeats < 1:
+        parser.error("draws and repeats must be at least 1")
+    main(args.draws, args.repeats)
