@@ -128,11 +128,29 @@ def _log_density(dist: Distribution, y: FloatArray) -> FloatArray:
     """The density of ``log X`` at `y` (``f_X(e^y) e^y``); 0 where that overflows.
 
     The proposal's heavy tails reach ``y`` far outside the prior (weight 0 there anyway).
+    Far below, ``e^y`` (or a component's standardized value of it) underflows to 0, where
+    a lognormal's log-density takes ``log 0``: its density is 0 there, as it should be.
     """
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         x = np.exp(y)
-        out = dist.pdf(x) * x
+        out = _pdf_or_inf(dist, x) * x
     return np.where(np.isfinite(out), out, 0.0)
+
+
+def _pdf_or_inf(dist: Distribution, x: FloatArray) -> FloatArray:
+    """``dist.pdf(x)`` of 1-D `x`, inf at a point where the density raises `OverflowError`.
+
+    scipy's Boost-backed densities raise there rather than return inf (the beta's at the
+    smallest normal float, for one). The array is halved until the points that raise are
+    found: the density is elementwise, so every other point's value is the same.
+    """
+    try:
+        return np.asarray(dist.pdf(x), dtype=np.float64)
+    except OverflowError:
+        if x.size <= 1:
+            return np.full(x.shape, np.inf)
+        half = x.size // 2
+        return np.concatenate([_pdf_or_inf(dist, x[:half]), _pdf_or_inf(dist, x[half:])])
 
 
 def _log(x: FloatArray) -> FloatArray:
