@@ -502,11 +502,18 @@ class Result:
         return files
 
     def _figure_bytes(self, kind: str, metric: str, formats: tuple[str, ...]) -> dict[str, bytes]:
-        """One figure built once and rendered in each of `formats`, by format."""
+        """One figure built once and rendered in each of `formats`, by format.
+
+        Values near the float limit make matplotlib's log locators overflow (a tick a
+        decade beyond 1e308 is inf, and dropped): no warning for that.
+        """
+        import numpy as np
+
         from uncertainty.plots import figure_bytes
 
-        figure = getattr(self, f"plot_{kind}")(metric)
-        return {fmt: figure_bytes(figure, fmt) for fmt in formats}
+        with np.errstate(over="ignore"):
+            figure = getattr(self, f"plot_{kind}")(metric)
+            return {fmt: figure_bytes(figure, fmt) for fmt in formats}
 
     def _figures_ahead(self, *, png: bool = False) -> Ahead[dict[str, bytes]]:
         """Start drawing, in the background, the figures that need no sensitivity analysis.

@@ -67,7 +67,10 @@ def _scaled(ds: xr.Dataset, dim: str, factor: np.ndarray, skip: tuple[str, ...] 
         variable = ds.variables[k]
         data[k] = variable.data
         if "mcse" in str(k) and k not in skip:
-            data[k] = variable.values * _along(scale, scale_dims, variable.dims)
+            # an MCSE near the float limit widens to inf, reported as such (as an MCSE
+            # that overflows where it is computed), not a warning
+            with np.errstate(over="ignore"):
+                data[k] = variable.values * _along(scale, scale_dims, variable.dims)
     return ds.copy(data=data)
 
 

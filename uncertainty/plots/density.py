@@ -44,6 +44,10 @@ from uncertainty.stats.array import quantiles
 
 __all__ = ["density_plot"]
 
+#: The log-axis range a density may span: ``e**x`` stays a finite float inside it, so a
+#: variable reaching the float limit gets an axis, not an infinite limit.
+_LOG_RANGE = (float(np.log(np.finfo(np.float64).tiny)), float(np.log(np.finfo(np.float64).max)))
+
 
 def _distinct_rows(da: xr.DataArray) -> list[list[int]]:
     """Groups of view indices with identical draws, in order of first appearance.
@@ -150,6 +154,8 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
         lo, hi = (0.0, 1.0)
     span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
     lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    if log:  # the padding must not carry an end past the float range
+        lo, hi = max(lo, _LOG_RANGE[0]), min(hi, _LOG_RANGE[1])
     width = (hi - lo) / DENSITY_BINS
     centres = lo + width * (np.arange(DENSITY_BINS) + 0.5)
     x = np.exp(centres) if log else centres

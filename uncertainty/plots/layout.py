@@ -166,7 +166,10 @@ def _style_value_axis(ax: Axes, log: bool, lo: float, hi: float) -> None:
         ax.xaxis.set_minor_locator(LogLocator(base=10.0, subs=tuple(np.arange(1.0, 10.0))))
         ax.xaxis.set_minor_formatter(NullFormatter())
         pad = 0.05 * decades
-        ax.set_xlim(10 ** max(math.log10(lo) - pad, -300), 10 ** min(math.log10(hi) + pad, 300))
+        # float bounds: 10 ** 300 of the int 300 is an int of 301 digits, which matplotlib
+        # cannot check for finiteness (a TypeError)
+        ax.set_xlim(10 ** max(math.log10(lo) - pad, -300.0),
+                    10 ** min(math.log10(hi) + pad, 300.0))
     else:
         span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
         ax.set_xlim(lo - 0.05 * span, hi + 0.05 * span)
