@@ -42,7 +42,8 @@ class Table:
         xp.flags.writeable = fp.flags.writeable = False
         self.xp, self.fp = xp, fp
         paired = xp.ndim == 1 and fp.shape == xp.shape
-        with np.errstate(divide="ignore", invalid="ignore"):  # np.interp does not warn
+        # np.interp does not warn (a subnormal cell's slope overflows to inf there too)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             #: The slope of each cell, as np.interp computes it.
             self.slopes = np.diff(fp) / np.diff(xp) if paired else np.empty(0)
         n = len(xp) if paired else 0
