@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import Result
 from mc import K
 from scipy import stats
 
@@ -269,3 +271,21 @@ def test_a_run_that_kept_no_leave_one_out_laws_leaves_no_source_in_by_mistake() 
         assert reduced is not None
         assert (reduced.consensus_law("ua.kia") is not None) is expected
         assert CONSENSUS in [v.id for v in build_views(reduced)]  # the view stays
+
+
+def test_a_claim_near_the_float_limit_is_refused_with_the_range_to_set(
+        cli: Callable[..., Result], workdir: Path) -> None:
+    # the default prior range reaches the largest claim times 1000: past the floats here
+    (workdir / "far.toml").write_text('[sources.a]\nestimates.x = 1e306\n\n'
+                                      '[sources.b]\nestimates.x = 7e305\n', encoding="utf-8")
+    result = cli("run", "far.toml", "--draws", "500", "--no-plots")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: far.toml: consensus: x: the prior range [7e+302, inf] of its true value does "
+        "not stay within the floats (a claim lies within a factor 1000 of their limits): set "
+        "[consensus] range\n")
+    assert not (workdir / "results").exists()  # nothing written
+    # with a range set, the same claims run
+    (workdir / "far.toml").write_text('[consensus]\nrange = [1e303, 1e307]\n\n' + (
+        workdir / "far.toml").read_text("utf-8"), encoding="utf-8")
+    assert cli("run", "far.toml", "--draws", "500", "--no-plots").exit_code == 0

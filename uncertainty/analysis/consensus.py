@@ -471,6 +471,13 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
     stated = settings.range_of(quantity)
     values = [c.value for c in claims]
     prior = stated or (min(values) / RANGE_FACTOR, max(values) * RANGE_FACTOR)
+    if not (prior[0] > 0 and math.isfinite(prior[1])):
+        # a claim within RANGE_FACTOR of the float limit (or of 0): the proposal's scale
+        # and weights would be inf and NaN, with numpy's warnings, before the ESS check
+        raise ConfigError("consensus", (
+            f"{quantity}: the prior range [{_short(prior[0])}, {_short(prior[1])}] of its "
+            "true value does not stay within the floats (a claim lies within a factor "
+            f"{RANGE_FACTOR:g} of their limits): set [consensus] range"))
     bounds = (math.log(prior[0]), math.log(prior[1]))
     threads = threads_for(draws, threads)  # a small synthesis stays in this thread
     sample, ll, lw = _sample(quantity, claims, settings, bounds, seed=seed, draws=draws,
