@@ -153,9 +153,10 @@ def density_plot(draws: xr.Dataset, variable: str, *, log: bool | None = None,
     else:
         lo, hi = (0.0, 1.0)
     span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
-    lo, hi = lo - 0.05 * span, hi + 0.05 * span
-    if log:  # the padding must not carry an end past the float range
-        lo, hi = max(lo, _LOG_RANGE[0]), min(hi, _LOG_RANGE[1])
+    padded = (lo - 0.05 * span, hi + 0.05 * span)
+    if log:  # the padding stops at the float range (subnormal draws keep their own end)
+        padded = (max(padded[0], min(lo, _LOG_RANGE[0])), min(padded[1], max(hi, _LOG_RANGE[1])))
+    lo, hi = padded
     width = (hi - lo) / DENSITY_BINS
     centres = lo + width * (np.arange(DENSITY_BINS) + 0.5)
     x = np.exp(centres) if log else centres
