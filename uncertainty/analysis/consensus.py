@@ -250,11 +250,6 @@ def with_laws(model: Model, found: Consensus) -> Model:
     return replace(model, consensus_laws=laws)
 
 
-def _short(x: float) -> str:
-    """A prior range end: plain, or in scientific notation beyond 15 digits."""
-    return plain(x) if abs(x) < 1e15 else f"{x:.3g}"
-
-
 def ess_floor(settings: ConsensusSettings, draws: int) -> float:
     """The least effective sample size a synthesis of `draws` draws may rest on.
 
@@ -475,7 +470,7 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
         # a claim within RANGE_FACTOR of the float limit (or of 0): the proposal's scale
         # and weights would be inf and NaN, with numpy's warnings, before the ESS check
         raise ConfigError("consensus", (
-            f"{quantity}: the prior range [{_short(prior[0])}, {_short(prior[1])}] of its "
+            f"{quantity}: the prior range [{plain(prior[0])}, {plain(prior[1])}] of its "
             "true value does not stay within the floats (a claim lies within a factor "
             f"{RANGE_FACTOR:g} of their limits): set [consensus] range"))
     bounds = (math.log(prior[0]), math.log(prior[1]))
@@ -489,7 +484,7 @@ def synthesize(quantity: str, claims: Sequence[Claim], settings: ConsensusSettin
         raise ConfigError("consensus", (
             f"{quantity}: the consensus rests on an effective sample of {ess:,.0f} draws, "
             f"below its floor {floor:,.0f} (min_ess): the claims contradict the prior range "
-            f"[{_short(prior[0])}, {_short(prior[1])}] of its true value (widen [consensus] "
+            f"[{plain(prior[0])}, {plain(prior[1])}] of its true value (widen [consensus] "
             "range), or each other beyond what tau's prior allows (raise [consensus] "
             "tau_scale), or the draws are too few"))
     # Two independent sorts, one per thread (numpy releases the GIL while it sorts).

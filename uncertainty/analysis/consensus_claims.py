@@ -133,24 +133,8 @@ def _log_density(dist: Distribution, y: FloatArray) -> FloatArray:
     """
     with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         x = np.exp(y)
-        out = _pdf_or_inf(dist, x) * x
+        out = dist.pdf(x) * x
     return np.where(np.isfinite(out), out, 0.0)
-
-
-def _pdf_or_inf(dist: Distribution, x: FloatArray) -> FloatArray:
-    """``dist.pdf(x)`` of 1-D `x`, inf at a point where the density raises `OverflowError`.
-
-    scipy's Boost-backed densities raise there rather than return inf (the beta's at the
-    smallest normal float, for one). The array is halved until the points that raise are
-    found: the density is elementwise, so every other point's value is the same.
-    """
-    try:
-        return np.asarray(dist.pdf(x), dtype=np.float64)
-    except OverflowError:
-        if x.size <= 1:
-            return np.full(x.shape, np.inf)
-        half = x.size // 2
-        return np.concatenate([_pdf_or_inf(dist, x[:half]), _pdf_or_inf(dist, x[half:])])
 
 
 def _log(x: FloatArray) -> FloatArray:

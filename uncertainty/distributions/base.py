@@ -164,8 +164,31 @@ class ScipyDistribution(Distribution):
     def sf(self, x: ArrayLike) -> FloatArray:  # noqa: D102
         return np.asarray(self._scipy().sf(x), dtype=np.float64)
 
-    def pdf(self, x: ArrayLike) -> FloatArray:  # noqa: D102
-        return np.asarray(self._scipy().pdf(x), dtype=np.float64)
+    def pdf(self, x: ArrayLike) -> FloatArray:
+        """The density from scipy; inf at a point where scipy raises `OverflowError` instead.
+
+        scipy's Boost-backed densities raise there rather than return inf (the beta's at
+        the smallest normal float, for one: found where the consensus reads a claim far in
+        its tail). The points are then halved until those that raise are found: the density
+        is elementwise, so every other point's value is the same.
+        """
+        law = self._scipy()
+        try:
+            return np.asarray(law.pdf(x), dtype=np.float64)
+        except OverflowError:
+            points = np.asarray(x, dtype=np.float64)
+            return _by_halves(law.pdf, points.ravel()).reshape(points.shape)
 
     def _isf(self, q: FloatArray) -> FloatArray:
         return np.asarray(self._scipy().isf(q), dtype=np.float64)
+
+
+def _by_halves(density: Any, x: FloatArray) -> FloatArray:
+    """`density` at 1-D `x`, inf at each point where it raises `OverflowError`."""
+    try:
+        return np.asarray(density(x), dtype=np.float64)
+    except OverflowError:
+        if x.size <= 1:
+            return np.full(x.shape, np.inf)
+        half = x.size // 2
+        return np.concatenate([_by_halves(density, x[:half]), _by_halves(density, x[half:])])

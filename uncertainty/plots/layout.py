@@ -47,6 +47,8 @@ from matplotlib.ticker import (
     NullLocator,
 )
 
+from uncertainty.numbers import PLAIN_BELOW
+
 __all__ = ["DENSITY_BINS", "LOG_SPREAD", "figure_bytes", "use_log_axis"]
 
 _T = TypeVar("_T")
@@ -139,7 +141,7 @@ def _plain_number(x: float, _pos: int | None = None, *, digits: int = 6) -> str:
     """
     if x == 0 or not math.isfinite(x):
         return "0" if x == 0 else ""
-    if not 1e-6 <= abs(x) < 1e15:
+    if not 1e-6 <= abs(x) < PLAIN_BELOW:
         return f"{x:.{min(digits, 3)}g}".replace("-", "\N{MINUS SIGN}")
     text = np.format_float_positional(float(f"{x:.{digits}g}"), trim="-")
     if abs(x) >= 1_000 and "." not in text:
